@@ -1,0 +1,51 @@
+# Momento: `make run` serves the app with the demo, `make test` runs the suite.
+# Both set everything up first (virtualenv, dependencies, migrations).
+# With DATABASE_URL / REDIS_URL set they use PostgreSQL / Redis instead of the
+# embedded SQLite + eager Celery.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test migrate demo worker beat lint bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade --quiet pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo_load
+
+run: demo
+	@echo "Momento on http://$(HOST):$(PORT)/  (log in with the demo login printed above)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+worker: setup
+	$(VENV)/bin/celery -A momento worker --loglevel=INFO --concurrency=2
+
+beat: migrate
+	$(VENV)/bin/celery -A momento beat --loglevel=INFO
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

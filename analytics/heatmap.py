@@ -1,0 +1,167 @@
+"""Turn aggregated rollup counts into the heatmap and critical-moments JSON.
+
+Pure functions over small dictionaries (one entry per touchpoint × column, never
+per rating): cells get the dissatisfied share, mean normalised score, Wilson
+interval and the critical / worsening flags of DESIGN.md; moments sum their
+touchpoints. `analytics.services` feeds them from SQL aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from . import stats
+
+COUNT_FIELDS = ("n", "dissatisfied", "sum_normalized", "promoters", "detractors", "fcr_resolved", "fcr_asked")
+
+
+@dataclass
+class Counts:
+    n: int = 0
+    dissatisfied: int = 0
+    sum_normalized: float = 0.0
+    promoters: int = 0
+    detractors: int = 0
+    fcr_resolved: int = 0
+    fcr_asked: int = 0
+
+    def add(self, other: Counts | Mapping[str, object]) -> Counts:
+        for name in COUNT_FIELDS:
+            value = getattr(other, name) if isinstance(other, Counts) else (other.get(name) or 0)
+            setattr(self, name, getattr(self, name) + value)
+        return self
+
+    @classmethod
+    def total(cls, items: Iterable[Counts | None]) -> Counts:
+        result = cls()
+        for item in items:
+            if item is not None:
+                result.add(item)
+        return result
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_sample: int
+    critical_share: float
+
+
+@dataclass(frozen=True)
+class WordOfMouth:
+    share_telling: float
+    people_told: int
+    share_social: float
+
+
+def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> dict[str, object]:
+    """One heatmap cell. `share`/`mean` are None when the cell has no ratings."""
+    counts = counts or Counts()
+    n, d = int(counts.n), int(counts.dissatisfied)
+    low, high = stats.wilson_interval(d, n)
+    worsening = False
+    if previous is not None and previous.n and n:
+        worsening = stats.is_worsening(int(previous.dissatisfied), int(previous.n), d, n)
+    return {
+        "n": n,
+        "d": d,
+        "share": d / n if n else None,
+        "mean": counts.sum_normalized / n if n else None,
+        "low": low,
+        "high": high,
+        "critical": stats.is_critical(
+            d, n, min_sample=thresholds.min_sample, critical_share=thresholds.critical_share
+        ),
+        "worsening": worsening,
+        "enough": n >= thresholds.min_sample,
+    }
+
+
+def summary(counts: Counts, previous: Counts, *, thresholds: Thresholds, wom: WordOfMouth) -> dict[str, object]:
+    """A row's whole-period figures: the cell plus previous period, severity, reach, FCR."""
+    result = cell(counts, thresholds=thresholds, previous=previous)
+    d = int(counts.dissatisfied)
+    result.update({
+        "previous_n": int(previous.n),
+        "previous_share": previous.dissatisfied / previous.n if previous.n else None,
+        "severity": stats.severity(d, int(counts.n)),
+        "reach": stats.word_of_mouth_reach(d, share_telling=wom.share_telling, people_told=wom.people_told),
+        "social": stats.social_venting(d, share_venting=wom.share_social),
+        "fcr_rate": stats.first_contact_resolution_rate(int(counts.fcr_resolved), int(counts.fcr_asked)),
+        "fcr_asked": int(counts.fcr_asked),
+    })
+    return result
+
+
+@dataclass
+class RowInput:
+    """Counts of one touchpoint: per column key, plus previous-column / previous-period counts."""
+
+    columns: dict[str, Counts] = field(default_factory=dict)
+    previous_columns: dict[str, Counts] = field(default_factory=dict)
+    period: Counts = field(default_factory=Counts)
+    previous_period: Counts = field(default_factory=Counts)
+
+
+def row_cells(
+    row: RowInput, *, column_keys: list[str], thresholds: Thresholds, compare_with_previous_column: bool
+) -> list[dict[str, object]]:
+    cells = []
+    for index, key in enumerate(column_keys):
+        if compare_with_previous_column:
+            previous = row.columns.get(column_keys[index - 1]) if index else row.previous_columns.get(key)
+        else:
+            previous = row.previous_columns.get(key)
+        cells.append(cell(row.columns.get(key), thresholds=thresholds, previous=previous))
+    return cells
+
+
+def merge_rows(rows: Iterable[RowInput]) -> RowInput:
+    merged = RowInput()
+    for row in rows:
+        for target, source in ((merged.columns, row.columns), (merged.previous_columns, row.previous_columns)):
+            for key, counts in source.items():
+                target.setdefault(key, Counts()).add(counts)
+        merged.period.add(row.period)
+        merged.previous_period.add(row.previous_period)
+    return merged
+
+
+def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Moments that are critical, or hold a critical touchpoint, by severity (highest first).
+
+    A moment whose own share is diluted by healthy touchpoints still shows up
+    when one of its touchpoints is critical (the check-in kiosk among web and
+    app check-in): that touchpoint is named and carries the severity.
+    """
+    items = []
+    for row in rows:
+        total = row["total"]
+        critical_touchpoints = [
+            {"id": tp["id"], "name": tp["name"], "channel": tp["channel"], **tp["total"]}
+            for tp in row["touchpoints"] if tp["total"]["critical"]
+        ]
+        if not total["critical"] and not critical_touchpoints:
+            continue
+        critical_touchpoints.sort(key=lambda tp: tp["severity"], reverse=True)
+        levels = ([total] if total["critical"] else []) + critical_touchpoints
+        scope = total if total["critical"] else None
+        dissatisfied = total["d"] if scope else sum(tp["d"] for tp in critical_touchpoints)
+        items.append({
+            "moment_id": row["id"],
+            "name": row["name"],
+            "kind": row["moment_kind"],
+            "position": row["position"],
+            "protocol": row["protocol"],
+            "owner": row["owner"],
+            "moment_critical": bool(total["critical"]),
+            "severity": max(level["severity"] for level in levels),
+            "worsening": any(level["worsening"] for level in levels),
+            "dissatisfied": dissatisfied,
+            "reach": sum(level["reach"] for level in ([total] if scope else critical_touchpoints)),
+            "social": sum(level["social"] for level in ([total] if scope else critical_touchpoints)),
+            "total": total,
+            "critical_touchpoints": critical_touchpoints,
+        })
+    items.sort(key=lambda item: (-item["severity"], item["position"]))
+    return items

@@ -1,0 +1,127 @@
+"""Analytics storage: daily rollups of ratings, their watermark, heatmap snapshots.
+
+Dashboards read `HeatmapSnapshot` rows; snapshots are computed from
+`DailyRollup` rows; rollups are maintained incrementally from ratings newer
+than `RollupWatermark.last_rating_id`. Nothing on a page scans raw ratings.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Rollups store "no segment" as 0 instead of NULL so that one plain unique
+# constraint (and therefore INSERT … ON CONFLICT) works on PostgreSQL and SQLite.
+NO_SEGMENT = 0
+
+
+class RollupWatermark(models.Model):
+    """How far (by rating id) the rollups have read. One row per rollup stream.
+
+    Locked with SELECT … FOR UPDATE for the whole incremental refresh, in the same
+    transaction as the upsert, so two runs at once queue up and a repeat finds
+    nothing new: a rating is added to the rollups exactly once.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    last_rating_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rollup watermark")
+        verbose_name_plural = _("rollup watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_rating_id}"
+
+
+class DailyRollup(models.Model):
+    """Counts of ratings per touchpoint × local day (cycle time zone) × segment."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Indexed by the unique (touchpoint, day, segment_key) constraint alone: it
+    # serves the heatmap's per-touchpoint day ranges, and each extra index costs
+    # every rebuild and refresh.
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", on_delete=models.CASCADE, related_name="rollups", db_index=False
+    )
+    day = models.DateField(_("day"))
+    segment_key = models.BigIntegerField(_("segment id (0 = none)"), default=NO_SEGMENT)
+    n = models.BigIntegerField(default=0)
+    dissatisfied = models.BigIntegerField(default=0)
+    sum_normalized = models.FloatField(default=0)
+    promoters = models.BigIntegerField(default=0)
+    detractors = models.BigIntegerField(default=0)
+    fcr_resolved = models.BigIntegerField(default=0)
+    fcr_asked = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint", "day", "segment_key"], name="rollup_unique_tp_day_segment"),
+            models.CheckConstraint(
+                condition=Q(n__gte=0, dissatisfied__gte=0, dissatisfied__lte=models.F("n")),
+                name="rollup_counts_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id} {self.day} seg={self.segment_key}: {self.dissatisfied}/{self.n}"
+
+
+class CycleRollupState(models.Model):
+    """Per cycle, a counter bumped whenever its rollups change.
+
+    A snapshot remembers the version it was computed from; a different version
+    means newer ratings (or a rebuild) reached the cycle and the snapshot is stale.
+    """
+
+    cycle = models.OneToOneField(
+        "journeys.ServiceCycle", on_delete=models.CASCADE, primary_key=True, related_name="rollup_state"
+    )
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+
+class HeatmapSnapshot(models.Model):
+    class Dimension(models.TextChoices):
+        WEEKS = "weeks", _("ISO weeks")
+        CHANNELS = "channels", _("Channels")
+        SEGMENTS = "segments", _("Segments")
+
+    class Status(models.TextChoices):
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.BigAutoField(primary_key=True)
+    cycle = models.ForeignKey("journeys.ServiceCycle", on_delete=models.CASCADE, related_name="heatmap_snapshots")
+    dimension = models.CharField(_("columns"), max_length=10, choices=Dimension.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.READY)
+    computed_at = models.DateTimeField(_("computed at"))
+    # What the snapshot was computed from; a mismatch with the cycle now means stale.
+    rollup_version = models.BigIntegerField(default=0)
+    signature = models.CharField(max_length=64, blank=True)
+    critical_count = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("heatmap snapshot")
+        verbose_name_plural = _("heatmap snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "dimension", "period_start", "period_end"], name="snapshot_unique_cycle_view"
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="snapshot_period_order"),
+            models.CheckConstraint(
+                condition=Q(dimension__in=["weeks", "channels", "segments"]), name="snapshot_dimension_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "-computed_at"], name="snapshot_cycle_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.dimension} {self.period_start}–{self.period_end} ({self.status})"

@@ -1,0 +1,68 @@
+"""Reads of the analytics. Pages and other apps read snapshots, never raw ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import OuterRef, Subquery
+
+from journeys.models import ServiceCycle
+
+from .models import CycleRollupState, HeatmapSnapshot
+from .periods import DEFAULT_DIMENSION, DEFAULT_WEEKS, Period
+
+
+def heatmap_snapshot_get(*, cycle: ServiceCycle, dimension: str, period: Period) -> HeatmapSnapshot | None:
+    """The stored snapshot of exactly this view, annotated with the cycle's
+    current rollup version (`current_version`) to judge staleness."""
+    return (
+        HeatmapSnapshot.objects.filter(
+            cycle=cycle, dimension=dimension, period_start=period.start, period_end=period.end,
+            status=HeatmapSnapshot.Status.READY,
+        )
+        .annotate(current_version=Subquery(
+            CycleRollupState.objects.filter(cycle_id=OuterRef("cycle_id")).values("version")[:1]
+        ))
+        .first()
+    )
+
+
+def snapshot_is_fresh(*, snapshot: HeatmapSnapshot, signature: str) -> bool:
+    """Fresh when no ratings reached the cycle's rollups since, and nothing it shows changed."""
+    current_version = getattr(snapshot, "current_version", None) or 0
+    return snapshot.rollup_version == current_version and snapshot.signature == signature
+
+
+def _newest_default(cycle_id: int):
+    # The newest snapshot of the default view (last DEFAULT_WEEKS weeks, by week):
+    # whatever day it was computed on, it describes "the recent weeks".
+    return HeatmapSnapshot.objects.filter(
+        cycle_id=cycle_id, dimension=DEFAULT_DIMENSION, status=HeatmapSnapshot.Status.READY,
+        data__period__weeks=DEFAULT_WEEKS,
+    ).order_by("-computed_at")
+
+
+def latest_moment_shares(*, cycle: ServiceCycle) -> dict[int, float | None]:
+    """Dissatisfied share per moment id over the default period (None: no ratings).
+
+    Empty when no snapshot was computed yet. One query.
+    """
+    snapshot = _newest_default(cycle.pk).only("data").first()
+    if snapshot is None:
+        return {}
+    return {row["id"]: row["total"]["share"] for row in snapshot.data.get("rows", [])}
+
+
+def critical_count(*, cycle: ServiceCycle) -> int:
+    """How many moments are critical (or hold a critical touchpoint) in the newest default snapshot."""
+    return _newest_default(cycle.pk).values_list("critical_count", flat=True).first() or 0
+
+
+def critical_counts(*, cycle_ids: Iterable[int]) -> dict[int, int]:
+    """`critical_count` for many cycles in one query (for cycle lists)."""
+    newest = _newest_default(OuterRef("pk")).values("critical_count")[:1]
+    return {
+        pk: count or 0
+        for pk, count in ServiceCycle.objects.filter(pk__in=list(cycle_ids))
+        .annotate(count=Subquery(newest)).values_list("pk", "count")
+    }

@@ -1,0 +1,443 @@
+"""Writes of the analytics: rollups (incremental and rebuilt) and heatmap snapshots.
+
+Flow: ratings are inserted (touchpoints.services) → `ratings_arrived` schedules
+one debounced `rollups_refresh` → the refresh adds new ratings to `DailyRollup`
+and bumps the version of every cycle it touched → heatmap snapshots of those
+cycles are recomputed from rollups only (`heatmap_snapshot_compute`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
+
+from journeys.models import Moment, ServiceCycle
+from touchpoints.models import Channel, Segment, Touchpoint
+
+from . import heatmap
+from .models import CycleRollupState, DailyRollup, HeatmapSnapshot, RollupWatermark
+from .periods import (
+    DEFAULT_DIMENSION,
+    DEFAULT_WEEKS,
+    DIMENSIONS,
+    Period,
+    last_weeks,
+    local_today,
+)
+from .rollups import upsert_ratings_range
+from .watermark import committed_max_rating_id
+
+logger = logging.getLogger(__name__)
+
+# What a Redis (cache or broker) outage raises: the cache client's errors and
+# kombu's, once the short publish retry policy in settings gives up.
+BROKER_OUTAGE_ERRORS = (RedisError, KombuOperationalError, OSError)
+
+WATERMARK_NAME = "ratings"
+REFRESH_PENDING_KEY = "analytics:rollups-refresh-pending"
+SNAPSHOT_FORMAT = 1
+# Snapshots viewed/computed within this window are kept warm after new ratings.
+WARM_SNAPSHOT_DAYS = 7
+STALE_SNAPSHOT_DAYS = 30
+MAX_WARM_SNAPSHOTS = 12
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+# --- Rollups ---------------------------------------------------------------------
+
+
+@dataclass
+class RollupRefreshResult:
+    from_id: int = 0
+    to_id: int = 0
+    touchpoint_ids: set[int] = field(default_factory=set)
+    cycle_ids: list[int] = field(default_factory=list)
+
+
+def ratings_arrived(*, organization_id: int) -> None:
+    """Ask for a rollup refresh soon; cheap and debounced (called after each ingest commit).
+
+    Only the caller that adds the cache key schedules the task, so a burst of
+    thousands of batches queues one refresh. The task deletes the key before it
+    reads the watermark range, so ratings committed after that schedule the next
+    run. Embedded (eager) mode has no worker: the refresh runs right here, so
+    the dashboard shows the ratings at once.
+    """
+    from .tasks import rollups_refresh
+
+    delay = settings.MOMENTO_ROLLUP_DEBOUNCE_SECONDS
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            rollups_refresh.apply(throw=True)
+        except Exception:
+            # The ratings are committed already; failing the ingest request now
+            # would invite a retry of a stored batch. The next ingest (or the
+            # dashboard's recompute) runs the refresh again.
+            logger.exception("rollup refresh after ingest failed (organization %s)", organization_id)
+        return
+    # The timeout is a safety net: should the queued task be lost, the key
+    # expires and the next ingest schedules again.
+    try:
+        if cache.add(REFRESH_PENDING_KEY, organization_id, timeout=delay + 120):
+            # ignore_result: nobody waits for this result, and the Redis result
+            # backend would otherwise subscribe this web process to its channel
+            # (and retry for ~20 s when Redis is down).
+            rollups_refresh.apply_async(countdown=delay, ignore_result=True)
+    except BROKER_OUTAGE_ERRORS as error:
+        # The ratings are committed; an outage of the cache/broker must not turn
+        # the answer into a 500 (the client would retry a stored batch). Nothing
+        # is lost: the watermark keeps every later rating for the next refresh,
+        # which the next ingest or the periodic beat task schedules.
+        logger.warning("could not schedule the rollup refresh (organization %s): broker or cache unreachable: %r",
+                       organization_id, error)
+        try:
+            cache.delete(REFRESH_PENDING_KEY)
+        except BROKER_OUTAGE_ERRORS:
+            pass
+
+
+def refresh_pending_clear() -> None:
+    cache.delete(REFRESH_PENDING_KEY)
+
+
+def _watermark_locked() -> RollupWatermark:
+    RollupWatermark.objects.get_or_create(name=WATERMARK_NAME)
+    return RollupWatermark.objects.select_for_update().get(name=WATERMARK_NAME)
+
+
+def _bump_cycles(touchpoint_ids: set[int]) -> list[int]:
+    cycle_ids = sorted(set(
+        Touchpoint.objects.filter(pk__in=touchpoint_ids).values_list("moment__cycle_id", flat=True)
+    )) if touchpoint_ids else []
+    for cycle_id in cycle_ids:
+        if not CycleRollupState.objects.filter(cycle_id=cycle_id).update(version=F("version") + 1):
+            CycleRollupState.objects.create(cycle_id=cycle_id, version=1)
+    return cycle_ids
+
+
+def rollups_refresh() -> RollupRefreshResult:
+    """Add every rating committed since the watermark to the daily rollups.
+
+    The upper bound comes from `committed_max_rating_id` (all ids up to it are
+    committed). Then, in one transaction, the watermark row is locked, the new
+    id range is aggregated with one GROUP BY and upserted, and the watermark is
+    moved: a concurrent or repeated run waits on the row lock and then finds
+    the range already done, so nothing is ever counted twice.
+    """
+    high = committed_max_rating_id()
+    with transaction.atomic():
+        watermark = _watermark_locked()
+        result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
+        if high <= watermark.last_rating_id:
+            return result
+        result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
+        watermark.last_rating_id = result.to_id = high
+        watermark.save(update_fields=["last_rating_id", "updated_at"])
+        result.cycle_ids = _bump_cycles(result.touchpoint_ids)
+    logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
+    return result
+
+
+def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
+    """Recompute rollups from raw ratings (one cycle, or everything), for repairs.
+
+    Needed after ratings were deleted or a cycle's time zone changed. Holds the
+    watermark lock so no incremental refresh interleaves. A full rebuild takes
+    every committed rating and moves the watermark past them; a one-cycle
+    rebuild stops at the watermark (the other cycles' newer ratings are left
+    to the next incremental run, which would otherwise skip them).
+    """
+    high = committed_max_rating_id() if cycle_id is None else 0
+    with transaction.atomic():
+        watermark = _watermark_locked()
+        high = max(high, watermark.last_rating_id)
+        rollups = DailyRollup.objects.all()
+        if cycle_id is not None:
+            rollups = rollups.filter(touchpoint__moment__cycle_id=cycle_id)
+        touched = set(rollups.values_list("touchpoint_id", flat=True).distinct())
+        rollups.delete()
+        touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True)
+        if cycle_id is None and high != watermark.last_rating_id:
+            watermark.last_rating_id = high
+            watermark.save(update_fields=["last_rating_id", "updated_at"])
+        cycle_ids = _bump_cycles(touched)
+        if cycle_id is not None and cycle_id not in cycle_ids:
+            cycle_ids = sorted({*cycle_ids, cycle_id})
+    return RollupRefreshResult(from_id=0, to_id=high, touchpoint_ids=touched, cycle_ids=cycle_ids)
+
+
+# --- Heatmap snapshots -----------------------------------------------------------------
+
+
+@dataclass
+class CycleStructure:
+    moments: list[Moment]
+    touchpoints: list[Touchpoint]
+    segments: list[Segment]
+    signature: str
+
+
+def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
+    """Moments, touchpoints (and segments for that dimension) plus a signature of
+    everything a snapshot shows, so a rename or new threshold makes it stale."""
+    moments = list(Moment.objects.filter(cycle=cycle).select_related("owner").order_by("position"))
+    touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
+    segments = list(Segment.objects.filter(organization_id=cycle.organization_id).order_by("name", "id")) \
+        if dimension == "segments" else []
+    organization = cycle.organization
+    described = {
+        "format": SNAPSHOT_FORMAT,
+        "cycle": [cycle.timezone, cycle.min_sample, cycle.critical_share],
+        "wom": [organization.wom_share_telling, organization.wom_people_told, organization.wom_share_social],
+        "moments": [[m.pk, m.position, m.name, m.kind, m.protocol, m.owner_id] for m in moments],
+        "touchpoints": [[t.pk, t.moment_id, t.name, t.channel] for t in touchpoints],
+        "segments": [[s.pk, s.name] for s in segments],
+    }
+    signature = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+    return CycleStructure(moments, touchpoints, segments, signature)
+
+
+def _sums(prefix: str = "total_") -> dict[str, Sum]:
+    return {f"{prefix}{name}": Sum(name) for name in heatmap.COUNT_FIELDS}
+
+
+def _counts(row: dict) -> heatmap.Counts:
+    return heatmap.Counts(**{name: row[f"total_{name}"] or 0 for name in heatmap.COUNT_FIELDS})
+
+
+def _week_key(day: dt.date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _columns(dimension: str, period: Period, structure: CycleStructure) -> list[dict[str, str]]:
+    if dimension == "weeks":
+        monday = period.start - dt.timedelta(days=period.start.weekday())
+        columns = []
+        while monday <= period.end:
+            year, week, _weekday = monday.isocalendar()
+            columns.append({"key": _week_key(monday), "label": _("W%(week)02d %(year)s") % {"week": week, "year": year},
+                            "start": max(monday, period.start).isoformat()})
+            monday += dt.timedelta(weeks=1)
+        return columns
+    if dimension == "channels":
+        present = {tp.channel for tp in structure.touchpoints}
+        return [{"key": value, "label": str(label)} for value, label in Channel.choices if value in present]
+    return [{"key": f"s{segment.pk}", "label": segment.name} for segment in structure.segments] + [
+        {"key": "none", "label": _("No segment")}
+    ]
+
+
+def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure
+               ) -> dict[int, heatmap.RowInput]:
+    """Two SQL GROUP BYs over the cycle's rollups: per touchpoint × period, and per
+    touchpoint × column (weeks also read the week before the first column)."""
+    previous = period.previous
+    rows: dict[int, heatmap.RowInput] = {tp.pk: heatmap.RowInput() for tp in structure.touchpoints}
+    in_period = Case(When(day__gte=period.start, then=Value(1)), default=Value(0), output_field=IntegerField())
+    base = DailyRollup.objects.filter(touchpoint__moment__cycle_id=cycle.pk).order_by()
+
+    for row in (base.filter(day__gte=previous.start, day__lte=period.end).annotate(current=in_period)
+                .values("touchpoint_id", "current").annotate(**_sums())):
+        target = rows.get(row["touchpoint_id"])
+        if target is not None:
+            (target.period if row["current"] else target.previous_period).add(_counts(row))
+
+    channel_of = {tp.pk: tp.channel for tp in structure.touchpoints}
+    if dimension == "channels":
+        for touchpoint_id, target in rows.items():
+            target.columns[channel_of[touchpoint_id]] = target.period
+            target.previous_columns[channel_of[touchpoint_id]] = target.previous_period
+        return rows
+
+    if dimension == "weeks":
+        first_monday = period.start - dt.timedelta(days=period.start.weekday())
+        lookback_key, first_key = _week_key(first_monday - dt.timedelta(weeks=1)), _week_key(first_monday)
+        query = (base.filter(day__gte=first_monday - dt.timedelta(weeks=1), day__lte=period.end)
+                 .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"), current=in_period)
+                 .values("touchpoint_id", "iso_year", "iso_week", "current").annotate(**_sums()))
+        for row in query:
+            target = rows.get(row["touchpoint_id"])
+            key = f"{row['iso_year']}-W{row['iso_week']:02d}"
+            if target is None:
+                continue
+            if row["current"]:
+                target.columns.setdefault(key, heatmap.Counts()).add(_counts(row))
+            elif key == lookback_key:
+                target.previous_columns.setdefault(first_key, heatmap.Counts()).add(_counts(row))
+        return rows
+
+    known_segments = {segment.pk for segment in structure.segments}
+    query = (base.filter(day__gte=previous.start, day__lte=period.end).annotate(current=in_period)
+             .values("touchpoint_id", "segment_key", "current").annotate(**_sums()))
+    for row in query:
+        target = rows.get(row["touchpoint_id"])
+        if target is None:
+            continue
+        # A deleted segment leaves its ratings without one (SET_NULL): same here.
+        key = f"s{row['segment_key']}" if row["segment_key"] in known_segments else "none"
+        columns = target.columns if row["current"] else target.previous_columns
+        columns.setdefault(key, heatmap.Counts()).add(_counts(row))
+    return rows
+
+
+def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
+                       structure: CycleStructure | None = None) -> dict[str, object]:
+    """The snapshot JSON for one cycle, dimension and period, from rollups only."""
+    if dimension not in DIMENSIONS:
+        raise ValidationError({"dimension": _("Unknown dimension.")})
+    structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
+    thresholds = heatmap.Thresholds(min_sample=cycle.min_sample, critical_share=cycle.critical_share)
+    organization = cycle.organization
+    wom = heatmap.WordOfMouth(organization.wom_share_telling, organization.wom_people_told,
+                              organization.wom_share_social)
+    columns = _columns(dimension, period, structure)
+    keys = [column["key"] for column in columns]
+    by_touchpoint = _aggregate(cycle, dimension, period, structure) if structure.touchpoints else {}
+    compare_previous_column = dimension == "weeks"
+
+    def render(row: heatmap.RowInput) -> tuple[list[dict], dict]:
+        cells = heatmap.row_cells(row, column_keys=keys, thresholds=thresholds,
+                                  compare_with_previous_column=compare_previous_column)
+        return cells, heatmap.summary(row.period, row.previous_period, thresholds=thresholds, wom=wom)
+
+    touchpoints_of: dict[int, list[Touchpoint]] = {}
+    for touchpoint in structure.touchpoints:
+        touchpoints_of.setdefault(touchpoint.moment_id, []).append(touchpoint)
+    rows = []
+    for moment in structure.moments:
+        tps = touchpoints_of.get(moment.pk, [])
+        cells, total = render(heatmap.merge_rows(by_touchpoint[tp.pk] for tp in tps))
+        tp_rows = []
+        for tp in tps:
+            tp_cells, tp_total = render(by_touchpoint[tp.pk])
+            tp_rows.append({"id": tp.pk, "name": tp.name, "channel": tp.channel, "cells": tp_cells, "total": tp_total})
+        rows.append({
+            "id": moment.pk, "name": moment.name, "moment_kind": moment.kind, "position": moment.position,
+            "protocol": moment.protocol, "owner": moment.owner.get_username() if moment.owner else None,
+            "cells": cells, "total": total, "touchpoints": tp_rows,
+        })
+    overall = heatmap.Counts.total(by_touchpoint[tp.pk].period for tp in structure.touchpoints)
+    critical = heatmap.critical_moments(rows)
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "dimension": dimension,
+        "period": period.as_dict(),
+        "previous_period": period.previous.as_dict(),
+        "thresholds": {"min_sample": thresholds.min_sample, "critical_share": thresholds.critical_share},
+        "timezone": cycle.timezone,
+        "columns": columns,
+        "rows": rows,
+        "n": int(overall.n),
+        "dissatisfied": int(overall.dissatisfied),
+        "empty": _empty_state(structure, overall, rows),
+        "critical_moments": critical,
+    }
+
+
+def _empty_state(structure: CycleStructure, overall: heatmap.Counts, rows: list[dict]) -> str | None:
+    """Why the heatmap has nothing to say, if it has nothing to say."""
+    if not structure.moments:
+        return "no_moments"
+    if not structure.touchpoints:
+        return "no_touchpoints"
+    if overall.n == 0:
+        return "no_ratings"
+    if not any(row["total"]["enough"] or any(tp["total"]["enough"] for tp in row["touchpoints"]) for row in rows):
+        return "too_few"
+    return None
+
+
+def _cycle_version(cycle: ServiceCycle) -> int:
+    return CycleRollupState.objects.filter(cycle=cycle).values_list("version", flat=True).first() or 0
+
+
+@transaction.atomic
+def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
+                             structure: CycleStructure | None = None) -> HeatmapSnapshot:
+    """Compute and store (replacing the previous one) the snapshot of one view."""
+    version = _cycle_version(cycle)
+    structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
+    data = heatmap_data_build(cycle=cycle, dimension=dimension, period=period, structure=structure)
+    snapshot, _created = HeatmapSnapshot.objects.update_or_create(
+        cycle=cycle, dimension=dimension, period_start=period.start, period_end=period.end,
+        defaults={
+            "status": HeatmapSnapshot.Status.READY, "computed_at": timezone.now(), "rollup_version": version,
+            "signature": structure.signature, "critical_count": len(data["critical_moments"]), "data": data,
+            "error": "",
+        },
+    )
+    return snapshot
+
+
+def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = _no_progress,
+                           extra: list[tuple[str, Period]] | None = None) -> int:
+    """Recompute the cycle's default snapshot, the ones in use lately and `extra`.
+
+    Returns how many snapshots were computed. Old snapshots are pruned.
+    """
+    cycle = ServiceCycle.objects.select_related("organization").filter(pk=cycle_id).first()
+    if cycle is None:
+        return 0
+    now = timezone.now()
+    HeatmapSnapshot.objects.filter(cycle=cycle, computed_at__lt=now - dt.timedelta(days=STALE_SNAPSHOT_DAYS)).delete()
+    today = local_today(cycle.timezone, now)
+    views: list[tuple[str, Period]] = list(extra or [])
+    views.append((DEFAULT_DIMENSION, last_weeks(weeks=DEFAULT_WEEKS, today=today)))
+    recent = (HeatmapSnapshot.objects.filter(cycle=cycle, computed_at__gte=now - dt.timedelta(days=WARM_SNAPSHOT_DAYS))
+              .order_by("-computed_at").values_list("dimension", "period_start", "period_end")[:MAX_WARM_SNAPSHOTS])
+    for dimension, start, end in recent:
+        views.append((dimension, Period(start=start, end=end)))
+    unique: list[tuple[str, Period]] = []
+    seen: set[tuple[str, dt.date, dt.date]] = set()
+    for dimension, period in views:
+        if (dimension, period.start, period.end) not in seen:
+            seen.add((dimension, period.start, period.end))
+            unique.append((dimension, period))
+    if not Moment.objects.filter(cycle=cycle).exists():
+        progress(1, 1)
+        return 0
+    for index, (dimension, period) in enumerate(unique):
+        heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period)
+        progress(index + 1, len(unique))
+    return len(unique)
+
+
+def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Period
+                             ) -> tuple[HeatmapSnapshot | None, CycleStructure]:
+    """The snapshot of this view, recomputed from rollups first if missing or stale.
+
+    None when the cycle has no moments (nothing to compute). Pages and the API
+    share this, so both always show the same, current figures.
+    """
+    from .selectors import heatmap_snapshot_get, snapshot_is_fresh
+
+    structure = cycle_structure(cycle=cycle, dimension=dimension)
+    if not structure.moments:
+        return None, structure
+    snapshot = heatmap_snapshot_get(cycle=cycle, dimension=dimension, period=period)
+    if snapshot is None or not snapshot_is_fresh(snapshot=snapshot, signature=structure.signature):
+        # Rollups are small (touchpoints × days × segments): computing here is
+        # cheap and keeps answers right even before a worker caught up.
+        snapshot = heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structure)
+    return snapshot, structure

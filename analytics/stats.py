@@ -1,0 +1,159 @@
+"""Pure statistics for critical moments of truth.
+
+Everything here is a plain function of numbers: no models, no database. The
+ingestion path (`touchpoints.services`) and the analytics share the one
+definition of each rating scale below, so a score is normalised and judged
+dissatisfied in exactly one place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# z for a two-sided 95 % interval / test.
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A rating scale: its integer range and where dissatisfaction starts.
+
+    `dissatisfied_max` is the highest score that still counts as dissatisfied;
+    `promoter_min` is set only where the scale has promoters (NPS).
+    """
+
+    code: str
+    low: int
+    high: int
+    dissatisfied_max: int
+    promoter_min: int | None = None
+
+    def contains(self, score: int) -> bool:
+        return self.low <= score <= self.high
+
+    def normalise(self, score: int) -> float:
+        """Map a score onto 0–100 satisfaction.
+
+        >>> SCALES["csat5"].normalise(4)
+        75.0
+        >>> SCALES["nps11"].normalise(7)
+        70.0
+        """
+        if not self.contains(score):
+            raise ValueError(f"score {score} is outside the {self.code} scale {self.low}–{self.high}")
+        return (score - self.low) / (self.high - self.low) * 100.0
+
+    def is_dissatisfied(self, score: int) -> bool:
+        return score <= self.dissatisfied_max
+
+    def is_promoter(self, score: int) -> bool:
+        return self.promoter_min is not None and score >= self.promoter_min
+
+
+SCALES: dict[str, Scale] = {
+    "csat5": Scale("csat5", 1, 5, dissatisfied_max=2),
+    "stars5": Scale("stars5", 1, 5, dissatisfied_max=2),
+    "nps11": Scale("nps11", 0, 10, dissatisfied_max=6, promoter_min=9),
+    "ces7": Scale("ces7", 1, 7, dissatisfied_max=3),
+    "thumbs2": Scale("thumbs2", 0, 1, dissatisfied_max=0),
+}
+
+
+def get_scale(code: str) -> Scale:
+    try:
+        return SCALES[code]
+    except KeyError:
+        raise ValueError(f"unknown scale {code!r}; expected one of {', '.join(SCALES)}") from None
+
+
+def normalise(scale: str, score: int) -> float:
+    return get_scale(scale).normalise(score)
+
+
+def is_dissatisfied(scale: str, score: int) -> bool:
+    return get_scale(scale).is_dissatisfied(score)
+
+
+# --- Proportions -------------------------------------------------------------
+
+
+def wilson_interval(dissatisfied: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for the share d/n (95 % by default).
+
+    With no observations the share is unknown: the interval is the whole [0, 1].
+
+    >>> tuple(round(x, 4) for x in wilson_interval(5, 20))
+    (0.1119, 0.4687)
+    """
+    if n < 0 or dissatisfied < 0 or dissatisfied > n:
+        raise ValueError("need 0 <= dissatisfied <= n")
+    if n == 0:
+        return (0.0, 1.0)
+    p = dissatisfied / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    margin = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    # Mathematically low ≤ p ≤ high; in floating point d = 0 (or d = n) with a
+    # large n left the bound a hair beyond p (e.g. 4e-22 for 0 of 10⁶), which
+    # made a moment with no unhappy customer rank above zero severity.
+    return (min(p, max(0.0, centre - margin)), max(p, min(1.0, centre + margin)))
+
+
+def is_critical(dissatisfied: int, n: int, *, min_sample: int = 20, critical_share: float = 0.25) -> bool:
+    """Critical when the sample is big enough and even the pessimistic (lower)
+    Wilson bound of the dissatisfied share reaches `critical_share`."""
+    if n < min_sample or n == 0:
+        return False
+    return wilson_interval(dissatisfied, n)[0] >= critical_share
+
+
+def two_proportion_z(d1: int, n1: int, d2: int, n2: int) -> float:
+    """z statistic for p2 − p1 with the pooled standard error (0 when undefined).
+
+    Period 1 is the earlier one, so a positive z means the share rose.
+    """
+    if n1 == 0 or n2 == 0:
+        return 0.0
+    pooled = (d1 + d2) / (n1 + n2)
+    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if variance == 0:
+        return 0.0
+    return (d2 / n2 - d1 / n1) / math.sqrt(variance)
+
+
+def is_worsening(previous_d: int, previous_n: int, current_d: int, current_n: int, z: float = Z_95) -> bool:
+    """The dissatisfied share rose against the previous period, significantly
+    at 95 % (two-sided two-proportion z-test)."""
+    return two_proportion_z(previous_d, previous_n, current_d, current_n) >= z
+
+
+def severity(dissatisfied: int, n: int) -> float:
+    """Ordering key: Wilson lower bound × n, so many unhappy customers outrank a few."""
+    if n == 0:
+        return 0.0
+    return wilson_interval(dissatisfied, n)[0] * n
+
+
+def word_of_mouth_reach(dissatisfied: int, *, share_telling: float = 0.13, people_told: int = 15) -> float:
+    """Estimated people who hear of the bad experience: d × share who tell × people told.
+
+    Seed defaults: 13 % of unhappy customers tell 15 or more people.
+
+    >>> word_of_mouth_reach(100)
+    195.0
+    """
+    return dissatisfied * share_telling * people_told
+
+
+def social_venting(dissatisfied: int, *, share_venting: float = 0.42) -> float:
+    """Estimated dissatisfied customers who vent on social media (seed: 42 %)."""
+    return dissatisfied * share_venting
+
+
+def first_contact_resolution_rate(resolved: int, asked: int) -> float | None:
+    """Share of contacts resolved first time among those where it was asked."""
+    if asked == 0:
+        return None
+    return resolved / asked

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("cycles/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
+    path("cycles/<int:pk>/dashboard/recompute/", views.recompute, name="recompute"),
+    path("cycles/<int:pk>/dashboard/tasks/<str:task_id>/", views.task_status, name="task_status"),
+]

@@ -1,0 +1,119 @@
+"""Dashboard pages. Thin: parse the view, read the snapshot (computing it from
+rollups when missing or stale), hand plain data to the template."""
+
+from __future__ import annotations
+
+from celery.result import AsyncResult
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from journeys.selectors import cycle_get_for_user
+
+from . import charts, services
+from .periods import (
+    DEFAULT_DIMENSION,
+    DEFAULT_WEEKS,
+    DIMENSIONS,
+    MAX_PERIOD_DAYS,
+    WEEK_CHOICES,
+    dimension_parse,
+    last_weeks,
+    local_today,
+    period_parse,
+)
+from .tasks import cycle_recompute
+
+TASK_CACHE_SECONDS = 3600
+
+
+def _task_key(task_id: str) -> str:
+    return f"analytics:task:{task_id}"
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for messages_ in error.message_dict.values() for message in messages_] \
+        if hasattr(error, "error_dict") else [str(message) for message in error.messages]
+
+
+def dashboard_view_parse(params, *, today):
+    """(dimension, period, errors): bad input falls back to the default view with a message."""
+    errors: list[str] = []
+    try:
+        dimension = dimension_parse(params=params)
+    except ValidationError as error:
+        errors += _messages_of(error)
+        dimension = DEFAULT_DIMENSION
+    try:
+        period = period_parse(params=params, today=today)
+    except ValidationError as error:
+        errors += _messages_of(error)
+        period = last_weeks(weeks=DEFAULT_WEEKS, today=today)
+    return dimension, period, errors
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    today = local_today(cycle.timezone)
+    dimension, period, errors = dashboard_view_parse(request.GET, today=today)
+    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+    data = snapshot.data if snapshot else None
+    figures = charts.dashboard_figures(data) if data and data["n"] else None
+    return render(request, "analytics/dashboard.html", {
+        "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
+        "errors": errors, "dimension": dimension, "period": period, "dimensions": DIMENSIONS,
+        "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
+    })
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start "recompute now". JSON for the page's script; a redirect without JavaScript."""
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    dimension, period, errors = dashboard_view_parse(request.POST, today=local_today(cycle.timezone))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if errors:
+        if wants_json:
+            return JsonResponse({"errors": errors}, status=400)
+        for message in errors:
+            messages.error(request, message)
+        return redirect("analytics:dashboard", pk=cycle.pk)
+    result = cycle_recompute.delay(cycle.pk, dimension, period.start.isoformat(), period.end.isoformat())
+    cache.set(_task_key(result.id), cycle.pk, TASK_CACHE_SECONDS)
+    state = result.state
+    if wants_json:
+        return JsonResponse({
+            "task_id": result.id, "state": state,
+            "status_url": reverse("analytics:task_status", args=[cycle.pk, result.id]),
+        }, status=202)
+    messages.info(request, _("Recomputed.") if state == "SUCCESS" else _("Recomputing: reload in a moment."))
+    return redirect("analytics:dashboard", pk=cycle.pk)
+
+
+@login_required
+@require_GET
+def task_status(request: HttpRequest, pk: int, task_id: str) -> JsonResponse:
+    """State and progress of a recompute this cycle started (404 for any other task id)."""
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    if cache.get(_task_key(task_id)) != cycle.pk:
+        raise Http404
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Embedded mode: the recompute ran inside the POST that started it.
+        return JsonResponse({"state": "SUCCESS", "done": 1, "total": 1})
+    result = AsyncResult(task_id)
+    info = result.info if isinstance(result.info, dict) else {}
+    payload = {"state": result.state, "done": info.get("done"), "total": info.get("total")}
+    if result.state == "FAILURE":
+        payload["error"] = _("The recompute failed; it will be retried by the next scheduled run.")
+    return JsonResponse(payload)

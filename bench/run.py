@@ -1,0 +1,567 @@
+#!/usr/bin/env python
+"""Momento benchmark: ingest, heatmap rebuild, incremental recompute and latency
+at N ratings, each beside the physical limit measured on the same database.
+
+    python bench/run.py --ratings 1000000      # 10⁵ quick, 10⁶ default, 10⁷ large
+
+It needs PostgreSQL and Redis already running (BENCH_PG_URL, default
+postgres://postgres@127.0.0.1:5432/postgres; REDIS_URL, default
+redis://127.0.0.1:6379/0) and starts neither. It creates a throwaway database,
+generates the airline cycle and N ratings, measures, drops the database and
+writes bench/results/<date>-<N>.json plus a table on the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+WEEKS = 26
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- services -------------------------------------------------------------------
+
+
+def check_services(pg_url: str, redis_url: str) -> None:
+    import psycopg2
+    import redis
+
+    try:
+        psycopg2.connect(pg_url, connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        sys.exit(f"PostgreSQL is not reachable at {pg_url}: {error}\n"
+                 "Start it (pg_ctlcluster ... main start) or set BENCH_PG_URL. The benchmark starts nothing itself.")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except redis.exceptions.ConnectionError as error:
+        sys.exit(f"Redis is not reachable at {redis_url}: {error}\n"
+                 "Start redis-server or set REDIS_URL. The benchmark starts nothing itself.")
+
+
+def database_url(pg_url: str, name: str) -> str:
+    parts = urlsplit(pg_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def admin_sql(pg_url: str, sql: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(pg_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- data -------------------------------------------------------------------------
+
+
+class Dataset:
+    """N synthetic ratings for the airline cycle, generated with numpy in columns."""
+
+    def __init__(self, *, n: int, touchpoints: list[tuple[int, str]], segments: list[int], seed: int,
+                 now: dt.datetime, prefix: str, late_share: float = 0.0, recent_days: float | None = None):
+        import numpy as np
+
+        from analytics.stats import SCALES
+
+        rng = np.random.default_rng(seed)
+        self.n = n
+        self.organization_id = 0
+        tp_index = rng.integers(0, len(touchpoints), n)
+        self.touchpoint_id = np.array([tp for tp, _scale in touchpoints])[tp_index]
+        scales = [scale for _tp, scale in touchpoints]
+        low = np.array([SCALES[s].low for s in scales])[tp_index]
+        high = np.array([SCALES[s].high for s in scales])[tp_index]
+        self.score = rng.integers(low, high + 1)
+        self.scale = np.array(scales, dtype=object)[tp_index]
+        self.normalized = (self.score - low) / (high - low) * 100.0
+        dissatisfied_max = np.array([SCALES[s].dissatisfied_max for s in scales])[tp_index]
+        self.dissatisfied = self.score <= dissatisfied_max
+        span = (recent_days or WEEKS * 7) * 86400
+        offsets = rng.uniform(60, span, n)
+        if late_share:
+            late = rng.random(n) < late_share
+            offsets[late] = rng.uniform(14 * 86400, WEEKS * 7 * 86400, int(late.sum()))
+        epoch = now.timestamp()
+        self.occurred_epoch = epoch - offsets
+        self.segment_id = np.array(segments + [0])[rng.integers(0, len(segments) + 1, n)]
+        self.prefix = prefix
+
+    def occurred_iso(self, index: int) -> str:
+        return dt.datetime.fromtimestamp(self.occurred_epoch[index], dt.timezone.utc).isoformat()
+
+    def api_batches(self, size: int):
+        for start in range(0, self.n, size):
+            stop = min(self.n, start + size)
+            items = []
+            for index in range(start, stop):
+                item = {
+                    "touchpoint": int(self.touchpoint_id[index]),
+                    "score": int(self.score[index]),
+                    "occurred_at": self.occurred_iso(index),
+                    "external_id": f"{self.prefix}-{index}",
+                }
+                if self.segment_id[index]:
+                    item["segment"] = int(self.segment_id[index])
+                items.append(item)
+            yield items
+
+    def copy_chunks(self, organization_id: int, received_at: str, size: int = 500_000):
+        for start in range(0, self.n, size):
+            buffer = io.StringIO()
+            for index in range(start, min(self.n, start + size)):
+                segment = self.segment_id[index]
+                buffer.write(
+                    f"{organization_id}\t{self.touchpoint_id[index]}\t{self.scale[index]}\t{self.score[index]}\t"
+                    f"{self.normalized[index]}\t{'t' if self.dissatisfied[index] else 'f'}\t"
+                    f"{self.occurred_iso(index)}\t{received_at}\t{segment if segment else chr(92) + 'N'}\t\t"
+                    f"\\N\tapi\t{self.prefix}-{index}\n"
+                )
+            buffer.seek(0)
+            yield buffer
+
+
+COPY_COLUMNS = ("organization_id, touchpoint_id, scale, score, normalized, dissatisfied, occurred_at, received_at, "
+                "segment_id, comment, first_contact_resolved, source, external_id")
+
+
+def copy_into_ratings(dataset: Dataset, organization_id: int) -> float:
+    from django.db import connection
+
+    received = dt.datetime.now(dt.timezone.utc).isoformat()
+    # The text is prepared before the clock starts: the ceiling is what the
+    # database can take, not how fast Python formats rows.
+    chunks = list(dataset.copy_chunks(organization_id, received))
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as pg:
+            for chunk in chunks:
+                pg.copy_expert(f"COPY touchpoints_rating ({COPY_COLUMNS}) FROM STDIN", chunk)
+        raw.commit()
+    return time.perf_counter() - started
+
+
+# --- HTTP ------------------------------------------------------------------------
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--timeout", "120", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            return process
+        except OSError:  # refused while booting, or slow to answer the first request
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("gunicorn did not start within 90 s")
+
+
+def http_ingest(dataset: Dataset, *, port: int, token: str, path: str, clients: int, batch: int) -> tuple[float, dict]:
+    batches = list(dataset.api_batches(batch))
+    bodies = [json.dumps({"ratings": items}).encode() for items in batches]
+    lock = threading.Lock()
+    cursor = {"next": 0}
+    outcome = {"created": 0, "duplicate": 0, "errors": 0, "statuses": {}}
+
+    def client() -> None:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                index = cursor["next"]
+                cursor["next"] += 1
+            if index >= len(bodies):
+                break
+            connection.request("POST", path, body=bodies[index], headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            payload = response.read()
+            with lock:
+                outcome["statuses"][response.status] = outcome["statuses"].get(response.status, 0) + 1
+                if response.status in (200, 201):
+                    data = json.loads(payload)
+                    outcome["created"] += int(data.get("created", 0))
+                    outcome["duplicate"] += int(data.get("duplicates", data.get("duplicate", 0)))
+                else:
+                    outcome["errors"] += 1
+                    if outcome["errors"] < 3:
+                        log(f"ingest answered {response.status}: {payload[:300]!r}")
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, outcome
+
+
+def latency(url: str, *, headers: dict[str, str], requests: int) -> dict[str, float]:
+    import http.client
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    timings, statuses = [], {}
+    for _ in range(requests):
+        started = time.perf_counter()
+        connection.request("GET", target, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+    connection.close()
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "max_ms": round(timings[-1], 2),
+        "statuses": statuses,
+    }
+
+
+def session_cookie(port: int, username: str, password: str) -> str:
+    import http.cookiejar
+    import re
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    opener.open(urllib.request.Request(f"http://127.0.0.1:{port}/accounts/login/", data=data.encode(),
+                                       headers={"Referer": f"http://127.0.0.1:{port}/accounts/login/"}))
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+# --- analytics in a separate process (peak memory) ---------------------------------
+
+
+def run_job(env: dict[str, str], code: str, *, setup: str = "") -> dict:
+    """Run analytics code in a fresh Python process, like a worker, and report its
+    wall time (imports and the first connection excluded, as in a warm worker)
+    and peak resident memory."""
+    script = (
+        "import json, time, django; django.setup()\n"
+        "from django.db import connection; connection.ensure_connection()\n"
+        f"{setup}\nstarted = time.perf_counter()\n{code}\n"
+        "seconds = time.perf_counter() - started\n"
+        # VmHWM is this process's own peak; ru_maxrss would carry over the
+        # parent's peak across fork+exec and grow with the bench's dataset.
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+        "print('RESULT ' + json.dumps({'seconds': seconds, 'peak_rss_mb': int(hwm) / 1024}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"job failed:\n{completed.stderr[-3000:]}")
+    line = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):])
+
+
+def raw_group_by_seconds(timezone_name: str) -> tuple[float, int]:
+    """The floor: the rollup aggregate as one hand-written SQL GROUP BY over all
+    ratings, with the bench cycle's time zone as a constant."""
+    from django.db import connection
+
+    sql = """
+        CREATE TABLE bench_floor AS
+        SELECT r.touchpoint_id, (r.occurred_at AT TIME ZONE %s)::date AS day, r.segment_id,
+               count(*) AS n, count(*) FILTER (WHERE r.dissatisfied) AS dissatisfied,
+               sum(r.normalized) AS sum_normalized,
+               count(*) FILTER (WHERE r.scale = 'nps11' AND r.score >= 9) AS promoters,
+               count(*) FILTER (WHERE r.scale = 'nps11' AND r.score <= 6) AS detractors,
+               count(*) FILTER (WHERE r.first_contact_resolved) AS fcr_resolved,
+               count(r.first_contact_resolved) AS fcr_asked
+        FROM touchpoints_rating r
+        GROUP BY 1, 2, 3
+    """
+    # Written into an ordinary (durable, unindexed) table, as the rollup job
+    # must store its result: neither fetched to the client nor into a temp table.
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone_name])
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_floor")
+        groups = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_floor")
+    return elapsed, groups
+
+
+def pandas_baseline_seconds(url: str, timezone_name: str) -> tuple[float, int]:
+    """The analyst's way: read the ratings into pandas, then pivot by day."""
+    import warnings
+
+    import pandas as pd
+    import psycopg2
+
+    started = time.perf_counter()
+    connection = psycopg2.connect(url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = pd.read_sql(
+            "SELECT touchpoint_id, segment_id, occurred_at, dissatisfied, normalized, scale, score, "
+            "first_contact_resolved FROM touchpoints_rating", connection)
+    connection.close()
+    frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True).dt.tz_convert(timezone_name).dt.date
+    frame["segment_id"] = frame["segment_id"].fillna(0)
+    pivot = frame.pivot_table(index=["touchpoint_id", "day", "segment_id"],
+                              values=["dissatisfied", "normalized"], aggfunc={"dissatisfied": ["count", "sum"],
+                                                                              "normalized": "sum"})
+    return time.perf_counter() - started, len(pivot)
+
+
+# --- main ---------------------------------------------------------------------------
+
+INGEST_PATH = "/api/v1/ratings/batch/"
+HEATMAP_API_PATH = "/api/v1/cycles/{cycle}/heatmap/"
+DASHBOARD_PATH = "/cycles/{cycle}/dashboard/"
+
+
+def setup_django(url: str, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": url, "REDIS_URL": redis_url, "DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False",
+        "SECURE_HSTS_SECONDS": "0", "CACHE_KEY_PREFIX": f"bench{os.getpid()}", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "momento.settings",
+        # The bench measures the engine, not the rate limiter.
+        "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s",
+    })
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+def build_cycle():
+    from django.contrib.auth import get_user_model
+
+    from journeys.demo import _ensure_structure
+    from journeys.models import Membership, Organization
+    from touchpoints.models import Segment, Touchpoint
+    from touchpoints.services import segment_create
+    from touchpoints.tokens import api_token_create
+
+    organization = Organization.objects.create(name="Bench Airline", slug="bench-airline")
+    password = secrets.token_urlsafe(16)
+    user = get_user_model().objects.create_user("bench", password=password)
+    Membership.objects.create(user=user, organization=organization, role="admin")
+    for key in ("business", "leisure"):
+        segment_create(organization=organization, name=key.title(), key=key)
+    cycle, _created = _ensure_structure(organization, user)
+    _token, plaintext = api_token_create(organization=organization, name="bench", scopes=["ingest", "read"],
+                                         created_by=user)
+    touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).values_list("id", "scale"))
+    segments = list(Segment.objects.filter(organization=organization).values_list("id", flat=True))
+    return organization, cycle, user, password, plaintext, touchpoints, segments
+
+
+def ratings_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM touchpoints_rating")
+        return cursor.fetchone()[0]
+
+
+def truncate_ratings() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE touchpoints_rating")
+        cursor.execute("SELECT to_regclass('analytics_dailyrollup')")
+        if cursor.fetchone()[0]:
+            cursor.execute("TRUNCATE analytics_dailyrollup")
+
+
+def machine_info(url: str) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    import psutil
+
+    return {
+        "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(), "postgresql": pg_version, "platform": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ratings", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--skip-pandas", action="store_true", help="skip the pandas baseline")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    pg_url = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    redis_url = os.environ.get("BENCH_REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    check_services(pg_url, redis_url)
+    name = f"momento_bench_{os.getpid()}"
+    url = database_url(pg_url, name)
+    log(f"creating throwaway database {name}")
+    admin_sql(pg_url, f'CREATE DATABASE "{name}"')
+    gunicorn = None
+    try:
+        env = setup_django(url, redis_url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        organization, cycle, user, password, token, touchpoints, segments = build_cycle()
+        now = dt.datetime.now(dt.timezone.utc)
+        n = args.ratings
+        log(f"generating {n:,} ratings over {WEEKS} weeks for {len(touchpoints)} touchpoints")
+        dataset = Dataset(n=n, touchpoints=touchpoints, segments=segments, seed=1, now=now, prefix="bench")
+        results: dict = {"ratings": n, "date": now.isoformat(), "machine": machine_info(url),
+                         "settings": {"clients": args.clients, "batch": args.batch, "gunicorn_workers": args.workers}}
+
+        log("raw COPY of the same rows into the ratings table (the ceiling)")
+        copy_seconds = copy_into_ratings(dataset, organization.pk)
+        assert ratings_count() == n
+        truncate_ratings()
+        results["copy"] = {"seconds": round(copy_seconds, 3), "rate_per_s": round(n / copy_seconds)}
+
+        port = free_port()
+        gunicorn = start_gunicorn(env, port, args.workers)
+        log(f"HTTP ingest through gunicorn on 127.0.0.1:{port}: {args.clients} clients, batches of {args.batch:,}")
+        ingest_seconds, outcome = http_ingest(dataset, port=port, token=token, path=INGEST_PATH,
+                                              clients=args.clients, batch=args.batch)
+        stored = ratings_count()
+        results["ingest"] = {"seconds": round(ingest_seconds, 3), "rate_per_s": round(n / ingest_seconds),
+                             "stored": stored, "exact": stored == n, "responses": outcome,
+                             "vs_copy": round((n / ingest_seconds) / (n / copy_seconds), 3)}
+        log(f"ingest: {n / ingest_seconds:,.0f}/s (COPY {n / copy_seconds:,.0f}/s); stored {stored:,} of {n:,}")
+        if stored != n:
+            log("WARNING: stored count differs from sent count")
+
+        log("raw SQL GROUP BY of the rollup aggregate (the floor)")
+        floor_seconds, groups = raw_group_by_seconds(cycle.timezone)
+        results["raw_group_by"] = {"seconds": round(floor_seconds, 3), "groups": groups}
+
+        log("full rebuild: rollups from raw ratings + heatmap snapshots (separate process)")
+        imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle"
+        rebuild = run_job(env, f"rollups_rebuild()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})", setup=imports)
+        rollup_only = run_job(env, "rollups_rebuild()", setup=imports)
+        results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollup_only["seconds"], 3),
+                                   "vs_raw_group_by": round(rollup_only["seconds"] / floor_seconds, 3)}
+
+        if not args.skip_pandas:
+            log("the analyst's baseline: read ratings into pandas and pivot")
+            pandas_seconds, pandas_groups = pandas_baseline_seconds(url, cycle.timezone)
+            results["pandas"] = {"seconds": round(pandas_seconds, 3), "groups": pandas_groups,
+                                 "rebuild_speedup": round(pandas_seconds / rollup_only["seconds"], 2)}
+
+        log("incremental recompute after 1 % new ratings (10 % of them late)")
+        extra = Dataset(n=max(1, n // 100), touchpoints=touchpoints, segments=segments, seed=2,
+                        now=dt.datetime.now(dt.timezone.utc), prefix="late", late_share=0.1, recent_days=1)
+        copy_into_ratings(extra, organization.pk)
+        incremental = run_job(env, f"rollups_refresh()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})",
+                              setup=imports)
+        results["incremental"] = {**incremental, "new_ratings": extra.n,
+                                  "vs_full_rebuild": round(incremental["seconds"] / rebuild["seconds"], 3)}
+
+        log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
+        cookie = session_cookie(port, "bench", password)
+        results["dashboard"] = latency(f"http://127.0.0.1:{port}{DASHBOARD_PATH.format(cycle=cycle.pk)}",
+                                       headers={"Cookie": cookie}, requests=args.requests)
+        results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
+                                         headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_db:
+            admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            log(f"dropped {name}")
+
+    output = args.output or RESULTS / f"{now.date().isoformat()}-{n}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, default=str))
+    print_table(results)
+    log(f"results written to {output}")
+    return results
+
+
+def print_table(results: dict) -> None:
+    n = results["ratings"]
+    rows = [
+        ("ratings", f"{n:,}", ""),
+        ("raw COPY (ceiling)", f"{results['copy']['rate_per_s']:,}/s", f"{results['copy']['seconds']} s"),
+        ("HTTP ingest", f"{results['ingest']['rate_per_s']:,}/s",
+         f"{results['ingest']['vs_copy']} × COPY; exact={results['ingest']['exact']}"),
+        ("raw GROUP BY (floor)", f"{results['raw_group_by']['seconds']} s", f"{results['raw_group_by']['groups']:,} groups"),
+        ("full rebuild (rollups)", f"{results['full_rebuild']['rollups_only_seconds']} s",
+         f"{results['full_rebuild']['vs_raw_group_by']} × GROUP BY"),
+        ("full rebuild + heatmaps", f"{results['full_rebuild']['seconds']:.3f} s",
+         f"peak RSS {results['full_rebuild']['peak_rss_mb']:.0f} MB"),
+    ]
+    if "pandas" in results:
+        rows.append(("pandas read + pivot", f"{results['pandas']['seconds']} s",
+                     f"rebuild {results['pandas']['rebuild_speedup']}× faster"))
+    rows += [
+        ("incremental after 1 %", f"{results['incremental']['seconds']:.3f} s",
+         f"{results['incremental']['vs_full_rebuild']} × rebuild; peak RSS {results['incremental']['peak_rss_mb']:.0f} MB"),
+        ("dashboard p50/p95", f"{results['dashboard']['p50_ms']} / {results['dashboard']['p95_ms']} ms",
+         str(results['dashboard']['statuses'])),
+        ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
+         str(results['heatmap_api']['statuses'])),
+    ]
+    width = max(len(row[0]) for row in rows)
+    print()
+    print(f"| {'measure'.ljust(width)} | value | note |")
+    print(f"| {'-' * width} | --- | --- |")
+    for label, value, note in rows:
+        print(f"| {label.ljust(width)} | {value} | {note} |")
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""What the map editor draws: the moments lane, rendered by one template.
+
+The page and every JSON endpoint of the editor render the lane with the same
+template (`journeys/_lane.html`), so the browser never keeps a second renderer
+in JavaScript that could drift from the server's truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from . import selectors
+from .models import ServiceCycle
+
+# Upper bounds of the dissatisfied-share bands that colour a card.
+SHARE_BANDS = ((0.10, "good"), (0.20, "fair"), (0.30, "poor"))
+
+
+def share_band(share: float | None) -> str:
+    """Colour band of a dissatisfied share.
+
+    >>> [share_band(value) for value in (None, 0.05, 0.15, 0.25, 0.6)]
+    ['none', 'good', 'fair', 'poor', 'bad']
+    """
+    if share is None:
+        return "none"
+    for upper, band in SHARE_BANDS:
+        if share < upper:
+            return band
+    return "bad"
+
+
+def _share_value(value: Any) -> float | None:
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        for key in ("share", "dissatisfied_share", "p"):
+            if key in value:
+                return value[key]
+        return None
+    for attribute in ("share", "dissatisfied_share", "p"):
+        if hasattr(value, attribute):
+            return getattr(value, attribute)
+    return None
+
+
+def moment_shares(*, cycle: ServiceCycle) -> dict[int, float]:
+    """Latest dissatisfied share per moment id, from the analytics snapshot.
+
+    The lane still works (grey cards) while analytics has no snapshot or the
+    analytics selector is not installed.
+    """
+    try:
+        from analytics.selectors import latest_moment_shares
+    except ImportError:
+        return {}
+    shares = latest_moment_shares(cycle=cycle) or {}
+    if not isinstance(shares, dict):
+        shares = {
+            (item.get("moment_id") if isinstance(item, dict) else getattr(item, "moment_id", None)): item
+            for item in shares
+        }
+    result = {}
+    for moment_id, value in shares.items():
+        share = _share_value(value)
+        if moment_id is not None and share is not None:
+            result[int(moment_id)] = float(share)
+    return result
+
+
+def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
+    moments = list(selectors.moments_with_touchpoints(cycle=cycle))
+    shares = moment_shares(cycle=cycle)
+    state = []
+    for moment in moments:
+        moment.dissatisfied_share = shares.get(moment.pk)
+        moment.share_band = share_band(moment.dissatisfied_share)
+        moment.share_percent = None if moment.dissatisfied_share is None else moment.dissatisfied_share * 100
+        touchpoints = list(moment.touchpoints.all())
+        state.append({
+            "id": moment.pk,
+            "name": moment.name,
+            "kind": moment.kind,
+            "description": moment.description,
+            "protocol": moment.protocol,
+            "owner": moment.owner_id,
+            "touchpoints": [
+                {"id": touchpoint.pk, "name": touchpoint.name, "channel": touchpoint.channel,
+                 "scale": touchpoint.scale, "interaction": touchpoint.interaction}
+                for touchpoint in touchpoints
+            ],
+        })
+    return {
+        "cycle": cycle,
+        "moments": moments,
+        "can_edit": can_edit,
+        "editor_state": {"version": cycle.structure_version, "moments": state},
+    }
+
+
+def lane_payload(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
+    """JSON body shared by the editor endpoints: the fresh lane and its version."""
+    cycle.refresh_from_db(fields=["structure_version"])
+    context = lane_context(request=request, cycle=cycle, can_edit=can_edit)
+    return {
+        "version": cycle.structure_version,
+        "lane_html": render_to_string("journeys/_lane.html", context, request=request),
+    }

@@ -1,0 +1,172 @@
+"""Small JSON endpoints behind the map editor (session auth, CSRF header).
+
+Each endpoint parses its input with a form, calls the same service the REST API
+calls, and answers with the freshly rendered lane so the page redraws from the
+server's truth. Errors: 400 with field messages (nothing written), 403 for
+read-only roles, 404 for another organization's objects, 409 with the true
+order when the editor's order is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from touchpoints.models import Touchpoint
+from touchpoints.services import touchpoint_add, touchpoint_remove, touchpoint_update
+
+from . import selectors, services
+from .editor_state import lane_payload
+from .forms import MomentAddForm, MomentForm, ReorderForm, TouchpointForm
+from .models import Moment
+
+
+def _json_login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"message": _("Your session has ended. Log in again.")}, status=401)
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _body(request: HttpRequest) -> dict | None:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _bad_request(errors: dict[str, list[str]], message: str | None = None) -> JsonResponse:
+    first = next((messages[0] for messages in errors.values() if messages), "")
+    return JsonResponse({"message": message or first or _("Please correct the errors."), "errors": errors},
+                        status=400)
+
+
+def _form_errors(form) -> dict[str, list[str]]:
+    return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+
+
+def _validation_errors(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {field: [str(message) for message in ValidationError(messages).messages]
+                for field, messages in error.error_dict.items()}
+    return {"__all__": [str(message) for message in error.messages]}
+
+
+def _editor_cycle(request: HttpRequest, pk: int):
+    """The cycle if the user may edit it; 404 outside their organizations, 403 when read-only."""
+    cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
+    if not selectors.can_edit_cycles(user=request.user, organization=cycle.organization):
+        return cycle, JsonResponse({"message": _("Only CX managers and admins can change this cycle.")}, status=403)
+    return cycle, None
+
+
+def _ok(request: HttpRequest, cycle, message: str, status: int = 200) -> JsonResponse:
+    payload = lane_payload(request=request, cycle=cycle, can_edit=True)
+    payload["message"] = message
+    return JsonResponse(payload, status=status)
+
+
+def _editor_endpoint(view: Callable) -> Callable:
+    """Login, organization scoping, edit role and JSON parsing for every write."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args, **kwargs):
+        cycle, denied = _editor_cycle(request, pk)
+        if denied is not None:
+            return denied
+        data = _body(request)
+        if data is None:
+            return _bad_request({}, _("The request was not valid JSON."))
+        try:
+            return view(request, cycle, data, *args, **kwargs)
+        except ValidationError as error:
+            return _bad_request(_validation_errors(error))
+    return _json_login_required(wrapper)
+
+
+@_json_login_required
+@require_GET
+def editor_lane(request: HttpRequest, pk: int) -> JsonResponse:
+    cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
+    can_edit = selectors.can_edit_cycles(user=request.user, organization=cycle.organization)
+    return JsonResponse(lane_payload(request=request, cycle=cycle, can_edit=can_edit))
+
+
+@require_POST
+@_editor_endpoint
+def moment_create(request: HttpRequest, cycle, data: dict) -> JsonResponse:
+    form = MomentAddForm(data)
+    if not form.is_valid():
+        return _bad_request(_form_errors(form))
+    moment = services.moment_add(cycle=cycle, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
+    return _ok(request, cycle, _("Moment “%(name)s” added.") % {"name": moment.name}, status=201)
+
+
+@require_http_methods(["PATCH", "DELETE"])
+@_editor_endpoint
+def moment_detail(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
+    moment = get_object_or_404(Moment, pk=moment_pk, cycle=cycle)
+    if request.method == "DELETE":
+        services.moment_remove(moment=moment)
+        return _ok(request, cycle, _("Moment “%(name)s” deleted.") % {"name": moment.name})
+    form = MomentForm(data, members=selectors.organization_members(organization=cycle.organization))
+    if not form.is_valid():
+        return _bad_request(_form_errors(form))
+    # Only the fields the editor sent change; the service validates the rest again.
+    fields = {name: value for name, value in form.cleaned_data.items() if name in data}
+    moment = services.moment_update(moment=moment, **fields)
+    return _ok(request, cycle, _("Moment “%(name)s” saved.") % {"name": moment.name})
+
+
+@require_POST
+@_editor_endpoint
+def moment_reorder(request: HttpRequest, cycle, data: dict) -> JsonResponse:
+    form = ReorderForm({"order": json.dumps(data.get("order")), "expected_version": data.get("expected_version")})
+    if not form.is_valid():
+        return _bad_request(_form_errors(form))
+    try:
+        services.moment_reorder(
+            cycle=cycle, order=form.cleaned_data["order"], expected_version=form.cleaned_data["expected_version"]
+        )
+    except services.StaleOrderError:
+        payload = lane_payload(request=request, cycle=cycle, can_edit=True)
+        payload["message"] = _(
+            "Someone else changed this cycle meanwhile. The current order has been loaded; "
+            "please make your change again."
+        )
+        return JsonResponse(payload, status=409)
+    return _ok(request, cycle, _("New order saved."))
+
+
+@require_POST
+@_editor_endpoint
+def touchpoint_create(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
+    moment = get_object_or_404(Moment.objects.select_related("cycle__organization"), pk=moment_pk, cycle=cycle)
+    form = TouchpointForm(data)
+    if not form.is_valid():
+        return _bad_request(_form_errors(form))
+    touchpoint = touchpoint_add(moment=moment, **form.cleaned_data)
+    return _ok(request, cycle, _("Touchpoint “%(name)s” added.") % {"name": touchpoint.name}, status=201)
+
+
+@require_http_methods(["PATCH", "DELETE"])
+@_editor_endpoint
+def touchpoint_detail(request: HttpRequest, cycle, data: dict, touchpoint_pk: int) -> JsonResponse:
+    touchpoint = get_object_or_404(Touchpoint, pk=touchpoint_pk, moment__cycle=cycle)
+    if request.method == "DELETE":
+        touchpoint_remove(touchpoint=touchpoint)
+        return _ok(request, cycle, _("Touchpoint “%(name)s” deleted.") % {"name": touchpoint.name})
+    form = TouchpointForm(data)
+    if not form.is_valid():
+        return _bad_request(_form_errors(form))
+    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.cleaned_data)
+    return _ok(request, cycle, _("Touchpoint “%(name)s” saved.") % {"name": touchpoint.name})

@@ -1,0 +1,150 @@
+"""Forms for the cycle pages and the map editor.
+
+They only parse and check the shape of the input (lengths, choices, members of
+the organization); the services in journeys.services / touchpoints.services
+are the single place that enforces the rules and writes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from touchpoints.models import Channel, ScaleChoice, Touchpoint
+
+from .models import Moment, Organization, ServiceCycle
+
+MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
+CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
+TOUCHPOINT_NAME_MAX = Touchpoint._meta.get_field("name").max_length
+
+
+class MomentForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=MOMENT_NAME_MAX,
+        error_messages={"required": _("Give the moment a name.")},
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Moment.Kind.choices, initial=Moment.Kind.SMOT)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    protocol = forms.CharField(
+        label=_("Protocol"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the front line must do at this moment."),
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner"))
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["owner"].queryset = members if members is not None else get_user_model().objects.none()
+
+
+class MomentAddForm(forms.Form):
+    """The quick "add a moment" form at the end of the lane: a name and a kind."""
+
+    name = forms.CharField(
+        label=_("Name of the new moment"), max_length=MOMENT_NAME_MAX,
+        error_messages={"required": _("Give the moment a name.")},
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Moment.Kind.choices, initial=Moment.Kind.SMOT)
+
+
+class TouchpointForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=TOUCHPOINT_NAME_MAX,
+        error_messages={"required": _("Give the touchpoint a name.")},
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WEB)
+    scale = forms.ChoiceField(label=_("Rating scale"), choices=ScaleChoice.choices, initial=ScaleChoice.CSAT5)
+    interaction = forms.ChoiceField(
+        label=_("Human or digital"), choices=Touchpoint.Interaction.choices, initial=Touchpoint.Interaction.DIGITAL,
+    )
+
+
+class ReorderForm(forms.Form):
+    """The whole new order of a cycle's moments plus the version it was based on."""
+
+    order = forms.JSONField(label=_("Order"))
+    expected_version = forms.IntegerField(label=_("Expected version"), min_value=0)
+
+    def clean_order(self):
+        order = self.cleaned_data["order"]
+        if not isinstance(order, list) or not all(isinstance(item, int) and not isinstance(item, bool)
+                                                  for item in order):
+            raise forms.ValidationError(_("The order must be a list of moment ids."))
+        return order
+
+
+class CycleCreateForm(forms.Form):
+    EMPTY = "empty"
+    AIRLINE = "airline"
+
+    name = forms.CharField(
+        label=_("Name"), max_length=CYCLE_NAME_MAX,
+        error_messages={"required": _("Give the cycle a name.")},
+    )
+    start = forms.ChoiceField(
+        label=_("Start from"),
+        choices=[(EMPTY, _("An empty cycle")), (AIRLINE, _("The airline template (ten moments with touchpoints)"))],
+        initial=EMPTY, widget=forms.RadioSelect,
+    )
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            organizations = list(organizations)
+            self.fields["organization"].queryset = Organization.objects.filter(
+                pk__in=[organization.pk for organization in organizations]
+            )
+            if len(organizations) == 1:
+                self.fields["organization"].initial = organizations[0].pk
+                self.fields["organization"].widget = forms.HiddenInput()
+
+
+@functools.cache
+def _timezone_choices() -> list[tuple[str, str]]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
+    import zoneinfo
+
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class CycleSettingsForm(forms.Form):
+    """The cycle's name, description, time zone and critical-moment thresholds.
+
+    The critical share is edited as a percentage (25 rather than 0.25); the
+    service stores the fraction and enforces the ranges again.
+    """
+
+    name = forms.CharField(
+        label=_("Name"), max_length=CYCLE_NAME_MAX, error_messages={"required": _("Give the cycle a name.")},
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    timezone = forms.ChoiceField(
+        label=_("Time zone"), choices=_timezone_choices,
+        help_text=_("Weeks and days of the dashboard and the weekly review are counted in this time zone."),
+    )
+    min_sample = forms.IntegerField(
+        label=_("Minimum sample"), min_value=1, max_value=1_000_000,
+        help_text=_("Fewer ratings than this in a period can never make a moment critical."),
+    )
+    critical_share_percent = forms.FloatField(
+        label=_("Critical dissatisfied share (%)"), min_value=1, max_value=100,
+        help_text=_("A moment is critical when the Wilson 95% lower bound of its dissatisfied share reaches this."),
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+
+    @classmethod
+    def for_cycle(cls, cycle: ServiceCycle, **kwargs) -> CycleSettingsForm:
+        return cls(initial={
+            "name": cycle.name, "description": cycle.description, "timezone": cycle.timezone,
+            "min_sample": cycle.min_sample, "critical_share_percent": round(cycle.critical_share * 100, 2),
+        }, **kwargs)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["critical_share"] = round(data.pop("critical_share_percent") / 100, 6)
+        return data

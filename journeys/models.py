@@ -1,0 +1,153 @@
+"""Organizations, members and the service cycle drawn as moments of truth."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    # Negative word-of-mouth estimate; defaults from the seeds (ThinkJar: 13 %
+    # of unhappy customers tell 15 or more people; 42 % vent on social media).
+    wom_share_telling = models.FloatField(
+        _("share of dissatisfied who tell others"),
+        default=0.13,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    wom_people_told = models.PositiveIntegerField(_("people told by each"), default=15)
+    wom_share_social = models.FloatField(
+        _("share of dissatisfied who vent on social media"),
+        default=0.42,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wom_share_telling__gte=0, wom_share_telling__lte=1)
+                & Q(wom_share_social__gte=0, wom_share_social__lte=1),
+                name="organization_wom_shares_in_unit_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        CX_MANAGER = "cx_manager", _("CX manager")
+        TEAM_LEAD = "team_lead", _("Team lead")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
+            models.CheckConstraint(
+                condition=Q(role__in=["admin", "cx_manager", "team_lead", "viewer"]),
+                name="membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class ServiceCycle(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cycles")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
+    # Thresholds for critical moments (DESIGN.md "Critical moments").
+    min_sample = models.PositiveIntegerField(
+        _("minimum sample"), default=20, validators=[MinValueValidator(1)],
+        help_text=_("Fewer ratings than this can never make a moment critical."),
+    )
+    critical_share = models.FloatField(
+        _("critical dissatisfied share"), default=0.25,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1)],
+        help_text=_("A moment is critical when the Wilson 95% lower bound of its dissatisfied share reaches this."),
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    # Bumped on every change to the moments' order or membership, so an editor
+    # working from a stale order can be told instead of silently overwriting.
+    structure_version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        verbose_name = _("service cycle")
+        verbose_name_plural = _("service cycles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(critical_share__gt=0, critical_share__lte=1), name="cycle_critical_share_in_range"
+            ),
+            models.CheckConstraint(condition=Q(min_sample__gte=1), name="cycle_min_sample_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Moment(models.Model):
+    class Kind(models.TextChoices):
+        ZMOT = "ZMOT", _("ZMOT · zero moment (research before buying)")
+        FMOT = "FMOT", _("FMOT · first moment (first contact)")
+        SMOT = "SMOT", _("SMOT · second moment (using it)")
+        TMOT = "TMOT", _("TMOT · third moment (response and feedback)")
+
+    cycle = models.ForeignKey(ServiceCycle, on_delete=models.CASCADE, related_name="moments")
+    # Dense 0-based order within the cycle; only services in journeys.services
+    # change it, always keeping it 0..n-1.
+    position = models.PositiveIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    protocol = models.TextField(
+        _("protocol"), blank=True, help_text=_("What the front line does at this moment.")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="owned_moments", verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cycle", "position"]
+        verbose_name = _("moment of truth")
+        verbose_name_plural = _("moments of truth")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "position"], name="moment_unique_position_per_cycle"),
+            models.CheckConstraint(condition=Q(kind__in=["ZMOT", "FMOT", "SMOT", "TMOT"]), name="moment_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="moment_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position + 1}. {self.name}"

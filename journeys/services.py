@@ -1,0 +1,291 @@
+"""Writes for organizations, service cycles and moments of truth.
+
+Moment positions are dense (0..n-1) and unique per cycle. Every service that
+changes them locks the cycle row first (`select_for_update`), so concurrent
+edits of one cycle queue up instead of interleaving, and bumps
+`ServiceCycle.structure_version` so an editor holding a stale order can be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils.translation import gettext as _
+
+from .models import Membership, Moment, Organization, ServiceCycle, validate_timezone
+
+# Positions are moved out of the way by this offset during a reorder so that no
+# intermediate state violates the unique (cycle, position) constraint.
+_POSITION_PARKING_OFFSET = 1_000_000
+
+MOMENT_EDITABLE_FIELDS = ("name", "kind", "description", "protocol", "owner")
+CYCLE_EDITABLE_FIELDS = ("name", "description", "timezone", "min_sample", "critical_share", "archived")
+
+
+class StaleOrderError(ValidationError):
+    """The caller's view of the cycle is out of date; it should reload the true order."""
+
+
+def _clean(instance: Any, exclude: Sequence[str] = ()) -> None:
+    # full_clean runs field validators (choices, lengths, ranges) so bad input
+    # is a ValidationError here, before any row is written.
+    instance.full_clean(exclude=list(exclude), validate_constraints=False)
+
+
+def organization_create(*, name: str, slug: str, admin: AbstractBaseUser | None = None) -> Organization:
+    with transaction.atomic():
+        organization = Organization(name=name, slug=slug)
+        _clean(organization)
+        organization.save()
+        if admin is not None:
+            Membership.objects.create(user=admin, organization=organization, role=Membership.Role.ADMIN)
+    return organization
+
+
+def membership_set(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    membership, _created = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    organization: Organization,
+    name: str,
+    description: str = "",
+    timezone: str = "UTC",
+    min_sample: int = 20,
+    critical_share: float = 0.25,
+) -> ServiceCycle:
+    """Create an empty service cycle after validating every field."""
+    cycle = ServiceCycle(
+        organization=organization,
+        name=(name or "").strip(),
+        description=description,
+        timezone=timezone,
+        min_sample=min_sample,
+        critical_share=critical_share,
+    )
+    _clean(cycle, exclude=["organization"])
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: ServiceCycle, **fields: Any) -> ServiceCycle:
+    unknown = set(fields) - set(CYCLE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    if "timezone" in fields:
+        validate_timezone(fields["timezone"])
+    for name, value in fields.items():
+        setattr(cycle, name, value.strip() if name == "name" and isinstance(value, str) else value)
+    _clean(cycle, exclude=["organization"])
+    cycle.save()
+    return cycle
+
+
+def _lock_cycle(cycle: ServiceCycle) -> ServiceCycle:
+    return ServiceCycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def _bump_version(cycle_id: int) -> None:
+    ServiceCycle.objects.filter(pk=cycle_id).update(structure_version=F("structure_version") + 1)
+
+
+def _validate_owner(cycle: ServiceCycle, owner: AbstractBaseUser | None) -> None:
+    if owner is not None and not Membership.objects.filter(
+        organization_id=cycle.organization_id, user=owner
+    ).exists():
+        raise ValidationError({"owner": _("The owner must be a member of the cycle's organization.")})
+
+
+@transaction.atomic
+def moment_add(
+    *,
+    cycle: ServiceCycle,
+    name: str,
+    kind: str,
+    position: int | None = None,
+    description: str = "",
+    protocol: str = "",
+    owner: AbstractBaseUser | None = None,
+) -> Moment:
+    """Insert a moment at `position` (default: the end), shifting later ones right."""
+    locked = _lock_cycle(cycle)
+    count = Moment.objects.filter(cycle=locked).count()
+    if position is None:
+        position = count
+    if not 0 <= position <= count:
+        raise ValidationError({"position": _("Position must be between 0 and %(count)s.") % {"count": count}})
+    moment = Moment(
+        cycle=locked, position=position, name=(name or "").strip(), kind=kind,
+        description=description, protocol=protocol, owner=owner,
+    )
+    _clean(moment, exclude=["cycle", "position"])
+    _validate_owner(locked, owner)
+    if position < count:
+        _shift(locked.pk, from_position=position, by=1)
+    moment.save()
+    _bump_version(locked.pk)
+    return moment
+
+
+def _shift(cycle_id: int, *, from_position: int, by: int) -> None:
+    # Park the tail out of range first, then bring it back shifted: a single
+    # `position = position + 1` can collide row by row on the unique constraint.
+    tail = Moment.objects.filter(cycle_id=cycle_id, position__gte=from_position)
+    tail.update(position=F("position") + _POSITION_PARKING_OFFSET)
+    Moment.objects.filter(cycle_id=cycle_id, position__gte=_POSITION_PARKING_OFFSET).update(
+        position=F("position") - _POSITION_PARKING_OFFSET + by
+    )
+
+
+@transaction.atomic
+def moment_update(*, moment: Moment, **fields: Any) -> Moment:
+    """Change a moment's name, kind, description, protocol or owner (not its position)."""
+    unknown = set(fields) - set(MOMENT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    moment = Moment.objects.select_for_update().get(pk=moment.pk)
+    for name, value in fields.items():
+        setattr(moment, name, value.strip() if name == "name" and isinstance(value, str) else value)
+    _clean(moment, exclude=["cycle"])
+    if "owner" in fields:
+        _validate_owner(moment.cycle, fields["owner"])
+    moment.save()
+    return moment
+
+
+def moment_rename(*, moment: Moment, name: str) -> Moment:
+    return moment_update(moment=moment, name=name)
+
+
+@transaction.atomic
+def moment_remove(*, moment: Moment) -> None:
+    """Delete a moment (and its touchpoints and ratings) and close the gap it leaves."""
+    locked = _lock_cycle(moment.cycle)
+    current = Moment.objects.filter(pk=moment.pk, cycle=locked).values_list("position", flat=True).first()
+    if current is None:
+        raise ValidationError(_("This moment no longer exists."))
+    Moment.objects.filter(pk=moment.pk).delete()
+    _shift(locked.pk, from_position=current + 1, by=-1)
+    _bump_version(locked.pk)
+
+
+@transaction.atomic
+def moment_reorder(
+    *, cycle: ServiceCycle, order: Sequence[int], expected_version: int | None = None
+) -> list[Moment]:
+    """Put the cycle's moments in `order` (a list of every moment id, once each).
+
+    The whole order is given, not a single move, so the result never depends on
+    what another editor did in between: the cycle row is locked, the ids must be
+    exactly the cycle's moments, and `expected_version` (when given) must match
+    the cycle's current structure version or `StaleOrderError` is raised.
+    """
+    locked = _lock_cycle(cycle)
+    if expected_version is not None and expected_version != locked.structure_version:
+        raise StaleOrderError(
+            {"order": _("The cycle was changed by someone else meanwhile. Reload to see the current order.")}
+        )
+    try:
+        order = [int(moment_id) for moment_id in order]
+    except (TypeError, ValueError):
+        raise ValidationError({"order": _("The order must be a list of moment ids.")}) from None
+    if len(order) != len(set(order)):
+        raise ValidationError({"order": _("A moment appears more than once in the order.")})
+    existing = set(Moment.objects.filter(cycle=locked).values_list("pk", flat=True))
+    if set(order) != existing:
+        missing = sorted(existing - set(order))
+        foreign = sorted(set(order) - existing)
+        parts = []
+        if missing:
+            parts.append(_("missing moments %(ids)s") % {"ids": missing})
+        if foreign:
+            parts.append(_("moments not in this cycle %(ids)s") % {"ids": foreign})
+        raise ValidationError({"order": _("The order must list every moment of the cycle exactly once: ")
+                               + "; ".join(parts)})
+    if order:
+        Moment.objects.filter(cycle=locked).update(position=F("position") + _POSITION_PARKING_OFFSET)
+        Moment.objects.filter(cycle=locked).update(
+            position=Case(
+                *[When(pk=moment_id, then=Value(index)) for index, moment_id in enumerate(order)],
+                output_field=IntegerField(),
+            )
+        )
+    _bump_version(locked.pk)
+    return list(Moment.objects.filter(cycle=locked).order_by("position"))
+
+
+# --- Templates and copies (used by the cycle list page) ------------------------
+
+CYCLE_TEMPLATES = ("airline",)
+
+
+@transaction.atomic
+def cycle_create_from_template(
+    *, organization: Organization, name: str, template: str = "airline", timezone: str = "UTC"
+) -> ServiceCycle:
+    """Create a cycle pre-filled with a template's moments, protocols and touchpoints.
+
+    A CX manager rarely starts from a blank page: the airline template is the
+    seed article's nine-plus moments, so the structure is shared with the demo
+    (`journeys.demo.AIRLINE_CYCLE`) but no ratings are copied.
+    """
+    # Imported here: the demo module itself builds on these services.
+    from touchpoints.services import touchpoint_add
+
+    from .demo import AIRLINE_CYCLE
+
+    if template not in CYCLE_TEMPLATES:
+        raise ValidationError({"template": _("Unknown template.")})
+    cycle = cycle_create(organization=organization, name=name, timezone=timezone)
+    for moment_name, kind, protocol, touchpoints in AIRLINE_CYCLE:
+        moment = moment_add(cycle=cycle, name=moment_name, kind=kind, protocol=protocol)
+        for spec in touchpoints:
+            touchpoint_add(
+                moment=moment, name=spec.name, channel=spec.channel, scale=spec.scale,
+                interaction=spec.interaction,
+            )
+    return cycle
+
+
+@transaction.atomic
+def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceCycle:
+    """Copy a cycle's settings, moments and touchpoints (never its ratings).
+
+    Touchpoints get fresh keys: keys are unique per organization because REST
+    clients address touchpoints by them, and the copy must not steal ratings.
+    """
+    from touchpoints.models import Touchpoint
+    from touchpoints.services import touchpoint_add
+
+    copy_name = name if name is not None else _("Copy of %(name)s") % {"name": cycle.name}
+    copy = cycle_create(
+        organization=cycle.organization, name=copy_name[:200], description=cycle.description,
+        timezone=cycle.timezone, min_sample=cycle.min_sample, critical_share=cycle.critical_share,
+    )
+    moments = Moment.objects.filter(cycle=cycle).order_by("position")
+    copies = Moment.objects.bulk_create([
+        Moment(cycle=copy, position=moment.position, name=moment.name, kind=moment.kind,
+               description=moment.description, protocol=moment.protocol, owner_id=moment.owner_id)
+        for moment in moments
+    ])
+    copy_by_original = {moment.pk: new for moment, new in zip(moments, copies)}
+    for touchpoint in Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"):
+        touchpoint_add(
+            moment=copy_by_original[touchpoint.moment_id], name=touchpoint.name, channel=touchpoint.channel,
+            scale=touchpoint.scale, interaction=touchpoint.interaction,
+        )
+    _bump_version(copy.pk)
+    return copy

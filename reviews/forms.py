@@ -1,0 +1,37 @@
+"""Input forms of the review page. They only parse; the rules live in reviews.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ReviewStatus
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=ReviewStatus.choices)
+    reason = forms.CharField(label=_("Reason for dismissing"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody"))
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = candidates
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=10_000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ActionForm(forms.Form):
+    text = forms.CharField(label=_("Action"), max_length=500)
+    due_date = forms.DateField(label=_("Due date"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActionDoneForm(forms.Form):
+    done = forms.BooleanField(label=_("Done"), required=False)

@@ -1,0 +1,265 @@
+"""Reads for the weekly review: week arithmetic, weekly counts, the items of a page.
+
+Weekly counts come from the analytics daily rollups (touchpoint × local day ×
+segment, already in the cycle's time zone), summed with one GROUP BY per call;
+raw ratings are never read here. `analytics.services.rollups_refresh` brings the
+rollups up to date before a week is opened (see `reviews.services`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analytics.models import DailyRollup
+from journeys.models import Membership, Organization, ServiceCycle
+from journeys.selectors import organizations_for_user
+
+from .models import FINAL_STATUSES, ActionItem, ReviewEvent, ReviewItem, Webhook
+
+# Who may work on review items: team leads and everyone above them.
+REVIEWER_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER, Membership.Role.TEAM_LEAD)
+SPARKLINE_WEEKS = 8
+# Local time (Monday) from which the week that just ended is opened.
+OPEN_HOUR = 6
+
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+# --- Weeks -------------------------------------------------------------------------
+
+
+def week_monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def iso_week_label(week_start: dt.date) -> str:
+    """'2026-W47' for the Monday of that ISO week.
+
+    >>> iso_week_label(dt.date(2026, 11, 16))
+    '2026-W47'
+    """
+    year, week, _weekday = week_start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def iso_week_parse(value: str) -> dt.date:
+    """The Monday of an ISO week written YYYY-Www; ValidationError otherwise.
+
+    >>> iso_week_parse("2026-W01")
+    datetime.date(2025, 12, 29)
+    """
+    match = _ISO_WEEK.match((value or "").strip())
+    if not match:
+        raise ValidationError({"week": _("Give the week as YYYY-Www, for example 2026-W07.")}, code="invalid")
+    try:
+        return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise ValidationError({"week": _("That ISO week does not exist.")}, code="invalid") from None
+
+
+def cycle_local_now(*, cycle: ServiceCycle, now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(cycle.timezone))
+
+
+def last_complete_week(*, cycle: ServiceCycle, now: dt.datetime | None = None) -> dt.date:
+    """Monday of the most recent ISO week that has fully ended in the cycle's time zone."""
+    return week_monday(cycle_local_now(cycle=cycle, now=now).date()) - dt.timedelta(weeks=1)
+
+
+def week_has_ended(*, cycle: ServiceCycle, week_start: dt.date, now: dt.datetime | None = None) -> bool:
+    return week_start <= last_complete_week(cycle=cycle, now=now)
+
+
+def cycles_due_for_review(*, now: dt.datetime | None = None) -> list[tuple[ServiceCycle, dt.date]]:
+    """Cycles whose local clock has passed Monday 06:00 and whose last week is not opened yet.
+
+    The hourly beat tick normally finds a cycle in its Monday 06:00–06:59 local
+    hour; if that tick was missed (worker down, deploy), a later tick of the same
+    week still opens it, because the `ReviewRun` row, not the clock, says
+    whether it was done. Two queries whatever the number of cycles.
+    """
+    from .models import ReviewRun
+
+    now = now or timezone.now()
+    candidates: list[tuple[ServiceCycle, dt.date]] = []
+    for cycle in ServiceCycle.objects.filter(archived=False).select_related("organization").order_by("pk"):
+        local = cycle_local_now(cycle=cycle, now=now)
+        if local.weekday() == 0 and local.hour < OPEN_HOUR:
+            continue
+        candidates.append((cycle, week_monday(local.date()) - dt.timedelta(weeks=1)))
+    if not candidates:
+        return []
+    done = set(
+        ReviewRun.objects.filter(
+            cycle_id__in=[cycle.pk for cycle, _week in candidates],
+            week_start__in={week for _cycle, week in candidates},
+        ).values_list("cycle_id", "week_start")
+    )
+    return [(cycle, week) for cycle, week in candidates if (cycle.pk, week) not in done]
+
+
+# --- Weekly counts from the rollups ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    n: int = 0
+    dissatisfied: int = 0
+
+
+def touchpoint_week_counts(
+    *, cycle: ServiceCycle, first_week: dt.date, last_week: dt.date, touchpoint_ids: Iterable[int] | None = None
+) -> dict[tuple[int, int, dt.date], WeekCounts]:
+    """(moment id, touchpoint id, week Monday) → counts, for every ISO week in the range.
+
+    One GROUP BY over the daily rollups (days are local to the cycle, so the
+    weeks are the cycle's weeks, DST included).
+    """
+    rollups = DailyRollup.objects.filter(
+        touchpoint__moment__cycle_id=cycle.pk, day__gte=first_week, day__lt=last_week + dt.timedelta(weeks=1)
+    )
+    if touchpoint_ids is not None:
+        rollups = rollups.filter(touchpoint_id__in=list(touchpoint_ids))
+    rows = (
+        rollups.order_by()
+        .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"))
+        .values("touchpoint_id", "touchpoint__moment_id", "iso_year", "iso_week")
+        .annotate(total_n=Sum("n"), total_dissatisfied=Sum("dissatisfied"))
+    )
+    return {
+        (row["touchpoint__moment_id"], row["touchpoint_id"], dt.date.fromisocalendar(row["iso_year"], row["iso_week"], 1)):
+            WeekCounts(int(row["total_n"] or 0), int(row["total_dissatisfied"] or 0))
+        for row in rows
+    }
+
+
+def sparkline_shares(
+    *, cycle: ServiceCycle, items: list[ReviewItem], weeks: int = SPARKLINE_WEEKS
+) -> dict[int, list[float | None]]:
+    """Per item id, its dissatisfied share in each of the `weeks` weeks up to its own.
+
+    One aggregate query for all items on the page (moment items sum their
+    touchpoints' weekly counts); None marks a week without ratings.
+    """
+    if not items:
+        return {}
+    newest = max(item.week_start for item in items)
+    oldest = min(item.week_start for item in items) - dt.timedelta(weeks=weeks - 1)
+    counts = touchpoint_week_counts(cycle=cycle, first_week=oldest, last_week=newest)
+    by_moment: dict[tuple[int, dt.date], list[int]] = {}
+    by_touchpoint: dict[tuple[int, dt.date], list[int]] = {}
+    for (moment_id, touchpoint_id, week), value in counts.items():
+        for table, key in ((by_moment, (moment_id, week)), (by_touchpoint, (touchpoint_id, week))):
+            total = table.setdefault(key, [0, 0])
+            total[0] += value.n
+            total[1] += value.dissatisfied
+    shares: dict[int, list[float | None]] = {}
+    for item in items:
+        series = []
+        for offset in range(weeks - 1, -1, -1):
+            week = item.week_start - dt.timedelta(weeks=offset)
+            n, d = (by_touchpoint.get((item.touchpoint_id, week)) if item.touchpoint_id
+                    else by_moment.get((item.moment_id, week))) or (0, 0)
+            series.append(d / n if n else None)
+        shares[item.pk] = series
+    return shares
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def can_review(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
+    """Team leads, CX managers and admins change review items; viewers only read."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, organization=organization, role__in=REVIEWER_ROLES).exists()
+
+
+def is_admin(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.ADMIN).exists()
+
+
+def review_owner_candidates(*, organization: Organization) -> QuerySet:
+    """Members who may own a review item: team leads and above."""
+    return (
+        get_user_model().objects.filter(
+            memberships__organization=organization, memberships__role__in=REVIEWER_ROLES, is_active=True
+        ).order_by("username").distinct()
+    )
+
+
+def team_leads(*, organization: Organization) -> QuerySet:
+    """The digest's audience: the organization's team leads (with an e-mail address)."""
+    return (
+        get_user_model().objects.filter(
+            memberships__organization=organization, memberships__role=Membership.Role.TEAM_LEAD, is_active=True
+        ).exclude(email="").order_by("username").distinct()
+    )
+
+
+# --- Items ---------------------------------------------------------------------------------
+
+
+def review_items_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ReviewItem]:
+    return ReviewItem.objects.filter(organization__in=organizations_for_user(user=user))
+
+
+def review_item_get_for_user(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> ReviewItem:
+    return get_object_or_404(
+        review_items_for_user(user=user).select_related("cycle", "organization", "moment", "touchpoint", "owner"),
+        pk=pk,
+    )
+
+
+def review_items_for_week(
+    *,
+    cycle: ServiceCycle,
+    week_start: dt.date,
+    status: str | None = None,
+    owner_id: int | None = None,
+    unassigned: bool = False,
+    include_earlier_open: bool = True,
+) -> QuerySet[ReviewItem]:
+    """The review page's items: the week's items, plus (by default) items of earlier
+    weeks that are still not resolved or dismissed; most severe first.
+
+    Everything the page shows per item is joined or prefetched here, so the page
+    costs the same few queries whatever the number of items.
+    """
+    scope = Q(week_start=week_start)
+    if include_earlier_open:
+        scope |= Q(week_start__lt=week_start) & ~Q(status__in=FINAL_STATUSES)
+    items = ReviewItem.objects.filter(scope, cycle=cycle)
+    if status:
+        items = items.filter(status=status)
+    if unassigned:
+        items = items.filter(owner__isnull=True)
+    elif owner_id is not None:
+        items = items.filter(owner_id=owner_id)
+    return (
+        items.select_related("moment", "touchpoint", "owner", "previous")
+        .prefetch_related(
+            Prefetch("actions", queryset=ActionItem.objects.order_by("done", "due_date", "id")),
+            Prefetch("events", queryset=ReviewEvent.objects.select_related("actor").order_by("created_at", "id")),
+        )
+        .order_by("-severity", "moment__position", F("touchpoint_id").asc(nulls_first=True), "id")
+    )
+
+
+def webhooks_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(organization__in=organizations_for_user(user=user))

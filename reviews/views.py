@@ -1,0 +1,252 @@
+"""The weekly review page and its small POST forms (status, owner, notes, actions).
+
+Reads go through selectors scoped to the user's organizations (another
+organization's cycle or item is a 404); writes go through reviews.services,
+which decide who may change what (viewers get 403). Every POST redirects back
+to the page with a message, keeping the week, the filters and the item in view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from journeys.selectors import cycle_get_for_user, cycles_for_user
+
+from . import selectors, services
+from .forms import ActionDoneForm, ActionForm, NotesForm, OwnerForm, StatusForm
+from .models import ActionItem, ReviewItem, ReviewStatus
+from .sparklines import sparkline_label, sparkline_svg
+
+STATUS_ACTIONS = {
+    ReviewStatus.ACKNOWLEDGED: _("Acknowledge"),
+    ReviewStatus.ACTION_PLANNED: _("Mark action planned"),
+    ReviewStatus.RESOLVED: _("Resolve"),
+}
+
+
+def dashboard_url(cycle_pk: int) -> str | None:
+    """The analytics dashboard of the cycle, when the analytics app provides one."""
+    for name in ("analytics:cycle_dashboard", "analytics:dashboard"):
+        try:
+            return reverse(name, args=[cycle_pk])
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _filters(request: HttpRequest, cycle, owners: list) -> tuple[dict, list[str]]:
+    """Parse ?week, ?status, ?owner; return the values and the messages for bad ones."""
+    errors: list[str] = []
+    week_text = (request.GET.get("week") or "").strip()
+    week = selectors.last_complete_week(cycle=cycle)
+    if week_text:
+        try:
+            week = selectors.iso_week_parse(week_text)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    status = (request.GET.get("status") or "").strip()
+    if status and status not in ReviewStatus.values:
+        errors.append(_("Unknown status filter."))
+        status = ""
+    owner_text = (request.GET.get("owner") or "").strip()
+    owner_id, unassigned = None, False
+    if owner_text == "none":
+        unassigned = True
+    elif owner_text == "me":
+        owner_id = request.user.pk
+    elif owner_text:
+        if owner_text.isdigit() and int(owner_text) in {owner.pk for owner in owners}:
+            owner_id = int(owner_text)
+        else:
+            errors.append(_("Unknown owner filter."))
+            owner_text = ""
+    return {"week": week, "status": status, "owner": owner_text, "owner_id": owner_id,
+            "unassigned": unassigned}, errors
+
+
+@login_required
+@require_GET
+def review_week(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    switch_to = (request.GET.get("cycle") or "").strip()
+    if switch_to and switch_to != str(cycle.pk):
+        target = cycle_get_for_user(user=request.user, pk=int(switch_to)) if switch_to.isdigit() else None
+        if target is None:
+            raise Http404
+        query = request.GET.copy()
+        query.pop("cycle")
+        return redirect(f"{reverse('reviews:week', args=[target.pk])}?{query.urlencode()}")
+
+    owners = list(selectors.review_owner_candidates(organization=cycle.organization))
+    filters, errors = _filters(request, cycle, owners)
+    for error in errors:
+        messages.error(request, error)
+    items = list(selectors.review_items_for_week(
+        cycle=cycle, week_start=filters["week"], status=filters["status"] or None,
+        owner_id=filters["owner_id"], unassigned=filters["unassigned"],
+    ))
+    shares = selectors.sparkline_shares(cycle=cycle, items=items)
+    weeks_label = _("Dissatisfied share, last %(weeks)s weeks") % {"weeks": selectors.SPARKLINE_WEEKS}
+    for item in items:
+        label = sparkline_label(shares[item.pk], weeks_label=weeks_label, no_data=_("no ratings"))
+        item.sparkline = sparkline_svg(shares[item.pk], critical_share=cycle.critical_share, label=label)
+        item.next_statuses = [(status, STATUS_ACTIONS[status]) for status in services.allowed_transitions(item.status)
+                              if status in STATUS_ACTIONS]
+        item.can_dismiss = not item.is_final
+    week = filters["week"]
+    this_week = [item for item in items if item.week_start == week]
+    earlier = [item for item in items if item.week_start != week]
+    context = {
+        "cycle": cycle,
+        "week": week,
+        "week_label": selectors.iso_week_label(week),
+        "previous_week_label": selectors.iso_week_label(week - dt.timedelta(weeks=1)),
+        "next_week_label": selectors.iso_week_label(week + dt.timedelta(weeks=1)),
+        "week_end": week + dt.timedelta(days=6),
+        "this_week": this_week,
+        "earlier": earlier,
+        "filters": filters,
+        "statuses": ReviewStatus.choices,
+        "owners": owners,
+        "cycles": list(cycles_for_user(user=request.user).order_by("name")),
+        "can_change": selectors.can_review(user=request.user, organization=cycle.organization),
+        "dashboard_url": dashboard_url(cycle.pk),
+        "return_to": request.get_full_path(),
+    }
+    return render(request, "reviews/week.html", context, status=400 if errors else 200)
+
+
+# --- Changes ---------------------------------------------------------------------------------
+
+
+def _item(request: HttpRequest, pk: int, item_id: int) -> ReviewItem:
+    item = selectors.review_item_get_for_user(user=request.user, pk=item_id)
+    if item.cycle_id != pk:
+        raise Http404
+    return item
+
+
+def _back(request: HttpRequest, item: ReviewItem) -> HttpResponseRedirect:
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = f"{reverse('reviews:week', args=[item.cycle_id])}?{urlencode({'week': item.iso_week})}"
+    return redirect(f"{target.split('#')[0]}#item-{item.pk}")
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, field_errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for message in field_errors:
+            messages.error(request, f"{label}: {message}" if label else message)
+
+
+def _change(request: HttpRequest, item: ReviewItem, action, success: str) -> HttpResponseRedirect:
+    try:
+        action()
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, success)
+    return _back(request, item)
+
+
+@login_required
+@require_POST
+def item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = _item(request, pk, item_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, item)
+    data = form.cleaned_data
+    return _change(
+        request, item,
+        lambda: services.review_item_transition(item=item, status=data["status"], actor=request.user,
+                                                reason=data["reason"]),
+        _("Status changed to “%(status)s”.") % {"status": ReviewStatus(data["status"]).label},
+    )
+
+
+@login_required
+@require_POST
+def item_owner(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = _item(request, pk, item_id)
+    if not selectors.can_review(user=request.user, organization=item.organization):
+        raise PermissionDenied
+    form = OwnerForm(request.POST, candidates=selectors.review_owner_candidates(organization=item.organization))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, item)
+    owner = form.cleaned_data["owner"]
+    return _change(
+        request, item, lambda: services.review_item_assign(item=item, owner=owner, actor=request.user),
+        _("Owner changed.") if owner else _("The item has no owner now."),
+    )
+
+
+@login_required
+@require_POST
+def item_notes(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = _item(request, pk, item_id)
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, item)
+    return _change(
+        request, item,
+        lambda: services.review_item_notes_update(item=item, notes=form.cleaned_data["notes"], actor=request.user),
+        _("Notes saved."),
+    )
+
+
+@login_required
+@require_POST
+def item_action_add(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = _item(request, pk, item_id)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        if not selectors.can_review(user=request.user, organization=item.organization):
+            raise PermissionDenied
+        _form_errors(request, form)
+        return _back(request, item)
+    data = form.cleaned_data
+    return _change(
+        request, item,
+        lambda: services.action_item_add(item=item, text=data["text"], due_date=data["due_date"], actor=request.user),
+        _("Action added."),
+    )
+
+
+@login_required
+@require_POST
+def item_action_done(request: HttpRequest, pk: int, item_id: int, action_id: int) -> HttpResponse:
+    item = _item(request, pk, item_id)
+    action = ActionItem.objects.filter(pk=action_id, review_item=item).first()
+    if action is None:
+        raise Http404
+    form = ActionDoneForm(request.POST)
+    form.is_valid()  # a checkbox: absent means "not done"
+    done = form.cleaned_data.get("done", False)
+    return _change(
+        request, item, lambda: services.action_item_set_done(action=action, done=done, actor=request.user),
+        _("Action marked done.") if done else _("Action reopened."),
+    )

@@ -1,0 +1,313 @@
+"""Webhooks: registration, signed event delivery and its record.
+
+An event becomes one JSON body per webhook, signed with HMAC-SHA256 over
+`<timestamp>.<raw body>` using the webhook's secret:
+
+    X-Momento-Signature: sha256=<hex digest>
+    X-Momento-Timestamp: <unix seconds>
+    X-Momento-Event:     review_item.opened
+    X-Momento-Delivery:  <event id, the same on every retry>
+
+Signing the timestamp with the body lets a receiver refuse replays of old
+requests (`signature_verify` shows how). Each webhook is delivered by its own
+Celery task queued after commit, so a slow or broken endpoint only delays its
+own retries; every attempt is stored as a `WebhookDelivery`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.models import Organization
+
+from .models import (
+    ReviewItem,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    new_webhook_secret,
+    validate_http_url,
+)
+from .selectors import iso_week_label
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Momento-Signature"
+TIMESTAMP_HEADER = "X-Momento-Timestamp"
+EVENT_HEADER = "X-Momento-Event"
+DELIVERY_HEADER = "X-Momento-Delivery"
+USER_AGENT = "Momento-Webhooks/1.0"
+RESPONSE_EXCERPT_CHARS = 1000
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "MOMENTO_WEBHOOK_TIMEOUT_SECONDS", 5))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "MOMENTO_WEBHOOK_MAX_ATTEMPTS", 5))
+
+
+def retry_countdown(attempt: int) -> int:
+    """Seconds before attempt `attempt + 1`: exponential backoff from the base.
+
+    >>> [retry_countdown(attempt) for attempt in (1, 2, 3, 4)]
+    [30, 60, 120, 240]
+    """
+    base = int(getattr(settings, "MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30))
+    return min(base * 2 ** (attempt - 1), 6 * 3600)
+
+
+# --- Signing --------------------------------------------------------------------------------
+
+
+def signature_compute(*, secret: str, timestamp: int | str, body: bytes) -> str:
+    """`sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>." + body).
+
+    >>> signature_compute(secret="s3cret", timestamp=1700000000, body=b'{"a":1}')[:15]
+    'sha256=1698a50b'
+    """
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def signature_verify(
+    *, secret: str, timestamp: str, body: bytes, signature: str, tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> bool:
+    """What a receiver does: recompute, compare in constant time, refuse stale timestamps."""
+    try:
+        sent_at = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - sent_at) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(signature_compute(secret=secret, timestamp=sent_at, body=body), signature or "")
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+
+def _clean_events(events: list[str] | None) -> list[str]:
+    if events is None:
+        return list(WebhookEvent.values)
+    if not isinstance(events, list | tuple) or not events:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    unknown = sorted({str(event) for event in events} - set(WebhookEvent.values))
+    if unknown:
+        raise ValidationError({"events": _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}})
+    return [event for event in WebhookEvent.values if event in events]
+
+
+def _clean_url(url: str) -> str:
+    url = (url or "").strip()
+    validate_http_url(url)
+    if len(url) > 500:
+        raise ValidationError({"url": _("The URL is too long (500 characters at most).")})
+    return url
+
+
+def _as_field_error(error: ValidationError, field: str) -> ValidationError:
+    return error if hasattr(error, "error_dict") else ValidationError({field: error.messages})
+
+
+@transaction.atomic
+def webhook_create(
+    *, organization: Organization, url: str, events: list[str] | None = None, active: bool = True,
+    description: str = "",
+) -> Webhook:
+    """Register an http(s) URL for the organization's review events; the secret is generated."""
+    try:
+        url = _clean_url(url)
+    except ValidationError as error:
+        raise _as_field_error(error, "url") from None
+    return Webhook.objects.create(
+        organization=organization, url=url, events=_clean_events(events), active=bool(active),
+        description=(description or "").strip()[:200],
+    )
+
+
+@transaction.atomic
+def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
+    allowed = {"url", "events", "active", "description"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    if "url" in fields:
+        try:
+            webhook.url = _clean_url(fields["url"])
+        except ValidationError as error:
+            raise _as_field_error(error, "url") from None
+    if "events" in fields:
+        webhook.events = _clean_events(fields["events"])
+    if "active" in fields:
+        webhook.active = bool(fields["active"])
+    if "description" in fields:
+        webhook.description = (fields["description"] or "").strip()[:200]
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, webhook: Webhook) -> Webhook:
+    webhook.secret = new_webhook_secret()
+    webhook.save(update_fields=["secret", "updated_at"])
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook) -> None:
+    webhook.delete()
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+
+def review_item_payload(item: ReviewItem) -> dict[str, Any]:
+    """The `data` of a review event: what a receiver needs without calling back."""
+    return {
+        "id": item.pk,
+        "organization": {"id": item.organization_id, "slug": item.organization.slug},
+        "cycle": {"id": item.cycle_id, "name": item.cycle.name, "timezone": item.cycle.timezone},
+        "moment": {"id": item.moment_id, "name": item.moment.name, "position": item.moment.position},
+        "touchpoint": (
+            {"id": item.touchpoint_id, "name": item.touchpoint.name, "key": item.touchpoint.key}
+            if item.touchpoint_id else None
+        ),
+        "week": iso_week_label(item.week_start),
+        "week_start": item.week_start.isoformat(),
+        "status": item.status,
+        "dismiss_reason": item.dismiss_reason,
+        "owner": item.owner.get_username() if item.owner_id else None,
+        "streak": item.streak,
+        "figures": {
+            "n": item.n, "dissatisfied": item.dissatisfied, "share": item.share,
+            "wilson_low": item.wilson_low, "wilson_high": item.wilson_high, "worsening": item.worsening,
+            "previous_n": item.previous_n, "previous_dissatisfied": item.previous_dissatisfied,
+            "reach": item.reach, "severity": item.severity,
+        },
+        "url": f"/cycles/{item.cycle_id}/reviews/?week={iso_week_label(item.week_start)}#item-{item.pk}",
+    }
+
+
+def webhook_event_emit(*, organization_id: int, event: str, item_id: int, extra: dict[str, Any] | None = None) -> int:
+    """Queue delivery of one event to each active webhook subscribed to it, after commit.
+
+    The envelope (id, time, data) is fixed here, so every retry sends the same
+    body. `robust=True`: should queueing fail (broker down), the caller's
+    already-committed change stands and the error is logged.
+    """
+    hooks = [
+        pk for pk, events in Webhook.objects.filter(organization_id=organization_id, active=True)
+        .values_list("pk", "events") if event in (events or [])
+    ]
+    if not hooks:
+        return 0
+    item = ReviewItem.objects.select_related("organization", "cycle", "moment", "touchpoint", "owner").get(pk=item_id)
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "event": event,
+        "created_at": timezone.now().isoformat(),
+        "data": {**review_item_payload(item), **(extra or {})},
+    }
+    for webhook_id in hooks:
+        transaction.on_commit(partial(_enqueue, webhook_id, event, envelope["id"], envelope), robust=True)
+    return len(hooks)
+
+
+def _enqueue(webhook_id: int, event: str, event_id: str, envelope: dict[str, Any]) -> None:
+    from .tasks import webhook_deliver
+
+    webhook_deliver.delay(webhook_id, event, event_id, envelope)
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect would turn the POST into a GET elsewhere; report it as it is.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str, str]:
+    """(status code, response excerpt, error) of one POST; never raises for network trouble."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            excerpt = response.read(RESPONSE_EXCERPT_CHARS * 4).decode("utf-8", "replace")
+            return response.status, excerpt[:RESPONSE_EXCERPT_CHARS], ""
+    except urllib.error.HTTPError as error:
+        try:
+            excerpt = error.read(RESPONSE_EXCERPT_CHARS * 4).decode("utf-8", "replace")
+        except OSError:
+            excerpt = ""
+        return error.code, excerpt[:RESPONSE_EXCERPT_CHARS], f"HTTP {error.code} {error.reason}"
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, socket.timeout | TimeoutError):
+            return None, "", _("Timed out after %(seconds)s s.") % {"seconds": timeout}
+        return None, "", f"{type(reason).__name__}: {reason}"
+    except TimeoutError:
+        return None, "", _("Timed out after %(seconds)s s.") % {"seconds": timeout}
+    except (OSError, ValueError) as error:
+        return None, "", f"{type(error).__name__}: {error}"
+
+
+def webhook_deliver_once(*, webhook_id: int, event: str, event_id: str, payload: dict[str, Any]) -> WebhookDelivery | None:
+    """Make the next attempt at delivering one event to one webhook and record it.
+
+    The attempt number is read from the stored attempts, so a task redelivered
+    after a worker crash carries on counting instead of colliding. Returns None
+    when there is nothing to do (webhook gone or paused, or already delivered).
+    """
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    if webhook is None:
+        return None
+    previous = WebhookDelivery.objects.filter(webhook=webhook, event_id=event_id)
+    if previous.filter(succeeded=True).exists():
+        return None
+    attempt = (previous.aggregate(last=Max("attempt"))["last"] or 0) + 1
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: signature_compute(secret=webhook.secret, timestamp=timestamp, body=body),
+        TIMESTAMP_HEADER: str(timestamp),
+        EVENT_HEADER: event,
+        DELIVERY_HEADER: event_id,
+    }
+    started = timezone.now()
+    clock = time.monotonic()
+    status_code, excerpt, error = _post(webhook.url, body, headers, timeout_seconds())
+    succeeded = status_code is not None and 200 <= status_code < 300
+    if status_code is not None and not succeeded and not error:
+        error = f"HTTP {status_code}"
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event=event, event_id=event_id, payload=payload, attempt=attempt,
+        status_code=status_code, response_excerpt=excerpt, error=error, succeeded=succeeded,
+        started_at=started, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
+    )
+    log = logger.info if succeeded else logger.warning
+    log("webhook %s %s attempt %s: %s", webhook.pk, event, attempt, status_code or error)
+    return delivery

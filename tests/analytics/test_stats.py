@@ -1,0 +1,97 @@
+import math
+
+import pytest
+
+from analytics import stats
+
+
+@pytest.mark.parametrize(
+    ("scale", "score", "normalised", "dissatisfied"),
+    [
+        ("csat5", 1, 0.0, True), ("csat5", 2, 25.0, True), ("csat5", 3, 50.0, False), ("csat5", 5, 100.0, False),
+        ("stars5", 2, 25.0, True), ("stars5", 4, 75.0, False),
+        ("nps11", 0, 0.0, True), ("nps11", 6, 60.0, True), ("nps11", 7, 70.0, False), ("nps11", 10, 100.0, False),
+        ("ces7", 1, 0.0, True), ("ces7", 3, 100 / 3, True), ("ces7", 4, 50.0, False), ("ces7", 7, 100.0, False),
+        ("thumbs2", 0, 0.0, True), ("thumbs2", 1, 100.0, False),
+    ],
+)
+def test_normalisation_and_dissatisfaction_per_scale(scale, score, normalised, dissatisfied):
+    assert stats.normalise(scale, score) == pytest.approx(normalised)
+    assert stats.is_dissatisfied(scale, score) is dissatisfied
+
+
+@pytest.mark.parametrize(("scale", "score"), [("csat5", 0), ("csat5", 6), ("nps11", 11), ("ces7", 0), ("thumbs2", 2)])
+def test_score_outside_its_scale_is_refused(scale, score):
+    with pytest.raises(ValueError, match="outside"):
+        stats.normalise(scale, score)
+
+
+def test_unknown_scale_is_refused():
+    with pytest.raises(ValueError, match="unknown scale"):
+        stats.normalise("likert9", 3)
+
+
+def test_promoters_exist_only_on_nps():
+    assert stats.SCALES["nps11"].is_promoter(9)
+    assert not stats.SCALES["nps11"].is_promoter(8)
+    assert not stats.SCALES["csat5"].is_promoter(5)
+
+
+# Wilson 95 % bounds worked out by hand: centre = (p + z²/2n)/(1 + z²/n),
+# margin = z·sqrt(p(1−p)/n + z²/4n²)/(1 + z²/n), z = 1.959964.
+@pytest.mark.parametrize(
+    ("d", "n", "low", "high"),
+    [
+        (5, 20, 0.111862, 0.468701),
+        (0, 10, 0.0, 0.277533),
+        (10, 10, 0.722467, 1.0),
+        (50, 100, 0.403832, 0.596168),
+    ],
+)
+def test_wilson_interval_matches_hand_computed_values(d, n, low, high):
+    lower, upper = stats.wilson_interval(d, n)
+    assert lower == pytest.approx(low, abs=1e-5)
+    assert upper == pytest.approx(high, abs=1e-5)
+
+
+def test_wilson_interval_with_no_observations_is_the_whole_range():
+    assert stats.wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_small_samples_are_never_critical():
+    assert not stats.is_critical(19, 19)  # all dissatisfied, but n < min_sample
+    assert stats.is_critical(20, 20)
+
+
+def test_critical_uses_the_lower_bound_not_the_share():
+    # p = 0.30 with n = 40: lower bound 0.181 < 0.25, so not critical yet.
+    assert not stats.is_critical(12, 40)
+    # p = 0.40 with n = 100: lower bound 0.309 ≥ 0.25.
+    assert stats.is_critical(40, 100)
+
+
+def test_two_proportion_z_by_hand():
+    # p1 = 0.2 (20/100), p2 = 0.35 (35/100): pooled 0.275,
+    # se = sqrt(0.275·0.725·0.02) = 0.063147, z = 0.15/0.063147 = 2.3754
+    assert stats.two_proportion_z(20, 100, 35, 100) == pytest.approx(2.3754, abs=1e-4)
+    assert stats.is_worsening(20, 100, 35, 100)
+    assert not stats.is_worsening(35, 100, 20, 100)
+    assert stats.two_proportion_z(0, 0, 5, 10) == 0.0
+    assert stats.two_proportion_z(0, 10, 0, 10) == 0.0
+
+
+def test_severity_ranks_many_unhappy_customers_above_a_few():
+    assert stats.severity(400, 1000) > stats.severity(8, 10)
+    assert stats.severity(0, 0) == 0.0
+    assert math.isclose(stats.severity(5, 20), 0.111862 * 20, abs_tol=1e-4)
+
+
+def test_word_of_mouth_reach_uses_seed_defaults():
+    assert stats.word_of_mouth_reach(100) == pytest.approx(195.0)
+    assert stats.word_of_mouth_reach(100, share_telling=0.5, people_told=10) == pytest.approx(500.0)
+    assert stats.social_venting(100) == pytest.approx(42.0)
+
+
+def test_first_contact_resolution_rate():
+    assert stats.first_contact_resolution_rate(3, 4) == 0.75
+    assert stats.first_contact_resolution_rate(0, 0) is None

@@ -1,0 +1,42 @@
+"""A small run of the benchmark: it works end to end and its counts are exact.
+
+Speed is never asserted here; `make bench` reports it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, tmp_path):
+    database = settings.DATABASES["default"]
+    pg_url = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/postgres"
+    output = tmp_path / "smoke.json"
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(BENCH_PG_URL=pg_url, BENCH_REDIS_URL=settings.REDIS_URL)
+    completed = subprocess.run(
+        [sys.executable, "bench/run.py", "--ratings", "10000", "--requests", "10", "--clients", "2",
+         "--workers", "2", "--output", str(output)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads(output.read_text())
+    assert results["ingest"]["stored"] == 10000
+    assert results["ingest"]["exact"] is True
+    assert results["ingest"]["responses"]["created"] == 10000
+    assert results["ingest"]["responses"]["errors"] == 0
+    assert results["raw_group_by"]["groups"] > 0
+    assert results["pandas"]["groups"] == results["raw_group_by"]["groups"]
+    assert results["incremental"]["new_ratings"] == 100
+    assert set(results["dashboard"]["statuses"]) == {"200"}
+    assert set(results["heatmap_api"]["statuses"]) == {"200"}
+    assert "| HTTP ingest" in completed.stdout

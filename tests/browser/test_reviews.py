@@ -1,0 +1,62 @@
+"""The review page in Chromium: a team lead works an item with the keyboard alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db.models import F
+
+from reviews.models import ReviewItem
+from reviews.selectors import iso_week_label
+from reviews.services import review_week_open
+from tests.reviews.conftest import (  # noqa: F401 - the review fixtures, shared with tests/reviews
+    add_ratings,
+    carousel,
+    cycle,
+    fast_password_hasher,
+    gate,
+    healthy_moment,
+    moment,
+    tasks_run_in_process,
+    team_lead,
+    week,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_team_lead_acknowledges_and_dismisses_items_with_the_keyboard(
+    page, shoot, log_in, transactional_db, cycle, carousel, gate, team_lead, week  # noqa: F811
+):
+    add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    review_week_open(cycle=cycle, week_start=week)
+    first = ReviewItem.objects.order_by("-severity", F("touchpoint_id").asc(nulls_first=True)).first()
+    log_in(team_lead)
+
+    page.goto(f"/cycles/{cycle.pk}/reviews/?week={iso_week_label(week)}")
+    assert page.locator("[data-review-item]").count() == 2
+    assert page.locator("svg.sparkline").count() == 2
+    shoot("reviews-week")
+
+    page.keyboard.press("j")  # focus the first (most severe) item
+    assert page.evaluate("document.activeElement.id") == f"item-{first.pk}"
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.textContent.trim()") != "Acknowledge":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"#item-{first.pk}$"))
+    assert page.locator(".messages").inner_text() == "Status changed to “Acknowledged”."
+    assert page.evaluate("document.activeElement.id") == f"item-{first.pk}"
+
+    other = page.locator("[data-review-item]").nth(1)
+    other.locator("summary", has_text="Dismiss").focus()
+    page.keyboard.press("Enter")
+    other.get_by_label("Why is it dismissed?").fill("Counted twice with the moment")
+    other.get_by_role("button", name="Dismiss", exact=True).press("Enter")
+    page.wait_for_load_state()
+    shoot("reviews-week-after", narrow=False)
+
+    statuses = dict(ReviewItem.objects.values_list("pk", "status"))
+    assert statuses[first.pk] == "acknowledged"
+    assert sorted(statuses.values()) == ["acknowledged", "dismissed"]

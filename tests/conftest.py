@@ -1,0 +1,100 @@
+"""Shared fixtures.
+
+Tests that need a real service (PostgreSQL, Redis, a Celery worker, Chromium)
+ask for it through the `require_*` fixtures. On a bare machine they skip with
+the reason; with MOMENTO_REQUIRE_SERVICES=1 (set by .ci/run) a missing service
+fails the test instead, so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("MOMENTO_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (MOMENTO_REQUIRE_SERVICES=1: CI must run this test)")
+    pytest.skip(reason)
+
+
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]
+    broker = settings.CELERY_BROKER_URL.split("@")[-1]
+    return [
+        f"momento database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})",
+        f"momento celery: {'eager (no broker)' if settings.CELERY_TASK_ALWAYS_EAGER else 'broker ' + broker}",
+        f"momento services required: {REQUIRE_SERVICES}",
+    ]
+
+
+@pytest.fixture
+def require_postgres():
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def require_redis():
+    if not settings.REDIS_URL:
+        skip_or_fail("needs Redis: set REDIS_URL=redis://...")
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        skip_or_fail(f"Redis at REDIS_URL is unreachable: {error}")
+
+
+@pytest.fixture
+def require_chromium():
+    if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+        skip_or_fail("needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def member(organization):
+    """An admin member of `organization`."""
+    return MembershipFactory(organization=organization).user
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def outsider(other_organization):
+    """An admin of another organization: must never see `organization`'s data."""
+    return MembershipFactory(organization=other_organization).user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Tests must not share throttle histories or debounce keys through the
+    in-process cache (SQLite reuses ids, so two tests can be "user 1").
+    Only the local-memory cache is cleared: a Redis cache may be shared."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+    yield

@@ -1,0 +1,88 @@
+"""Spanish and English: the switcher, complete catalogues, localised numbers."""
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from journeys import editor_state
+from tests.factories import MomentFactory, ServiceCycleFactory
+
+LOCALE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES"
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_spanish_catalogue_has_no_untranslated_or_fuzzy_entries(domain):
+    po = polib.pofile(str(LOCALE / f"{domain}.po"))
+    untranslated = [entry.msgid for entry in po.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
+    assert not untranslated, f"untranslated in {domain}.po: {untranslated}"
+    assert not fuzzy, f"fuzzy in {domain}.po: {fuzzy}"
+    assert not po.metadata_is_fuzzy
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_compiled_catalogue_matches_the_po_file(domain):
+    """The .mo is committed (no gettext needed to run); it must not lag the .po."""
+    po = polib.pofile(str(LOCALE / f"{domain}.po"))
+    mo = polib.mofile(str(LOCALE / f"{domain}.mo"))
+    compiled = {entry.msgid: entry.msgstr for entry in mo}
+    stale = [entry.msgid for entry in po.translated_entries()
+             if not entry.msgid_plural and compiled.get(entry.msgid) != entry.msgstr]
+    assert not stale, f"{domain}.mo is out of date; run compilemessages: {stale[:5]}"
+
+
+@pytest.mark.django_db
+def test_switching_to_spanish_shows_spanish_labels(client, organization, member):
+    cycle = ServiceCycleFactory(organization=organization, name="Aerolínea")
+    MomentFactory(cycle=cycle, name="Facturación")
+    client.force_login(member)
+    english = client.get(reverse("journeys:cycle_list")).content.decode()
+    assert "Service cycles" in english and "Create cycle" in english
+    response = client.post(reverse("set_language"), {"language": "es", "next": reverse("journeys:cycle_list")})
+    assert response.status_code == 302
+    spanish = client.get(reverse("journeys:cycle_list")).content.decode()
+    assert '<html lang="es">' in spanish
+    for label in ("Ciclos de servicio", "Crear ciclo", "Valoraciones, últimos 7 días", "Duplicar", "Archivar"):
+        assert label in spanish
+    editor = client.get(reverse("journeys:cycle_detail", args=[cycle.pk])).content.decode()
+    for label in ("Añadir momento", "Mover Facturación a la izquierda", "¿Eliminar este momento?",
+                  "Humano o digital", "En persona", "SMOT · segundo momento (al usarlo)"):
+        assert label in editor
+
+
+@pytest.mark.django_db
+def test_editor_messages_are_translated(client, organization, member):
+    cycle = ServiceCycleFactory(organization=organization)
+    client.force_login(member)
+    response = client.post(reverse("journeys:editor_moment_create", args=[cycle.pk]), data='{"name": ""}',
+                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.json()["errors"]["name"] == ["Ponle un nombre al momento."]
+
+
+@pytest.mark.django_db
+def test_javascript_catalogue_is_served_in_spanish(client):
+    with translation.override("es"):
+        response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="es")
+    assert "No se ha podido guardar el cambio." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_dissatisfied_share_is_coloured_and_localised(client, organization, member, monkeypatch):
+    cycle = ServiceCycleFactory(organization=organization)
+    worst = MomentFactory(cycle=cycle, name="Baggage claim")
+    fine = MomentFactory(cycle=cycle, name="Flight")
+    MomentFactory(cycle=cycle, name="Arrival")
+    monkeypatch.setattr(editor_state, "moment_shares", lambda *, cycle: {worst.pk: 0.425, fine.pk: 0.05})
+    client.force_login(member)
+    english = client.get(reverse("journeys:cycle_detail", args=[cycle.pk])).content.decode()
+    assert "42.5 % dissatisfied" in english and "5.0 % dissatisfied" in english
+    assert f'class="moment-card share-bad" id="moment-{worst.pk}"' in english
+    assert f'class="moment-card share-good" id="moment-{fine.pk}"' in english
+    assert "No dissatisfaction data yet" in english
+    client.post(reverse("set_language"), {"language": "es"})
+    spanish = client.get(reverse("journeys:cycle_detail", args=[cycle.pk])).content.decode()
+    assert "42,5 % insatisfechos" in spanish

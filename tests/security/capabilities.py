@@ -1,0 +1,104 @@
+"""What each route needs, to read it and to write through it: the role matrix's table.
+
+Every non-admin route of the URL configuration must be listed here
+(`test_every_route_is_classified` fails otherwise), so a new page or endpoint
+is placed in the role matrix by whoever adds it.
+
+Capabilities:
+* public  anyone (login, language, schema…), organization-less
+* read    any member of the organization; API tokens with scope `read`
+* ingest  record ratings and import CSV: cx managers, admins; tokens with scope `ingest`
+* edit    change cycles, moments, touchpoints, segments: cx managers, admins
+* review  change review items (status, owner, notes, actions): team leads, cx managers, admins (people only)
+* manage  API tokens, webhooks (and members): admins only
+* none    the route takes no writes at all (every write method is 405)
+"""
+
+from __future__ import annotations
+
+from journeys.models import Membership
+
+ROLE_CAPABILITIES = {
+    Membership.Role.VIEWER: {"public", "read"},
+    Membership.Role.TEAM_LEAD: {"public", "read", "review"},
+    Membership.Role.CX_MANAGER: {"public", "read", "review", "edit", "ingest"},
+    Membership.Role.ADMIN: {"public", "read", "review", "edit", "ingest", "manage"},
+}
+TOKEN_CAPABILITIES = {
+    ("read",): {"public", "read"},
+    ("ingest",): {"public", "ingest"},
+}
+
+# route name → (capability to GET it, capability to write through it)
+ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
+    # organization-less
+    "login": ("public", "public"),
+    "logout": ("public", "public"),
+    "set_language": ("public", "public"),
+    "javascript-catalog": ("public", "none"),
+    "healthz": ("public", "public"),  # a probe: answers any method, writes nothing
+    "api-schema": ("public", "none"),
+    "api-docs": ("public", "none"),
+    "api:api-root": ("public", "none"),
+    # REST API
+    "api:organization-list": ("read", "none"),
+    "api:organization-detail": ("read", "none"),
+    "api:cycle-list": ("read", "edit"),
+    "api:cycle-detail": ("read", "edit"),
+    "api:cycle-reorder": ("none", "edit"),
+    "api:cycle-heatmap": ("read", "none"),
+    "api:cycle-critical-moments": ("read", "none"),
+    "api:cycle-ratings-export": ("read", "none"),
+    "api:moment-list": ("read", "edit"),
+    "api:moment-detail": ("read", "edit"),
+    "api:touchpoint-list": ("read", "edit"),
+    "api:touchpoint-detail": ("read", "edit"),
+    "api:segment-list": ("read", "edit"),
+    "api:segment-detail": ("read", "edit"),
+    "api:rating-list": ("read", "ingest"),
+    "api:rating-detail": ("read", "none"),
+    "api:rating-batch": ("none", "ingest"),
+    "api:rating-upload-csv": ("none", "ingest"),
+    "api:apitoken-list": ("manage", "manage"),
+    "api:apitoken-detail": ("manage", "manage"),
+    "api:reviewitem-list": ("read", "none"),
+    "api:reviewitem-detail": ("read", "review"),
+    "api:reviewitem-add-action": ("none", "review"),
+    "api:reviewitem-update-action": ("none", "review"),
+    "api:webhook-list": ("manage", "manage"),
+    "api:webhook-detail": ("manage", "manage"),
+    "api:webhook-deliveries": ("manage", "none"),
+    "api:webhook-rotate-secret": ("none", "manage"),
+    # pages and the map editor
+    "journeys:cycle_list": ("read", "none"),
+    "journeys:cycle_create": ("none", "edit"),
+    "journeys:cycle_detail": ("read", "none"),
+    "journeys:cycle_duplicate": ("none", "edit"),
+    "journeys:cycle_archive": ("none", "edit"),
+    "journeys:cycle_settings": ("none", "edit"),
+    "journeys:editor_lane": ("read", "none"),
+    "journeys:editor_moment_create": ("none", "edit"),
+    "journeys:editor_moment": ("none", "edit"),
+    "journeys:editor_reorder": ("none", "edit"),
+    "journeys:editor_touchpoint_create": ("none", "edit"),
+    "journeys:editor_touchpoint": ("none", "edit"),
+    "analytics:dashboard": ("read", "none"),
+    # Recomputing rebuilds a snapshot from the data; it changes no data, so any member may ask.
+    "analytics:recompute": ("none", "read"),
+    "analytics:task_status": ("read", "none"),
+    "reviews:week": ("read", "none"),
+    "reviews:item_status": ("none", "review"),
+    "reviews:item_owner": ("none", "review"),
+    "reviews:item_notes": ("none", "review"),
+    "reviews:item_action_add": ("none", "review"),
+    "reviews:item_action_done": ("none", "review"),
+    "touchpoints:imports_home": ("ingest", "none"),
+    "touchpoints:import_upload": ("ingest", "ingest"),
+    "touchpoints:cycle_import_upload": ("ingest", "ingest"),
+    "touchpoints:import_detail": ("ingest", "none"),
+    "touchpoints:import_start": ("none", "ingest"),
+    "touchpoints:import_status": ("ingest", "none"),
+    "touchpoints:tokens_home": ("manage", "none"),
+    "touchpoints:tokens": ("manage", "manage"),
+    "touchpoints:token_revoke": ("manage", "manage"),
+}

@@ -1,0 +1,51 @@
+"""Navigation links that depend on what the signed-in user may do."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from journeys.models import Membership
+from journeys.permissions import INGEST, MANAGE, ROLE_CAPABILITIES
+
+# The links only show or hide an entry point (every page checks the role
+# itself), so a role change may take this long to reach the navigation.
+NAV_CACHE_SECONDS = 300
+
+
+def _key(user: AbstractBaseUser) -> str:
+    # date_joined in the key: a reused user id (a test database, an account
+    # deleted and created again) never inherits another account's entry.
+    joined = getattr(user, "date_joined", None)
+    return f"nav:capabilities:{user.pk}:{joined.timestamp() if joined else ''}"
+
+
+def user_capabilities_warm(*, user: AbstractBaseUser) -> list[str]:
+    """Compute and cache what the user may do in at least one organization.
+
+    Called at login (touchpoints.apps) so the navigation costs pages no
+    database query; several pages have query-count budgets.
+    """
+    roles = Membership.objects.filter(user=user).values_list("role", flat=True).distinct()
+    capabilities = sorted(set().union(*(ROLE_CAPABILITIES.get(role, frozenset()) for role in roles)))
+    cache.set(_key(user), capabilities, NAV_CACHE_SECONDS)
+    return capabilities
+
+
+def _capabilities(user: AbstractBaseUser) -> frozenset[str]:
+    cached = cache.get(_key(user))
+    return frozenset(cached if cached is not None else user_capabilities_warm(user=user))
+
+
+def navigation(request: HttpRequest) -> dict:
+    """`nav_can_import` and `nav_can_manage_tokens` for base.html (lazy)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    capabilities = SimpleLazyObject(lambda: _capabilities(user))
+    return {
+        "nav_can_import": SimpleLazyObject(lambda: INGEST in capabilities),
+        "nav_can_manage_tokens": SimpleLazyObject(lambda: MANAGE in capabilities),
+    }

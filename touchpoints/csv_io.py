@@ -1,0 +1,274 @@
+"""Ratings in and out as CSV.
+
+Import: `ratings_import_csv` reads an uploaded file as a stream, checks every
+line with the same rules as the JSON API (`touchpoints.ingest.RowValidator`),
+writes in bulk chunks inside one transaction and rolls all of it back if any
+line is bad, so a file is stored whole or not at all. Errors name the line
+(1-based, the header is line 1). A caller (the API, the web import page) may
+pass `progress(done_rows, total_rows)` to follow a long file.
+
+Export: `ratings_export_lines` yields a cycle's ratings as CSV text from a
+database iterator, for a StreamingHttpResponse: a million rows never sit in
+memory. Its columns are importable again (extra columns are ignored).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.models import Organization, ServiceCycle
+
+from .ingest import API_FIELDS, Catalogue, RatingsInvalid, RowError, RowValidator
+from .models import Rating
+from .services import ratings_store
+
+REQUIRED_COLUMNS = ("score",)
+TOUCHPOINT_COLUMNS = ("touchpoint_key", "touchpoint")
+OPTIONAL_COLUMNS = ("occurred_at", "segment", "comment", "first_contact_resolved", "external_id")
+# Written by the export for people reading the file; ignored on import.
+EXPORT_ONLY_COLUMNS = ("id", "moment", "scale", "normalized", "dissatisfied", "received_at", "source")
+EXPORT_COLUMNS = (
+    "id", "touchpoint_key", "touchpoint", "moment", "score", "scale", "normalized", "dissatisfied",
+    "occurred_at", "received_at", "segment", "comment", "first_contact_resolved", "external_id", "source",
+)
+WRITE_CHUNK = 5000
+PROGRESS_EVERY = 1000
+MAX_REPORTED_ERRORS = 200
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+_TRUE = {"true", "1", "yes", "y", "t", "si", "sí"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+Progress = Callable[[int, int], None]
+
+
+class CsvInvalid(RatingsInvalid):
+    """The file was refused; `errors` name lines (1-based, header = 1). Nothing was written."""
+
+
+@dataclass
+class CsvImportResult:
+    rows: int
+    created: int
+    duplicate: int
+
+
+def _binary_stream(file: IO) -> IO[bytes]:
+    stream = getattr(file, "file", file)
+    return stream
+
+
+def _count_lines(stream: IO[bytes]) -> int:
+    """Physical lines, for the progress total (quoted newlines make it an upper bound)."""
+    lines, last = 0, b"\n"
+    while chunk := stream.read(1 << 20):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    stream.seek(0)
+    return lines + (0 if last == b"\n" else 1)
+
+
+def _text_stream(stream: IO[bytes]) -> io.TextIOWrapper:
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
+
+
+def _encoding_error(line: int) -> RowError:
+    return RowError(line, "file", _("The file is not UTF-8 text (near line %(line)s). Save it as “CSV UTF-8”.")
+                    % {"line": line})
+
+
+def _header(reader) -> list[str]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CsvInvalid([RowError(1, "file", _("The file is empty."))]) from None
+    except UnicodeDecodeError:
+        raise CsvInvalid([_encoding_error(1)]) from None
+    except csv.Error as error:
+        raise CsvInvalid([RowError(1, "file", _("Not a CSV file: %(error)s") % {"error": error})]) from None
+    columns = [name.strip().lower() for name in header]
+    known = set(REQUIRED_COLUMNS + TOUCHPOINT_COLUMNS + OPTIONAL_COLUMNS + EXPORT_ONLY_COLUMNS)
+    problems = []
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if not any(name in columns for name in TOUCHPOINT_COLUMNS):
+        missing.insert(0, "touchpoint_key")
+    if missing:
+        problems.append(_("Missing column(s): %(columns)s. The header must name at least touchpoint_key "
+                          "(or touchpoint) and score.") % {"columns": ", ".join(missing)})
+    unknown = [name for name in columns if name not in known]
+    if unknown:
+        problems.append(_("Unknown column(s): %(columns)s. Known: %(known)s.") % {
+            "columns": ", ".join(name[:40] for name in unknown[:10]),
+            "known": ", ".join(TOUCHPOINT_COLUMNS + REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
+        })
+    if len(set(columns)) != len(columns):
+        problems.append(_("A column appears twice in the header."))
+    if problems:
+        raise CsvInvalid([RowError(1, "header", problem) for problem in problems])
+    return columns
+
+
+def _coerce(record: list[str], columns: list[str]) -> dict[str, Any]:
+    """CSV text → the JSON-like values RowValidator checks (bad text is passed on as is)."""
+    row: dict[str, Any] = {}
+    for name, raw in zip(columns, record, strict=True):
+        if name not in API_FIELDS:
+            continue
+        cell = raw.strip()
+        if name == "comment":
+            row[name] = raw
+        elif cell == "":
+            continue
+        elif name in ("score", "touchpoint", "segment"):
+            row[name] = int(cell) if _INTEGER.fullmatch(cell) else cell
+        elif name == "first_contact_resolved":
+            lowered = cell.lower()
+            row[name] = True if lowered in _TRUE else False if lowered in _FALSE else cell
+        else:
+            row[name] = cell
+    return row
+
+
+def ratings_import_csv(
+    *, organization: Organization, file: IO, progress: Progress | None = None
+) -> CsvImportResult:
+    """Import a ratings CSV whole or not at all; errors by line number.
+
+    Columns: touchpoint_key (or touchpoint id), score, and optionally
+    occurred_at (ISO 8601 with offset; default now), segment (key or id),
+    comment, first_contact_resolved (true/false/empty), external_id. A
+    replayed external_id is counted as a duplicate, never stored twice.
+    The file is read line by line; valid lines are written in chunks of
+    WRITE_CHUNK inside one transaction that any bad line rolls back, so
+    memory stays flat however long the file is.
+    """
+    stream = _binary_stream(file)
+    total = max(0, _count_lines(stream) - 1)
+    reader = csv.reader(_text_stream(stream))
+    columns = _header(reader)
+
+    now = timezone.now()
+    validator = RowValidator(
+        catalogue=Catalogue.whole(organization_id=organization.pk), now=now, source=Rating.Source.CSV,
+    )
+    errors: list[RowError] = []
+    error_count = rows = created = duplicate = 0
+    pending: list[tuple] = []
+    with transaction.atomic():
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                errors.append(_encoding_error(reader.line_num + 1))
+                error_count += 1
+                break
+            except csv.Error as error:
+                errors.append(RowError(reader.line_num, "file", _("Not valid CSV: %(error)s") % {"error": error}))
+                error_count += 1
+                break
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            rows += 1
+            if len(record) != len(columns):
+                row_errors = {"line": _("Expected %(expected)s columns, found %(found)s.") % {
+                    "expected": len(columns), "found": len(record)}}
+            else:
+                values, row_errors = validator(_coerce(record, columns))
+            if row_errors:
+                error_count += len(row_errors)
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.extend(RowError(line, name, message) for name, message in row_errors.items())
+                pending.clear()
+            elif not errors:
+                pending.append(values)
+                if len(pending) >= WRITE_CHUNK:
+                    outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
+                    created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
+                    pending = []
+            if progress is not None and rows % PROGRESS_EVERY == 0:
+                progress(rows, max(total, rows))
+        if not errors and rows == 0:
+            errors.append(RowError(2, "file", _("The file has a header but no ratings.")))
+            error_count += 1
+        if errors:
+            # Raised inside the atomic block: every chunk written so far is rolled back.
+            raise CsvInvalid(errors[:MAX_REPORTED_ERRORS], total_errors=error_count)
+        if pending:
+            outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
+            created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
+    if progress is not None:
+        progress(rows, rows)
+    return CsvImportResult(rows=rows, created=created, duplicate=duplicate)
+
+
+# --- Export ------------------------------------------------------------------------
+
+
+class _Line:
+    """A write-only buffer for csv.writer: returns what it is given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> Any:
+    # A spreadsheet would run a cell starting with these as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def ratings_export_lines(
+    *,
+    cycle: ServiceCycle,
+    occurred_after: dt.datetime | None = None,
+    occurred_before: dt.datetime | None = None,
+    chunk_size: int = 2000,
+) -> Iterator[str]:
+    """The cycle's ratings as CSV text, header first, oldest id first, streamed."""
+    ratings = Rating.objects.filter(touchpoint__moment__cycle=cycle)
+    if occurred_after is not None:
+        ratings = ratings.filter(occurred_at__gte=occurred_after)
+    if occurred_before is not None:
+        ratings = ratings.filter(occurred_at__lt=occurred_before)
+    values = ratings.order_by("id").values_list(
+        "id", F("touchpoint__key"), "touchpoint_id", F("touchpoint__moment__name"), "score", "scale",
+        "normalized", "dissatisfied", "occurred_at", "received_at", F("segment__key"), "comment",
+        "first_contact_resolved", "external_id", "source",
+    )
+    writer = csv.writer(_Line())
+    yield writer.writerow(EXPORT_COLUMNS)
+    buffer: list[str] = []
+    for (pk, key, touchpoint_id, moment, score, scale, normalized, dissatisfied, occurred_at, received_at,
+         segment, comment, resolved, external_id, source) in values.iterator(chunk_size=chunk_size):
+        buffer.append(writer.writerow((
+            pk, key, touchpoint_id, _cell(moment), score, scale, round(normalized, 2),
+            "true" if dissatisfied else "false", occurred_at.isoformat(), received_at.isoformat(),
+            segment or "", _cell(comment), "" if resolved is None else ("true" if resolved else "false"),
+            external_id or "", source,
+        )))
+        if len(buffer) >= 500:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)

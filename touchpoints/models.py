@@ -1,0 +1,247 @@
+"""Touchpoints, customer segments and the ratings customers give them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from analytics.stats import SCALES
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    APP = "app", _("App")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("E-mail")
+    SOCIAL = "social", _("Social media")
+    MESSAGING = "messaging", _("Messaging")
+    IN_PERSON = "in_person", _("In person")
+    KIOSK = "kiosk", _("Kiosk")
+    PHYSICAL_PLACE = "physical_place", _("Physical place")
+    OTHER = "other", _("Other")
+
+
+class ScaleChoice(models.TextChoices):
+    CSAT5 = "csat5", _("CSAT 1–5")
+    STARS5 = "stars5", _("Stars 1–5")
+    NPS11 = "nps11", _("NPS 0–10")
+    CES7 = "ces7", _("CES 1–7 (7 = very easy)")
+    THUMBS2 = "thumbs2", _("Thumbs up/down (0–1)")
+
+
+def _score_in_scale_condition() -> Q:
+    condition = Q()
+    for code, scale in SCALES.items():
+        condition |= Q(scale=code, score__gte=scale.low, score__lte=scale.high)
+    return condition
+
+
+class Touchpoint(models.Model):
+    class Interaction(models.TextChoices):
+        HUMAN = "human", _("Human")
+        DIGITAL = "digital", _("Digital")
+
+    # Denormalised from moment.cycle.organization: REST clients address a
+    # touchpoint by its key within their organization, and scoping is one join less.
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="touchpoints")
+    moment = models.ForeignKey("journeys.Moment", on_delete=models.CASCADE, related_name="touchpoints")
+    name = models.CharField(_("name"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    scale = models.CharField(_("scale"), max_length=8, choices=ScaleChoice.choices, default=ScaleChoice.CSAT5)
+    interaction = models.CharField(
+        _("human or digital"), max_length=8, choices=Interaction.choices, default=Interaction.DIGITAL
+    )
+    key = models.SlugField(
+        _("key"), max_length=80, help_text=_("Stable identifier REST clients use to send ratings.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["moment__cycle", "moment__position", "id"]
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="touchpoint_unique_key_per_org"),
+            models.CheckConstraint(condition=Q(scale__in=list(SCALES)), name="touchpoint_scale_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="touchpoint_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_channel_display()})"
+
+
+class Segment(models.Model):
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=120)
+    key = models.SlugField(_("key"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="segment_unique_key_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rating(models.Model):
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        CSV = "csv", _("CSV import")
+        FORM = "form", _("Form")
+
+    id = models.BigAutoField(primary_key=True)
+    # No single-column indexes on these two: the composite indexes below start
+    # with them, and every index is paid for on each of millions of inserts.
+    organization = models.ForeignKey(
+        "journeys.Organization", on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="ratings", db_index=False)
+    # Copied from the touchpoint when the rating is recorded, so the score is
+    # checked by the database and stays interpretable if the touchpoint changes.
+    scale = models.CharField(_("scale"), max_length=8, choices=ScaleChoice.choices)
+    score = models.SmallIntegerField(_("score"))
+    normalized = models.FloatField(_("normalised score (0–100)"))
+    dissatisfied = models.BooleanField(_("dissatisfied"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings")
+    comment = models.TextField(_("comment"), blank=True)
+    first_contact_resolved = models.BooleanField(_("resolved at first contact"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
+    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            # The idempotency key: a replayed external_id never makes a second row.
+            models.UniqueConstraint(fields=["organization", "external_id"], name="rating_unique_external_id_per_org"),
+            models.CheckConstraint(condition=_score_in_scale_condition(), name="rating_score_within_scale"),
+            models.CheckConstraint(
+                condition=Q(normalized__gte=0, normalized__lte=100), name="rating_normalized_in_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["touchpoint", "occurred_at"], name="rating_touchpoint_occurred"),
+            models.Index(fields=["organization", "occurred_at"], name="rating_org_occurred"),
+            models.Index(fields=["received_at"], name="rating_received_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id}: {self.score} ({self.scale})"
+
+
+class ApiToken(models.Model):
+    """A secret a REST client sends as `Authorization: Bearer <token>`.
+
+    Bound to one organization. Only a SHA-256 of the token is stored: the
+    plaintext is shown once at creation and cannot be recovered, so a leaked
+    database does not leak working credentials. `prefix` is the public part of
+    the token, used to find the row and to tell tokens apart in lists.
+    """
+
+    class Scope(models.TextChoices):
+        INGEST = "ingest", _("Ingest ratings")
+        READ = "read", _("Read data")
+
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="created_api_tokens", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class RatingImport(models.Model):
+    """A ratings CSV uploaded through the import page, from preview to outcome.
+
+    Between the upload and the import the file waits on disk under
+    `settings.MOMENTO_UPLOAD_DIR` (as `stored_name`), where the worker streams
+    it, so a 50 MB file never sits in a database row or in memory. The file is
+    deleted once the import has an outcome; the row stays as the record of
+    who imported what into which organization, and what came of it.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Ready to import")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        SUCCEEDED = "succeeded", _("Imported")
+        FAILED = "failed", _("Refused")
+        EXPIRED = "expired", _("Expired")
+
+    organization = models.ForeignKey(
+        "journeys.Organization", on_delete=models.CASCADE, related_name="rating_imports"
+    )
+    # Where the import was started from (the cycle page); ratings still go to
+    # whatever touchpoints of the organization the file names.
+    cycle = models.ForeignKey(
+        "journeys.ServiceCycle", on_delete=models.SET_NULL, null=True, blank=True, related_name="rating_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="rating_imports", verbose_name=_("uploaded by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size"))
+    stored_name = models.CharField(max_length=64, editable=False)
+    # Header, column mapping and first lines, computed once at upload.
+    preview = models.JSONField(default=dict, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("lines"), default=0)
+    created_count = models.PositiveIntegerField(_("new ratings"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    # The first errors by line ({"line", "field", "message"}) and how many there were in all.
+    errors = models.JSONField(default=list, editable=False)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ratings import")
+        verbose_name_plural = _("ratings imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["uploaded", "queued", "running", "succeeded", "failed", "expired"]),
+                name="rating_import_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="rating_import_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.EXPIRED)

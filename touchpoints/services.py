@@ -1,0 +1,270 @@
+"""Writes for touchpoints, segments and ratings.
+
+Ratings are normalised in one place: `analytics.stats.SCALES` decides the range,
+the 0–100 value and the dissatisfied flag of every score, whether it comes from
+one API call, a batch, a CSV or the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from analytics.services import ratings_arrived
+from analytics.watermark import ingest_guard
+from journeys.models import Moment, Organization
+
+from .ingest import (
+    API_FIELDS,
+    INTERNAL_FIELDS,
+    Catalogue,
+    InsertOutcome,
+    RatingsInvalid,
+    RowError,
+    RowValidator,
+    ratings_insert,
+    validate_rows,
+)
+from .models import Rating, Segment, Touchpoint
+from .tokens import api_token_create, api_token_revoke
+
+__all__ = [
+    "RatingsInvalid", "RatingsResult", "RowError", "api_token_create", "api_token_revoke", "rating_record",
+    "ratings_ingest", "ratings_record", "segment_create", "segment_update", "touchpoint_add", "touchpoint_remove",
+    "touchpoint_update",
+]
+
+
+def _unique_key(model: type, organization: Organization, base: str) -> str:
+    base = slugify(base)[:70] or "item"
+    key, suffix = base, 2
+    while model.objects.filter(organization=organization, key=key).exists():
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    return key
+
+
+@transaction.atomic
+def touchpoint_add(
+    *,
+    moment: Moment,
+    name: str,
+    channel: str,
+    scale: str = "csat5",
+    interaction: str = Touchpoint.Interaction.DIGITAL,
+    key: str | None = None,
+) -> Touchpoint:
+    """Add a touchpoint to a moment. Without a key one is derived from the name."""
+    organization = moment.cycle.organization
+    name = (name or "").strip()
+    if key and Touchpoint.objects.filter(organization=organization, key=key).exists():
+        raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    touchpoint = Touchpoint(
+        organization=organization, moment=moment, name=name, channel=channel, scale=scale,
+        interaction=interaction, key=key or _unique_key(Touchpoint, organization, f"{moment.name}-{name}"),
+    )
+    touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
+    touchpoint.save()
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_update(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
+    """Rename or re-channel a touchpoint. The scale is fixed once ratings exist."""
+    allowed = {"name", "channel", "scale", "interaction", "key"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    touchpoint = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
+    if "scale" in fields and fields["scale"] != touchpoint.scale and touchpoint.ratings.exists():
+        raise ValidationError({"scale": _("The scale cannot change once the touchpoint has ratings.")})
+    if "key" in fields and Touchpoint.objects.filter(
+        organization_id=touchpoint.organization_id, key=fields["key"]
+    ).exclude(pk=touchpoint.pk).exists():
+        raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    for name, value in fields.items():
+        setattr(touchpoint, name, value.strip() if name == "name" and isinstance(value, str) else value)
+    touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
+    touchpoint.save()
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_remove(*, touchpoint: Touchpoint) -> None:
+    """Delete a touchpoint with its ratings (and, by cascade, its analytics rollups).
+
+    The editor asks for confirmation first: the ratings go with it. Heatmap
+    snapshots notice by their structure signature and are recomputed on the
+    next read. The row is locked first so a concurrent edit of the same
+    touchpoint waits instead of saving into a deleted row.
+    """
+    locked = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).first()
+    if locked is None:
+        raise ValidationError(_("This touchpoint no longer exists."))
+    locked.delete()
+
+
+@transaction.atomic
+def segment_create(*, organization: Organization, name: str, key: str | None = None, description: str = "") -> Segment:
+    name = (name or "").strip()
+    if key and Segment.objects.filter(organization=organization, key=key).exists():
+        raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
+    segment = Segment(
+        organization=organization, name=name, key=key or _unique_key(Segment, organization, name),
+        description=description,
+    )
+    segment.full_clean(exclude=["organization"], validate_constraints=False)
+    segment.save()
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, **fields: Any) -> Segment:
+    """Rename a segment or change its key or description (ratings keep pointing at it)."""
+    allowed = {"name", "key", "description"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if "key" in fields and Segment.objects.filter(
+        organization_id=segment.organization_id, key=fields["key"]
+    ).exclude(pk=segment.pk).exists():
+        raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
+    for name, value in fields.items():
+        setattr(segment, name, value.strip() if name == "name" and isinstance(value, str) else value)
+    segment.full_clean(exclude=["organization"], validate_constraints=False)
+    segment.save()
+    return segment
+
+
+# --- Ratings -------------------------------------------------------------------
+
+
+@dataclass
+class RatingsResult:
+    """Outcome of recording ratings, per input row: the stored id and whether
+    this call created it (False: a replay of an external_id already stored or
+    repeated earlier in the same batch)."""
+
+    organization_id: int
+    ids: list[int] = field(default_factory=list)
+    created_flags: list[bool] = field(default_factory=list)
+
+    @property
+    def created_count(self) -> int:
+        return sum(self.created_flags)
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.created_flags) - self.created_count
+
+    @property
+    def duplicate_indexes(self) -> list[int]:
+        return [index for index, created in enumerate(self.created_flags) if not created]
+
+    @property
+    def created(self) -> list[Rating]:
+        """The created ratings as model instances (one query; avoid on big batches)."""
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if new])
+
+    @property
+    def duplicates(self) -> list[Rating]:
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if not new])
+
+    @staticmethod
+    def _fetch(ids: list[int]) -> list[Rating]:
+        by_id = Rating.objects.in_bulk(set(ids))
+        return [by_id[pk] for pk in ids]
+
+
+def _notify_analytics(organization_id: int) -> None:
+    """Tell analytics new ratings exist once the transaction commits (debounced there)."""
+    transaction.on_commit(lambda: ratings_arrived(organization_id=organization_id))
+
+
+def ratings_store(*, organization_id: int, rows: Sequence[tuple], received_at: dt.datetime) -> InsertOutcome:
+    """Write already validated rows inside the caller's transaction.
+
+    Holds `ingest_guard` around the INSERT (the rollup watermark must not pass
+    ids this transaction holds until it commits) and queues the analytics
+    notification on commit when anything new was stored.
+    """
+    with ingest_guard():
+        outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
+    if outcome.created_count:
+        _notify_analytics(organization_id)
+    return outcome
+
+
+def ratings_ingest(
+    *,
+    organization: Organization,
+    rows: Sequence[Any],
+    source: str = Rating.Source.API,
+    allowed_fields: frozenset[str] | None = None,
+) -> RatingsResult:
+    """Validate and store many ratings, all or nothing, exactly once per external_id.
+
+    Each row is a mapping as a REST client sends it: `touchpoint` (id) or
+    `touchpoint_key`, `score`, optional `occurred_at` (ISO 8601 with offset,
+    default now; more than 5 minutes ahead is refused), `segment` (id or key),
+    `comment`, `first_contact_resolved`, `external_id`. Touchpoints and
+    segments are fetched once and rows are checked with plain code; if any is
+    invalid, RatingsInvalid lists every error by index and field and nothing
+    is written. Valid rows go in with one bulk statement whose ON CONFLICT
+    clause, not a prior read, decides replays, so concurrent replays store
+    each external_id exactly once.
+    """
+    if not rows:
+        raise RatingsInvalid([])
+    now = timezone.now()
+    catalogue = Catalogue.for_rows(organization_id=organization.pk, rows=rows)
+    validator = RowValidator(
+        catalogue=catalogue, now=now, source=source, allowed_fields=allowed_fields or API_FIELDS
+    )
+    validated = validate_rows(rows, validator=validator)
+    with transaction.atomic():
+        outcome = ratings_store(organization_id=organization.pk, rows=validated, received_at=now)
+    return RatingsResult(organization_id=organization.pk, ids=outcome.ids, created_flags=outcome.created)
+
+
+def ratings_record(*, organization: Organization, rows: Iterable[Mapping[str, Any]]) -> RatingsResult:
+    """`ratings_ingest` for Python callers (demo, tests, imports): rows may hold
+    Touchpoint/Segment instances and datetimes, and a per-row `source`."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    return ratings_ingest(organization=organization, rows=rows, allowed_fields=INTERNAL_FIELDS)
+
+
+def rating_record(
+    *,
+    touchpoint: Touchpoint,
+    score: int,
+    occurred_at: dt.datetime | None = None,
+    segment: Segment | None = None,
+    comment: str = "",
+    first_contact_resolved: bool | None = None,
+    source: str = Rating.Source.API,
+    external_id: str | None = None,
+) -> tuple[Rating, bool]:
+    """Record one rating; returns (rating, created). A replayed external_id returns
+    the stored rating with created=False. Field errors raise ValidationError."""
+    try:
+        result = ratings_record(
+            organization=touchpoint.organization,
+            rows=[{
+                "touchpoint": touchpoint, "score": score, "occurred_at": occurred_at, "segment": segment,
+                "comment": comment, "first_contact_resolved": first_contact_resolved, "source": source,
+                "external_id": external_id,
+            }],
+        )
+    except RatingsInvalid as error:
+        # Single rating: surface the field errors without the row index.
+        raise ValidationError({name: [message] for name, message in error.errors_by_index[0].items()}) from None
+    return Rating.objects.get(pk=result.ids[0]), bool(result.created_flags[0])

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import token_views, views
+
+app_name = "touchpoints"
+
+urlpatterns = [
+    # Ratings import (CSV) for CX managers and admins.
+    path("imports/", views.imports_home, name="imports_home"),
+    path("organizations/<int:org_pk>/imports/", views.import_upload, name="import_upload"),
+    path("cycles/<int:pk>/imports/", views.cycle_import_upload, name="cycle_import_upload"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/start/", views.import_start, name="import_start"),
+    path("imports/<int:pk>/status/", views.import_status, name="import_status"),
+    # API tokens for admins.
+    path("settings/tokens/", token_views.tokens_home, name="tokens_home"),
+    path("organizations/<int:org_pk>/tokens/", token_views.tokens, name="tokens"),
+    path("organizations/<int:org_pk>/tokens/<int:token_pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+]
