@@ -16,21 +16,87 @@ included, so both backends give the same days.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 
 from django.db import connection
+from django.utils import timezone
 
 from .stats import SCALES
 
 
-def _local_day_sql() -> str:
+# Local days are computed from fixed UTC offsets for instants in this window
+# around now (where nearly every rating falls), and by the time zone rules outside it.
+OFFSET_WINDOW_BEFORE = dt.timedelta(days=800)
+OFFSET_WINDOW_AFTER = dt.timedelta(days=7)
+
+
+def offset_spans(zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """[start, end) cut where the zone's UTC offset changes: (from, to, offset seconds).
+
+    Found by stepping a day at a time and bisecting each change to the second
+    with zoneinfo, as everywhere else in Momento (periods, SQLite, the demo).
+    Zones change their offset at most once a day, so a day step misses none.
+    """
+    info = zoneinfo.ZoneInfo(zone)
+
+    def offset(second: int) -> int:
+        return int(dt.datetime.fromtimestamp(second, info).utcoffset().total_seconds())
+
+    first, last = int(start.timestamp()), int(end.timestamp())
+    spans: list[tuple[int, int, int]] = []
+    span_start, current = first, offset(first)
+    for day in range(first, last, 86_400):
+        following = min(day + 86_400, last)
+        if offset(following) == current:
+            continue
+        low, high = day, following  # offset(low) == current != offset(high)
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == current else (low, middle)
+        spans.append((span_start, high, current))
+        span_start, current = high, offset(high)
+    spans.append((span_start, last, current))
+    moment = partial(dt.datetime.fromtimestamp, tz=dt.timezone.utc)
+    return [(moment(begin), moment(finish), seconds) for begin, finish, seconds in spans]
+
+
+def _local_day_sql(spans: int) -> str:
     # The time zone is a bound parameter: one statement per time zone in use,
     # instead of joining every rating to its cycle to read the zone per row.
-    if connection.vendor == "postgresql":
-        return "(r.occurred_at AT TIME ZONE %(tz)s)::date"
     if connection.vendor == "sqlite":
         return "django_datetime_cast_date(r.occurred_at, %(tz)s, 'UTC')"
-    raise NotImplementedError(f"rollups are not implemented for {connection.vendor}")
+    if connection.vendor != "postgresql":
+        raise NotImplementedError(f"rollups are not implemented for {connection.vendor}")
+    by_rules = "(r.occurred_at AT TIME ZONE %(tz)s)::date"
+    if not spans:
+        return by_rules
+    # Applying a zone's rules to every row is most of the aggregate's cost
+    # (0.53 → 0.35 s at 10⁶ ratings); a fixed offset per span is plain arithmetic.
+    branches = " ".join(
+        f"WHEN r.occurred_at >= %(span{i}_from)s AND r.occurred_at < %(span{i}_to)s "
+        f"THEN ((r.occurred_at AT TIME ZONE 'UTC') + %(span{i}_offset)s::interval)::date"
+        for i in range(spans)
+    )
+    return f"CASE {branches} ELSE {by_rules} END"
+
+
+def local_day_params(zone: str, *, now: dt.datetime) -> dict:
+    """The parameters of `aggregate_sql(..., spans=len(...))` for this zone's days."""
+    params: dict = {"tz": zone}
+    if connection.vendor == "postgresql":
+        spans = offset_spans(zone, now - OFFSET_WINDOW_BEFORE, now + OFFSET_WINDOW_AFTER)
+        for i, (start, end, seconds) in enumerate(spans):
+            params.update({f"span{i}_from": start, f"span{i}_to": end, f"span{i}_offset": f"{seconds} seconds"})
+    return params
+
+
+def _span_count(params: dict) -> int:
+    return sum(1 for key in params if key.endswith("_offset"))
 
 
 def _scale_condition(kind: str) -> str:
@@ -46,10 +112,12 @@ def _scale_condition(kind: str) -> str:
     return " OR ".join(parts) or "1 = 0"
 
 
-def aggregate_sql(*, touchpoint_filter: bool) -> str:
+def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0) -> str:
     """SELECT of rollup rows for ratings with %(low)s < id <= %(high)s, days in %(tz)s.
 
     With `touchpoint_filter`, only ratings of the touchpoints in %(touchpoints)s.
+    With `spans`, days come from the offset spans in the parameters of
+    `local_day_params` (PostgreSQL); without, from the zone's rules per row.
     """
     if touchpoint_filter:
         where = ("AND r.touchpoint_id = ANY(%(touchpoints)s)" if connection.vendor == "postgresql"
@@ -58,7 +126,7 @@ def aggregate_sql(*, touchpoint_filter: bool) -> str:
         where = ""
     return f"""
         SELECT r.touchpoint_id AS touchpoint_id,
-               {_local_day_sql()} AS day,
+               {_local_day_sql(spans)} AS day,
                COALESCE(r.segment_id, 0) AS segment_key,
                COUNT(*) AS n,
                SUM(CASE WHEN r.dissatisfied THEN 1 ELSE 0 END) AS dissatisfied,
@@ -86,17 +154,19 @@ def touchpoints_by_timezone(*, cycle_id: int | None = None) -> dict[str, list[in
     return zones
 
 
-def _statements(*, low: int, high: int, cycle_id: int | None) -> list[tuple[str, dict]]:
+def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = True) -> list[tuple[str, dict]]:
     """One aggregate per time zone; no touchpoint filter when one zone covers all."""
     zones = touchpoints_by_timezone(cycle_id=cycle_id)
-    if cycle_id is None and len(zones) == 1:
-        (zone,) = zones
-        return [(aggregate_sql(touchpoint_filter=False), {"low": low, "high": high, "tz": zone})]
+    now = timezone.now()
     statements = []
     for zone, touchpoint_ids in zones.items():
-        ids = touchpoint_ids if connection.vendor == "postgresql" else json.dumps(touchpoint_ids)
-        statements.append((aggregate_sql(touchpoint_filter=True),
-                           {"low": low, "high": high, "tz": zone, "touchpoints": ids}))
+        params = {"low": low, "high": high,
+                  **(local_day_params(zone, now=now) if fast_days else {"tz": zone})}
+        spans = _span_count(params)
+        if cycle_id is None and len(zones) == 1:
+            return [(aggregate_sql(touchpoint_filter=False, spans=spans), params)]
+        params["touchpoints"] = touchpoint_ids if connection.vendor == "postgresql" else json.dumps(touchpoint_ids)
+        statements.append((aggregate_sql(touchpoint_filter=True, spans=spans), params))
     return statements
 
 
@@ -116,7 +186,8 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join clause.
     conflict = "" if empty else f"ON CONFLICT (touchpoint_id, day, segment_key) DO UPDATE SET {updates}"
     touched: set[int] = set()
-    with connection.cursor() as cursor:
+    reads_every_rating = low == 0 and cycle_id is None
+    with connection.cursor() as cursor, _sequential_scan(cursor, enabled=reads_every_rating):
         for select, params in _statements(low=low, high=high, cycle_id=cycle_id):
             cursor.execute(f"""
                 INSERT INTO analytics_dailyrollup (touchpoint_id, day, segment_key, {columns})
@@ -130,11 +201,36 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     return touched
 
 
+_INDEX_SCANS = ("enable_bitmapscan", "enable_indexscan", "enable_indexonlyscan")
+
+
+@contextmanager
+def _sequential_scan(cursor, *, enabled: bool) -> Iterator[None]:
+    """Read the ratings table front to back (PostgreSQL, inside a transaction).
+
+    A full rebuild reads every rating, so a sequential scan is always the right
+    plan; but right after a bulk load, before autovacuum has analysed the table,
+    the planner takes `id <= high` for a few rows and walks the primary key
+    instead (measured: 0.95 s instead of 0.6 s at 10⁶ ratings).
+    """
+    if not enabled or connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _INDEX_SCANS))
+    previous = cursor.fetchone()
+    cursor.execute("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _INDEX_SCANS))
+    yield  # on an error the transaction rolls back, and SET LOCAL with it
+    cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _INDEX_SCANS), previous)
+
+
 def raw_rollup_rows(*, cycle_id: int | None = None) -> list[tuple]:
-    """The rollups as they would be if rebuilt now from every rating (for checks and tests)."""
+    """The rollups as they would be if rebuilt now from every rating (for checks and tests).
+
+    Days by the zone's rules on every row: the reference for the offset spans.
+    """
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for select, params in _statements(low=0, high=2**62, cycle_id=cycle_id):
+        for select, params in _statements(low=0, high=2**62, cycle_id=cycle_id, fast_days=False):
             cursor.execute(select, params)
             rows.extend(cursor.fetchall())
     return sorted(rows, key=lambda row: (row[0], str(row[1]), row[2]))

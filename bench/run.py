@@ -339,11 +339,20 @@ def pandas_baseline_seconds(url: str, timezone_name: str) -> tuple[float, int]:
             "SELECT touchpoint_id, segment_id, occurred_at, dissatisfied, normalized, scale, score, "
             "first_contact_resolved FROM touchpoints_rating", connection)
     connection.close()
+    # The same seven figures per touchpoint × local day × segment as the rollup.
     frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True).dt.tz_convert(timezone_name).dt.date
     frame["segment_id"] = frame["segment_id"].fillna(0)
-    pivot = frame.pivot_table(index=["touchpoint_id", "day", "segment_id"],
-                              values=["dissatisfied", "normalized"], aggfunc={"dissatisfied": ["count", "sum"],
-                                                                              "normalized": "sum"})
+    nps = frame["scale"] == "nps11"
+    frame["promoter"] = nps & (frame["score"] >= 9)
+    frame["detractor"] = nps & (frame["score"] <= 6)
+    frame["fcr_resolved"] = frame["first_contact_resolved"].eq(True)
+    frame["fcr_asked"] = frame["first_contact_resolved"].notna()
+    pivot = frame.pivot_table(
+        index=["touchpoint_id", "day", "segment_id"],
+        values=["dissatisfied", "normalized", "promoter", "detractor", "fcr_resolved", "fcr_asked"],
+        aggfunc={"dissatisfied": ["count", "sum"], "normalized": "sum", "promoter": "sum", "detractor": "sum",
+                 "fcr_resolved": "sum", "fcr_asked": "sum"},
+    )
     return time.perf_counter() - started, len(pivot)
 
 

@@ -293,6 +293,12 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
+# Weekly reviews: the address links in digest e-mails and webhooks point at, and
+# how webhook deliveries are tried (timeout per try, tries, backoff base doubling).
+MOMENTO_SITE_URL = os.environ.get("MOMENTO_SITE_URL", "http://127.0.0.1:8000")
+MOMENTO_WEBHOOK_TIMEOUT_SECONDS = env_int("MOMENTO_WEBHOOK_TIMEOUT_SECONDS", 5)
+MOMENTO_WEBHOOK_MAX_ATTEMPTS = env_int("MOMENTO_WEBHOOK_MAX_ATTEMPTS", 5)
+MOMENTO_WEBHOOK_BACKOFF_SECONDS = env_int("MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

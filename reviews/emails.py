@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def site_url() -> str:
-    return getattr(settings, "MOMENTO_SITE_URL", "http://localhost:8000").rstrip("/")
+    return settings.MOMENTO_SITE_URL.rstrip("/")
 
 
 def _recipients(cycle: ServiceCycle, items: list[ReviewItem]) -> list:

@@ -58,11 +58,11 @@ RESPONSE_EXCERPT_CHARS = 1000
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "MOMENTO_WEBHOOK_TIMEOUT_SECONDS", 5))
+    return float(settings.MOMENTO_WEBHOOK_TIMEOUT_SECONDS)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "MOMENTO_WEBHOOK_MAX_ATTEMPTS", 5))
+    return int(settings.MOMENTO_WEBHOOK_MAX_ATTEMPTS)
 
 
 def retry_countdown(attempt: int) -> int:
@@ -71,7 +71,7 @@ def retry_countdown(attempt: int) -> int:
     >>> [retry_countdown(attempt) for attempt in (1, 2, 3, 4)]
     [30, 60, 120, 240]
     """
-    base = int(getattr(settings, "MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30))
+    base = int(settings.MOMENTO_WEBHOOK_BACKOFF_SECONDS)
     return min(base * 2 ** (attempt - 1), 6 * 3600)
 
 

@@ -36,6 +36,37 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_default_eager() -> bool:
+    """Celery's configuration, loaded from the real settings before any test overrides
+    CELERY_* settings (loaded later, a test's override would become everyone's default)."""
+    from momento.celery import app
+
+    return app.conf.task_always_eager
+
+
+@pytest.fixture
+def celery_in_process(settings, celery_default_eager):
+    """Run tasks in this process, as `make run` does, even when REDIS_URL names a broker."""
+    from momento.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = celery_default_eager
+
+
+@pytest.fixture(autouse=True)
+def celery_mode_is_restored(celery_default_eager):
+    """Fail the test that leaves Celery in another mode than it found it."""
+    from momento.celery import app
+
+    yield
+    if app.conf.task_always_eager != celery_default_eager:
+        app.conf.task_always_eager = celery_default_eager
+        pytest.fail("the test left Celery's task_always_eager changed")
+
+
 @pytest.fixture
 def require_postgres():
     if connection.vendor != "postgresql":

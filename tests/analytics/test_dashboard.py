@@ -135,15 +135,8 @@ def test_dashboard_recomputes_a_stale_snapshot_from_rollups(client, member, rate
 
 
 @pytest.fixture
-def embedded(settings):
+def embedded(celery_in_process):
     """Embedded mode (no broker) even when the suite runs with REDIS_URL."""
-    from momento.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def test_recompute_now_runs_and_reports_status(client, member, rated_cycle, embedded):

@@ -109,3 +109,74 @@ def test_watermark_waits_for_an_ingest_that_commits_late(require_postgres):
     assert rollup_rows() == raw_rows()
     assert sum(row[3] for row in rollup_rows()) == 2
     assert connection.vendor == "postgresql"
+
+
+def _aggregate_plan(cursor) -> str:
+    from analytics.rollups import aggregate_sql
+
+    cursor.execute("EXPLAIN " + aggregate_sql(touchpoint_filter=False), {"low": 0, "high": 10**12, "tz": "UTC"})
+    return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_rebuild_reads_every_rating_with_a_sequential_scan_whatever_the_statistics(require_postgres):
+    from analytics.rollups import _sequential_scan
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Statistics as right after a bulk load: the planner believes the table is tiny.
+        cursor.execute("SET LOCAL random_page_cost = 0.01")
+        assert "Seq Scan" not in _aggregate_plan(cursor)
+        with _sequential_scan(cursor, enabled=True):
+            assert "Seq Scan on touchpoints_rating" in _aggregate_plan(cursor)
+        assert "Seq Scan" not in _aggregate_plan(cursor)  # the settings are back as they were
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_a_full_rebuild_and_a_first_refresh_turn_index_scans_off_only_around_the_aggregate(require_postgres):
+    from django.test.utils import CaptureQueriesContext
+
+    touchpoint = TouchpointFactory()
+    ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 2}])
+    for run in (services.rollups_refresh, services.rollups_rebuild):
+        with CaptureQueriesContext(connection) as queries:
+            run()
+        statements = [query["sql"] for query in queries.captured_queries]
+        off = next(i for i, sql in enumerate(statements) if "set_config('enable_bitmapscan', 'off', true)" in sql)
+        insert = next(i for i, sql in enumerate(statements) if "INSERT INTO analytics_dailyrollup" in sql)
+        restore = next(i for i, sql in enumerate(statements) if "set_config('enable_bitmapscan', " in sql and i > off)
+        assert off < insert < restore, statements
+    # An incremental refresh reads a few new ratings through the primary key.
+    ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 5}])
+    with CaptureQueriesContext(connection) as queries:
+        services.rollups_refresh()
+    assert not any("set_config('enable_bitmapscan'" in query["sql"] for query in queries.captured_queries)
+
+
+ZONES = ["Europe/Madrid", "America/Mexico_City", "America/New_York", "America/Santiago", "America/St_Johns",
+         "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kathmandu", "Asia/Tehran", "UTC"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_local_days_from_offset_spans_equal_the_zone_rules_on_every_instant(require_postgres, zone):
+    from analytics.rollups import _local_day_sql, local_day_params
+
+    now = timezone.now()
+    params = local_day_params(zone, now=now)
+    spans = sum(1 for key in params if key.endswith("_offset"))
+    instants = [now - dt.timedelta(days=2000)]  # before the window: by the zone rules
+    for i in range(spans):
+        edge = params[f"span{i}_from"]
+        instants += [edge + dt.timedelta(seconds=delta) for delta in (-3601, -1, -0.5, 0, 0.5, 1, 3599)]
+    generator = random.Random(zone)
+    window = params["span0_from"], params[f"span{spans - 1}_to"]
+    instants += [window[0] + (window[1] - window[0]) * generator.random() for _ in range(3000)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL TIME ZONE 'Pacific/Kiritimati'")  # the session's zone plays no part
+        cursor.execute(
+            f"SELECT r.occurred_at, {_local_day_sql(spans)}, {_local_day_sql(0)} "
+            "FROM unnest(%(instants)s::timestamptz[]) AS r(occurred_at)", {**params, "instants": instants})
+        rows = cursor.fetchall()
+    assert len(rows) == len(instants)
+    assert spans >= 1
+    mismatches = [(instant, fast, by_rules) for instant, fast, by_rules in rows if fast != by_rules]
+    assert not mismatches, mismatches[:5]

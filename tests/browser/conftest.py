@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from journeys.models import Membership
+from tests.conftest import skip_or_fail
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
@@ -44,7 +45,8 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("needs Debian's chromium")  # require_chromium decides skip vs fail first
+        # Session-scoped, so set up before require_chromium: decide skip vs fail here too.
+        skip_or_fail("needs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -32,14 +32,8 @@ def upload_dir(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
-def embedded_celery():
+def embedded_celery(celery_in_process):
     """No worker runs beside the live server: run the import task in-process, as `make run` does."""
-    from momento.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 @pytest.fixture

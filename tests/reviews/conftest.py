@@ -99,12 +99,11 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def tasks_run_in_process():
+def tasks_run_in_process(celery_default_eager):
     """Run queued tasks here even when REDIS_URL points at a broker (CI): these tests
     check what the tasks do, not the broker; no worker listens on the test broker."""
     from momento.celery import app
 
-    previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = previous
+    app.conf.task_always_eager = celery_default_eager

@@ -49,6 +49,7 @@ def upload_dir(tmp_path, settings):
 def worker(require_postgres, require_redis, upload_dir):
     from django.conf import settings
 
+    assert app.conf.task_always_eager is False, "Celery is eager here: this test would not reach the worker"
     name = f"import-test-{uuid.uuid4().hex[:8]}@localhost"
     app.control.purge()
     env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,

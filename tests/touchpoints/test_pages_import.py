@@ -45,16 +45,9 @@ def upload_dir(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
-def embedded_celery(settings):
+def embedded_celery(celery_in_process):
     """These tests run the task in-process (as `make run` does), with or without a broker;
     tests/touchpoints/test_import_worker.py covers a real worker."""
-    from momento.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 @pytest.fixture
