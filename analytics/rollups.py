@@ -80,7 +80,7 @@ def _local_day_sql(spans: int) -> str:
     branches = " ".join(
         f"WHEN r.occurred_at >= %(span{i}_from)s AND r.occurred_at < %(span{i}_to)s "
         f"THEN ((r.occurred_at AT TIME ZONE 'UTC') + %(span{i}_offset)s::interval)::date"
-        for i in range(spans)
+        for i in reversed(range(spans))  # newest first: most ratings are recent
     )
     return f"CASE {branches} ELSE {by_rules} END"
 
