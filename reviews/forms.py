@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReviewStatus
+from .models import ReviewStatus, WebhookEvent
 
 
 class StatusForm(forms.Form):
@@ -35,3 +35,16 @@ class ActionForm(forms.Form):
 
 class ActionDoneForm(forms.Form):
     done = forms.BooleanField(label=_("Done"), required=False)
+
+
+class WebhookForm(forms.Form):
+    """Parses the webhook page's form; reviews.webhooks checks the URL and events."""
+
+    url = forms.CharField(label=_("Endpoint URL"), max_length=500,
+                          help_text=_("An http:// or https:// address that accepts POST requests."),
+                          widget=forms.URLInput(attrs={"placeholder": "https://example.com/momento-events"}))
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    events = forms.MultipleChoiceField(label=_("Events"), choices=WebhookEvent.choices,
+                                       widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": _("Choose at least one event.")})
+    active = forms.BooleanField(label=_("Active: send events to this endpoint"), required=False, initial=True)

@@ -67,6 +67,16 @@ def celery_mode_is_restored(celery_default_eager):
         pytest.fail("the test left Celery's task_always_eager changed")
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in Spanish leaves Spanish active in this thread (LocaleMiddleware
+    activates, nothing deactivates): start every test from the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def require_postgres():
     if connection.vendor != "postgresql":

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 
 import pytest
 from django.db.models import F
+from playwright.sync_api import expect
 
-from reviews.models import ReviewItem
+from journeys.models import Membership
+from reviews.models import ReviewItem, Webhook, WebhookDelivery
 from reviews.selectors import iso_week_label
 from reviews.services import review_week_open
+from tests.factories import MembershipFactory, UserFactory
 from tests.reviews.conftest import (  # noqa: F401 - the review fixtures, shared with tests/reviews
     add_ratings,
     carousel,
@@ -60,3 +65,35 @@ def test_a_team_lead_acknowledges_and_dismisses_items_with_the_keyboard(
     statuses = dict(ReviewItem.objects.values_list("pk", "status"))
     assert statuses[first.pk] == "acknowledged"
     assert sorted(statuses.values()) == ["acknowledged", "dismissed"]
+
+
+def test_an_admin_registers_a_webhook_and_sees_its_deliveries(page, shoot, log_in, transactional_db):
+    admin = UserFactory(username="marta")
+    MembershipFactory(user=admin, role=Membership.Role.ADMIN)
+    log_in(admin)
+    page.get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+    page.get_by_label("Endpoint URL").fill("ftp://hooks.example/momento")
+    page.get_by_role("button", name="Add webhook").click()
+    expect(page.locator(".field-error").first).to_contain_text("Enter an http:// or https:// URL.")
+    assert not Webhook.objects.exists()
+    page.get_by_label("Endpoint URL").fill("https://hooks.example/momento")
+    page.get_by_label("Description").fill("Ops channel")
+    page.get_by_role("button", name="Add webhook").click()
+    secret = page.locator("#secret-value")
+    webhook = Webhook.objects.get()
+    expect(secret).to_have_value(webhook.secret)
+    shoot("webhook-added", narrow=False)
+
+    now = dt.datetime.now(dt.timezone.utc)
+    WebhookDelivery.objects.create(webhook=webhook, event="review_item.opened", event_id=uuid.uuid4(), payload={},
+                                   attempt=1, status_code=503, started_at=now, finished_at=now, duration_ms=41)
+    page.get_by_role("link", name="See the webhook").click()
+    expect(page.locator("table.deliveries")).to_contain_text("Refused (503)")
+    expect(page.locator("body")).not_to_contain_text(webhook.secret)
+    page.get_by_label("Active: send events to this endpoint").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Webhook saved.")
+    webhook.refresh_from_db()
+    assert webhook.active is False
+    shoot("webhook-detail")

@@ -101,4 +101,9 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "touchpoints:tokens_home": ("manage", "none"),
     "touchpoints:tokens": ("manage", "manage"),
     "touchpoints:token_revoke": ("manage", "manage"),
+    "reviews:webhooks_home": ("manage", "none"),
+    "reviews:webhooks": ("manage", "manage"),
+    "reviews:webhook": ("manage", "manage"),
+    "reviews:webhook_rotate": ("manage", "manage"),
+    "reviews:webhook_delete": ("manage", "manage"),
 }
