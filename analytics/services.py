@@ -18,9 +18,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, F, IntegerField, Sum, Value, When
-from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -55,6 +64,7 @@ SNAPSHOT_FORMAT = 1
 WARM_SNAPSHOT_DAYS = 7
 STALE_SNAPSHOT_DAYS = 30
 MAX_WARM_SNAPSHOTS = 12
+SNAPSHOT_VIEW_FIELDS = ["cycle", "dimension", "period_start", "period_end"]
 
 Progress = Callable[[int, int], None]
 
@@ -120,6 +130,21 @@ def refresh_pending_clear() -> None:
     cache.delete(REFRESH_PENDING_KEY)
 
 
+def _derived_data_commit() -> None:
+    """Let the current transaction commit without waiting for its WAL flush
+    (PostgreSQL), when it writes only derived data and is not part of a larger one.
+
+    Rollups, the watermark and snapshots are derived from ratings, which
+    ingestion commits durably. Should the server crash in the few milliseconds
+    after such a commit, the watermark goes back together with the rollups it
+    covers (one transaction), so the next refresh redoes them; a lost snapshot
+    is recomputed when read. Nothing a client sent can be lost this way.
+    """
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _watermark_locked() -> RollupWatermark:
     RollupWatermark.objects.get_or_create(name=WATERMARK_NAME)
     return RollupWatermark.objects.select_for_update().get(name=WATERMARK_NAME)
@@ -146,6 +171,7 @@ def rollups_refresh() -> RollupRefreshResult:
     """
     high = committed_max_rating_id()
     with transaction.atomic():
+        _derived_data_commit()
         watermark = _watermark_locked()
         result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
         if high <= watermark.last_rating_id:
@@ -169,6 +195,7 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
     """
     high = committed_max_rating_id() if cycle_id is None else 0
     with transaction.atomic():
+        _derived_data_commit()
         watermark = _watermark_locked()
         high = max(high, watermark.last_rating_id)
         rollups = DailyRollup.objects.all()
@@ -217,8 +244,11 @@ def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
     return CycleStructure(moments, touchpoints, segments, signature)
 
 
-def _sums(prefix: str = "total_") -> dict[str, Sum]:
-    return {f"{prefix}{name}": Sum(name) for name in heatmap.COUNT_FIELDS}
+# Sums come back as integers (and a float): PostgreSQL's SUM(bigint) is numeric,
+# which psycopg2 would hand over as Decimal, slow to add up in Python.
+def _sums(prefix: str = "total_") -> dict[str, Cast]:
+    return {f"{prefix}{name}": Cast(Sum(name), FloatField() if name == "sum_normalized" else BigIntegerField())
+            for name in heatmap.COUNT_FIELDS}
 
 
 def _counts(row: dict) -> heatmap.Counts:
@@ -248,56 +278,59 @@ def _columns(dimension: str, period: Period, structure: CycleStructure) -> list[
     ]
 
 
+# Where a rollup day falls, for `_aggregate`.
+IN_PERIOD, IN_PREVIOUS, BEFORE = 2, 1, 0
+
+
 def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure
                ) -> dict[int, heatmap.RowInput]:
-    """Two SQL GROUP BYs over the cycle's rollups: per touchpoint × period, and per
-    touchpoint × column (weeks also read the week before the first column)."""
+    """One SQL GROUP BY over the cycle's rollups per view: touchpoint × column ×
+    where the day falls (period, previous period, or the week before the first
+    week column, which the weeks view compares its first column with). The
+    period and previous-period totals are sums of those rows."""
     previous = period.previous
     rows: dict[int, heatmap.RowInput] = {tp.pk: heatmap.RowInput() for tp in structure.touchpoints}
-    in_period = Case(When(day__gte=period.start, then=Value(1)), default=Value(0), output_field=IntegerField())
-    base = DailyRollup.objects.filter(touchpoint__moment__cycle_id=cycle.pk).order_by()
-
-    for row in (base.filter(day__gte=previous.start, day__lte=period.end).annotate(current=in_period)
-                .values("touchpoint_id", "current").annotate(**_sums())):
-        target = rows.get(row["touchpoint_id"])
-        if target is not None:
-            (target.period if row["current"] else target.previous_period).add(_counts(row))
-
-    channel_of = {tp.pk: tp.channel for tp in structure.touchpoints}
-    if dimension == "channels":
-        for touchpoint_id, target in rows.items():
-            target.columns[channel_of[touchpoint_id]] = target.period
-            target.previous_columns[channel_of[touchpoint_id]] = target.previous_period
-        return rows
-
+    first_monday = period.start - dt.timedelta(days=period.start.weekday())
+    lookback_monday = first_monday - dt.timedelta(weeks=1)
+    start = min(previous.start, lookback_monday) if dimension == "weeks" else previous.start
+    where = Case(When(day__gte=period.start, then=Value(IN_PERIOD)), When(day__gte=previous.start, then=Value(IN_PREVIOUS)),
+                 default=Value(BEFORE), output_field=IntegerField())
+    query = (DailyRollup.objects.filter(touchpoint__moment__cycle_id=cycle.pk, day__gte=start, day__lte=period.end)
+             .order_by().annotate(where=where))
     if dimension == "weeks":
-        first_monday = period.start - dt.timedelta(days=period.start.weekday())
-        lookback_key, first_key = _week_key(first_monday - dt.timedelta(weeks=1)), _week_key(first_monday)
-        query = (base.filter(day__gte=first_monday - dt.timedelta(weeks=1), day__lte=period.end)
-                 .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"), current=in_period)
-                 .values("touchpoint_id", "iso_year", "iso_week", "current").annotate(**_sums()))
-        for row in query:
-            target = rows.get(row["touchpoint_id"])
-            key = f"{row['iso_year']}-W{row['iso_week']:02d}"
-            if target is None:
-                continue
-            if row["current"]:
-                target.columns.setdefault(key, heatmap.Counts()).add(_counts(row))
-            elif key == lookback_key:
-                target.previous_columns.setdefault(first_key, heatmap.Counts()).add(_counts(row))
-        return rows
+        query = query.annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day")).values(
+            "touchpoint_id", "where", "iso_year", "iso_week")
+    elif dimension == "segments":
+        query = query.values("touchpoint_id", "where", "segment_key")
+    else:
+        query = query.values("touchpoint_id", "where")
 
+    lookback_key, first_key = _week_key(lookback_monday), _week_key(first_monday)
     known_segments = {segment.pk for segment in structure.segments}
-    query = (base.filter(day__gte=previous.start, day__lte=period.end).annotate(current=in_period)
-             .values("touchpoint_id", "segment_key", "current").annotate(**_sums()))
-    for row in query:
+    for row in query.annotate(**_sums()):
         target = rows.get(row["touchpoint_id"])
         if target is None:
             continue
-        # A deleted segment leaves its ratings without one (SET_NULL): same here.
-        key = f"s{row['segment_key']}" if row["segment_key"] in known_segments else "none"
-        columns = target.columns if row["current"] else target.previous_columns
-        columns.setdefault(key, heatmap.Counts()).add(_counts(row))
+        counts, where = _counts(row), row["where"]
+        if where != BEFORE:
+            (target.period if where == IN_PERIOD else target.previous_period).add(counts)
+        if dimension == "weeks":
+            key = f"{row['iso_year']}-W{row['iso_week']:02d}"
+            if where == IN_PERIOD:
+                target.columns.setdefault(key, heatmap.Counts()).add(counts)
+            elif key == lookback_key:
+                target.previous_columns.setdefault(first_key, heatmap.Counts()).add(counts)
+        elif dimension == "segments" and where != BEFORE:
+            # A deleted segment leaves its ratings without one (SET_NULL): same here.
+            key = f"s{row['segment_key']}" if row["segment_key"] in known_segments else "none"
+            columns = target.columns if where == IN_PERIOD else target.previous_columns
+            columns.setdefault(key, heatmap.Counts()).add(counts)
+
+    if dimension == "channels":
+        for touchpoint in structure.touchpoints:
+            target = rows[touchpoint.pk]
+            target.columns[touchpoint.channel] = target.period
+            target.previous_columns[touchpoint.channel] = target.previous_period
     return rows
 
 
@@ -376,16 +409,20 @@ def _cycle_version(cycle: ServiceCycle) -> int:
 def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
                              structure: CycleStructure | None = None) -> HeatmapSnapshot:
     """Compute and store (replacing the previous one) the snapshot of one view."""
+    _derived_data_commit()
     version = _cycle_version(cycle)
     structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
     data = heatmap_data_build(cycle=cycle, dimension=dimension, period=period, structure=structure)
-    snapshot, _created = HeatmapSnapshot.objects.update_or_create(
+    snapshot = HeatmapSnapshot(
         cycle=cycle, dimension=dimension, period_start=period.start, period_end=period.end,
-        defaults={
-            "status": HeatmapSnapshot.Status.READY, "computed_at": timezone.now(), "rollup_version": version,
-            "signature": structure.signature, "critical_count": len(data["critical_moments"]), "data": data,
-            "error": "",
-        },
+        status=HeatmapSnapshot.Status.READY, computed_at=timezone.now(), rollup_version=version,
+        signature=structure.signature, critical_count=len(data["critical_moments"]), data=data, error="",
+    )
+    # One INSERT … ON CONFLICT DO UPDATE: update_or_create would first read (and
+    # decode) the old snapshot's JSON only to overwrite it.
+    HeatmapSnapshot.objects.bulk_create(
+        [snapshot], update_conflicts=True, unique_fields=SNAPSHOT_VIEW_FIELDS,
+        update_fields=["status", "computed_at", "rollup_version", "signature", "critical_count", "data", "error"],
     )
     return snapshot
 

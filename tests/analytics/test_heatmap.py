@@ -191,3 +191,35 @@ def test_longest_allowed_period_is_accepted():
     start = TODAY - dt.timedelta(days=MAX_PERIOD_DAYS - 1)
     period = period_parse(params={"start": start.isoformat(), "end": TODAY.isoformat()}, today=TODAY)
     assert period == Period(start=start, end=TODAY) and period.previous.days == MAX_PERIOD_DAYS
+
+
+def test_a_short_period_compares_its_first_week_with_the_week_before_but_totals_only_the_previous_days(cycle):
+    tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
+    period = Period(start=dt.date(2026, 11, 11), end=dt.date(2026, 11, 13))  # Wed..Fri of W46
+    assert period.previous.start == dt.date(2026, 11, 8)  # Sun of W45: the lookback week reaches further back
+    _rate(tp, dt.date(2026, 11, 3), bad=2, good=98)  # W45, before the previous period
+    _rate(tp, dt.date(2026, 11, 9), bad=1, good=9)  # Mon of W46, in the previous period
+    _rate(tp, dt.date(2026, 11, 12), bad=40, good=60)
+    data = _build(cycle, period=period)
+    row = data["rows"][0]
+    assert [column["key"] for column in data["columns"]] == ["2026-W46"]
+    assert row["cells"][0]["n"] == 100 and row["cells"][0]["worsening"], "W46 against the whole of W45"
+    assert row["total"]["n"] == 100
+    assert row["total"]["previous_n"] == 10, "the previous period is Sun..Tue only"
+
+
+@pytest.mark.parametrize("dimension", ["weeks", "channels", "segments"])
+def test_a_snapshot_reads_the_rollups_once_and_never_loads_the_old_snapshot(cycle, dimension):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
+    _rate(tp, dt.date(2026, 11, 10), bad=3, good=30)
+    services.rollups_refresh()
+    services.heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=PERIOD)
+    with CaptureQueriesContext(connection) as queries:
+        snapshot = services.heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=PERIOD)
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len([q for q in sql if "analytics_dailyrollup" in q]) == 1, sql
+    assert not [q for q in sql if q.startswith("SELECT") and "analytics_heatmapsnapshot" in q], sql
+    assert snapshot.data["n"] == 33 and HeatmapSnapshot.objects.get().pk == snapshot.pk

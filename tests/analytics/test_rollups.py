@@ -162,7 +162,7 @@ def test_cycles_in_different_time_zones_put_one_instant_on_their_own_local_days(
     # 23:30 UTC on 10 January is already 11 January in Madrid, still the 10th in New York.
     madrid = TouchpointFactory(moment__cycle__timezone="Europe/Madrid")
     new_york = TouchpointFactory(moment__cycle__timezone="America/New_York")
-    instant = dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.UTC)
     RatingFactory(touchpoint=madrid, occurred_at=instant)
     RatingFactory(touchpoint=new_york, occurred_at=instant)
     services.rollups_refresh()

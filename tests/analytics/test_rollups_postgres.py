@@ -157,6 +157,33 @@ def test_a_full_rebuild_and_a_first_refresh_aggregate_into_a_stage_under_the_ful
                    for query in queries.captured_queries)
 
 
+def test_derived_data_commits_without_waiting_for_the_flush_but_ratings_do(require_postgres):
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.periods import last_weeks
+
+    touchpoint = TouchpointFactory()
+    cycle = touchpoint.moment.cycle
+    asynchronous = "SET LOCAL synchronous_commit = off"
+    with CaptureQueriesContext(connection) as ingest:
+        ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 2}])
+    for run in (services.rollups_refresh, services.rollups_rebuild,
+                lambda: services.heatmap_snapshot_compute(cycle=cycle, dimension="weeks",
+                                                          period=last_weeks(weeks=4, today=dt.date.today()))):
+        ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 4}])
+        with CaptureQueriesContext(connection) as queries:
+            run()
+        assert asynchronous in [query["sql"] for query in queries.captured_queries]
+    assert asynchronous not in [query["sql"] for query in ingest.captured_queries], "ratings are committed durably"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",), "SET LOCAL ends with its transaction"
+    # Inside a larger transaction (which may write more than derived data) it is left alone.
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.heatmap_snapshot_compute(cycle=cycle, dimension="weeks", period=last_weeks(weeks=4, today=dt.date.today()))
+    assert asynchronous not in [query["sql"] for query in queries.captured_queries]
+
+
 ZONES = ["Europe/Madrid", "America/Mexico_City", "America/New_York", "America/Santiago", "America/St_Johns",
          "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kathmandu", "Asia/Tehran", "UTC"]
 
