@@ -63,7 +63,8 @@ HEATMAP_RESPONSE = inline_serializer(name="HeatmapSnapshot", fields={
     ),
     "thresholds": serializers.DictField(),
     "empty": serializers.CharField(allow_null=True,
-                                   help_text="no_touchpoints, no_ratings or too_few when there is nothing to judge."),
+                                   help_text="too_few when no moment or touchpoint has enough ratings to judge (a cycle "
+                                             "without touchpoints, or a period without ratings, is a 400)."),
 })
 CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
     **SNAPSHOT_META,
@@ -94,6 +95,13 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
         snapshot, _structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
         if snapshot is None:
             raise ValidationError({"cycle": [_("This cycle has no moments of truth yet.")]})
+        # Nothing to compute from: a 400 that says why (too few ratings to judge is
+        # an answer, 200 with "empty": "too_few").
+        if snapshot.data["empty"] == "no_touchpoints":
+            raise ValidationError({"cycle": [_("The moments of this cycle have no touchpoints yet.")]})
+        if snapshot.data["empty"] == "no_ratings":
+            raise ValidationError({"period": [_("No ratings in this period (%(start)s to %(end)s).") % {
+                "start": period.start.isoformat(), "end": period.end.isoformat()}]})
         return snapshot
 
     @staticmethod

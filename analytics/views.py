@@ -68,11 +68,14 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
     figures = charts.dashboard_figures(data) if data and data["n"] else None
+    with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
+    moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
         "errors": errors, "dimension": dimension, "period": period, "dimensions": DIMENSIONS,
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
+        "moments_without_touchpoints": moments_without_touchpoints,
     })
 
 

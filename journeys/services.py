@@ -47,13 +47,43 @@ def organization_create(*, name: str, slug: str, admin: AbstractBaseUser | None 
     return organization
 
 
+def _an_admin_remains(*, organization: Organization, without: Membership) -> None:
+    if not Membership.objects.filter(organization=organization, role=Membership.Role.ADMIN).exclude(
+            pk=without.pk).exists():
+        raise ValidationError({"role": _("The organization needs at least one admin: make someone else admin "
+                                         "first.")})
+
+
+@transaction.atomic
 def membership_set(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+    """Give `user` this role in the organization (adding them if they are not a member).
+
+    The organization row is locked, so two admins changing roles at once cannot
+    leave it without an admin.
+    """
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    membership, _created = Membership.objects.update_or_create(
-        organization=organization, user=user, defaults={"role": role}
-    )
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is None:
+        return Membership.objects.create(organization=organization, user=user, role=role)
+    if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
+        _an_admin_remains(organization=organization, without=membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Take a member out of the organization (never its last admin)."""
+    Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
+    membership = Membership.objects.filter(pk=membership.pk).first()
+    if membership is None:
+        return
+    if membership.role == Membership.Role.ADMIN:
+        _an_admin_remains(organization=membership.organization, without=membership)
+    membership.delete()
 
 
 @transaction.atomic

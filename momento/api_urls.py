@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
-from journeys.api import CycleViewSet, MomentViewSet, OrganizationViewSet
+from journeys.api import CycleViewSet, MembershipViewSet, MomentViewSet, OrganizationViewSet
 from reviews.api import ReviewItemViewSet, WebhookViewSet
 from touchpoints.api import (
     ApiTokenViewSet,
@@ -20,6 +20,7 @@ router = DefaultRouter(trailing_slash=True)
 # schema never listed them, and their create/actions answered 500 (issue 8 matrix).
 router.include_format_suffixes = False
 router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("members", MembershipViewSet, basename="membership")
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("moments", MomentViewSet, basename="moment")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")

@@ -9,6 +9,8 @@ Monday even if late ratings change the rollups afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import secrets
 
 from django.conf import settings
@@ -141,6 +143,10 @@ class ReviewItem(models.Model):
     def iso_week(self) -> str:
         year, week, _weekday = self.week_start.isocalendar()
         return f"{year}-W{week:02d}"
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
 
 
 class ActionItem(models.Model):

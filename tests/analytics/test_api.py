@@ -69,6 +69,30 @@ def test_cycle_without_moments_is_400(api, member, organization):
     assert response.status_code == 400 and "no moments" in response.json()["cycle"][0]
 
 
+def test_nothing_to_compute_from_is_400_with_the_reason(api, member, organization, cycle):
+    api.force_authenticate(member)
+    bare = ServiceCycleFactory(organization=organization)
+    MomentFactory(cycle=bare)
+    for endpoint in ("heatmap", "critical-moments"):
+        response = api.get(f"/api/v1/cycles/{bare.pk}/{endpoint}/")
+        assert response.status_code == 400 and "no touchpoints" in response.json()["cycle"][0]
+        quiet = api.get(f"/api/v1/cycles/{cycle.pk}/{endpoint}/?start=2024-01-01&end=2024-01-31")
+        assert quiet.status_code == 400
+        assert quiet.json()["period"] == ["No ratings in this period (2024-01-01 to 2024-01-31)."]
+
+
+def test_too_few_ratings_to_judge_is_an_answer(api, member, organization):
+    api.force_authenticate(member)
+    sparse = ServiceCycleFactory(organization=organization, min_sample=20)
+    touchpoint = TouchpointFactory(moment=MomentFactory(cycle=sparse))
+    MomentFactory(cycle=sparse)  # a moment still being mapped does not stop the others
+    RatingFactory(touchpoint=touchpoint, score=1, occurred_at=timezone.now() - dt.timedelta(days=1))
+    services.rollups_refresh()
+    response = api.get(f"/api/v1/cycles/{sparse.pk}/heatmap/")
+    assert response.status_code == 200 and response.json()["empty"] == "too_few"
+    assert len(response.json()["rows"]) == 2
+
+
 def test_another_organizations_cycle_is_404(api, outsider, cycle):
     api.force_authenticate(outsider)
     assert api.get(f"/api/v1/cycles/{cycle.pk}/heatmap/").status_code == 404

@@ -183,3 +183,11 @@ def test_every_figure_is_valid_plotly(client, member, rated_cycle, dimension):
         validated = go.Figure(figure)
         assert validated.data
     assert figures["heatmap"]["moments"]["data"][0]["type"] == "heatmap"
+
+
+def test_a_moment_without_touchpoints_is_named_on_the_page(client, member, rated_cycle):
+    MomentFactory(cycle=rated_cycle, name="Lounge (being mapped)")
+    client.force_login(member)
+    html = client.get(_url(rated_cycle)).content.decode()
+    assert "These moments have no touchpoints yet" in html and "Lounge (being mapped)" in html
+    assert 'id="heatmap-chart"' in html, "the others are still drawn"

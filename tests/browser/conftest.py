@@ -95,8 +95,20 @@ def shoot(page):
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
         if narrow:
             page.set_viewport_size(NARROW)
+            page.wait_for_timeout(500)  # charts redraw for the new width after a short debounce
+            # Usable on a phone: nothing pushes the page sideways (wide tables
+            # scroll inside their card; charts follow the window, after a moment).
+            from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+            fits = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+            try:
+                page.wait_for_function(fits, timeout=3000)
+            except PlaywrightTimeoutError:
+                pass
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.screenshot(path=SCREENSHOTS / f"{name}-narrow.png", full_page=True)
             page.set_viewport_size(WIDE)
+            assert overflow <= 1, f"{name} is {overflow}px wider than a {NARROW['width']}px screen"
     return shoot
 
 

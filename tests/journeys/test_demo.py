@@ -63,3 +63,44 @@ def test_demo_makes_baggage_claim_and_the_kiosk_plainly_worse_and_worsening():
     assert share(rest.filter(recent)) < 0.2
     assert ratings.filter(touchpoint__name="Lounge access").count() < 20
     assert 19000 <= ratings.count() <= 21000
+
+    # …and the dashboard's default view says so.
+    from analytics import services
+    from analytics.periods import DEFAULT_WEEKS, last_weeks, local_today
+
+    services.rollups_refresh()
+    data = services.heatmap_data_build(cycle=cycle, dimension="weeks",
+                                       period=last_weeks(weeks=DEFAULT_WEEKS, today=local_today(cycle.timezone)))
+    critical = {item["name"]: item for item in data["critical_moments"]}
+    assert critical["Baggage claim"]["moment_critical"] and critical["Baggage claim"]["worsening"]
+    kiosk_item = critical["Check-in"]
+    assert [tp["name"] for tp in kiosk_item["critical_touchpoints"]] == ["Check-in kiosk"]
+    assert kiosk_item["critical_touchpoints"][0]["worsening"]
+    judged = [row["total"] for row in data["rows"]] + [tp["total"] for row in data["rows"] for tp in row["touchpoints"]]
+    judged += [cell for row in data["rows"] for cell in row["cells"]]
+    assert all(level["n"] >= cycle.min_sample for level in judged if level["critical"]), "nothing critical on a small sample"
+    lounge = next(tp for row in data["rows"] for tp in row["touchpoints"] if tp["name"] == "Lounge access")
+    assert lounge["total"]["share"] > 0.4 and not lounge["total"]["critical"]
+
+
+def test_the_readme_api_examples_work_against_the_demo():
+    """The curl bodies in README.md, sent as they are with a token of the demo organization."""
+    import json
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests.api_support import token_client
+    from touchpoints.models import Touchpoint
+
+    demo_load(ratings=200, stdout=lambda line: None)
+    organization = Touchpoint.objects.get(key="check-in-check-in-kiosk").organization
+    client = token_client(organization, scopes=("ingest",))
+    readme = Path(settings.BASE_DIR, "README.md").read_text()
+    examples = re.findall(r"curl -X POST http://127\.0\.0\.1:8000(/api/v1/ratings/(?:batch/)?) \\\n.*?-d '(.*?)'",
+                          readme, flags=re.S)
+    assert len(examples) == 2, "the one-rating and the batch example"
+    for path, body in examples:
+        response = client.post(path, json.loads(body), format="json")
+        assert response.status_code == 201, (path, response.content)

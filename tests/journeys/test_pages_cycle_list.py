@@ -161,3 +161,23 @@ def test_list_actions_need_post(client, organization, member):
     client.force_login(member)
     assert client.get(reverse("journeys:cycle_duplicate", args=[cycle.pk])).status_code == 405
     assert client.get(reverse("journeys:cycle_archive", args=[cycle.pk])).status_code == 405
+
+
+def test_list_shows_the_critical_moments_of_the_latest_snapshot(client, organization, member):
+    from analytics import services
+
+    troubled = ServiceCycleFactory(organization=organization, name="Troubled", min_sample=20)
+    calm = ServiceCycleFactory(organization=organization, name="Calm")
+    bad = TouchpointFactory(moment=MomentFactory(cycle=troubled))
+    good = TouchpointFactory(moment=MomentFactory(cycle=calm))
+    for index in range(40):
+        occurred = timezone.now() - dt.timedelta(days=1 + index % 5)
+        RatingFactory(touchpoint=bad, score=1 if index % 2 else 5, occurred_at=occurred)
+        RatingFactory(touchpoint=good, score=5, occurred_at=occurred)
+    services.rollups_refresh()
+    for cycle in (troubled, calm):
+        services.heatmaps_refresh_cycle(cycle_id=cycle.pk)
+    client.force_login(member)
+    content = client.get(reverse("journeys:cycle_list")).content.decode()
+    assert '<td class="num critical">1</td>' in row(content, "Troubled")
+    assert '<td class="num">0</td>' in row(content, "Calm")

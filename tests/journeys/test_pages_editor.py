@@ -242,13 +242,28 @@ def test_add_and_edit_touchpoint(editor, cycle):
     assert (touchpoint.name, touchpoint.interaction) == ("Check-in desk", "human")
 
 
-def test_touchpoint_with_unknown_channel_is_refused(editor, cycle):
+@pytest.mark.parametrize("fields, bad_field", [
+    ({"name": "Pigeon", "channel": "pigeon"}, "channel"),
+    ({"name": "", "channel": "web"}, "name"),
+    ({"name": "   ", "channel": "web"}, "name"),
+    ({"name": "x" * 500, "channel": "web"}, "name"),
+])
+def test_touchpoint_with_a_bad_field_is_refused(editor, cycle, fields, bad_field):
     moment = cycle.moments.get(name="Check-in")
     response = call(editor, "post", reverse("journeys:editor_touchpoint_create", args=[cycle.pk, moment.pk]),
-                    {"name": "Pigeon", "channel": "pigeon", "scale": "csat5", "interaction": "digital"})
+                    {"scale": "csat5", "interaction": "digital", **fields})
     assert response.status_code == 400
-    assert "channel" in response.json()["errors"]
+    assert bad_field in response.json()["errors"]
     assert not Touchpoint.objects.filter(moment=moment).exists()
+
+
+def test_renaming_a_touchpoint_to_500_characters_changes_nothing(editor, cycle):
+    touchpoint = TouchpointFactory(moment=cycle.moments.get(name="Check-in"), name="Kiosk")
+    response = call(editor, "patch", reverse("journeys:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
+                    {"name": "x" * 500, "channel": "web", "scale": "csat5", "interaction": "digital"})
+    assert response.status_code == 400 and "name" in response.json()["errors"]
+    touchpoint.refresh_from_db()
+    assert touchpoint.name == "Kiosk"
 
 
 def test_touchpoint_of_another_organization_is_404(editor, cycle):

@@ -113,3 +113,21 @@ def test_every_string_marked_in_the_code_is_in_the_spanish_catalogue(domain, tmp
     missing = sorted({entry.msgid for entry in fresh if not entry.obsolete} - committed)
     assert fresh.translated_entries(), "makemessages found no strings at all"
     assert not missing, f"run `manage.py makemessages -l es` and translate: {missing[:10]}"
+
+
+def test_dates_are_written_the_spanish_way_in_spanish(client, organization):
+    import datetime as dt
+
+    from tests.factories import MembershipFactory
+    from touchpoints.models import ApiToken
+    from touchpoints.tokens import api_token_create
+
+    token, _secret = api_token_create(organization=organization, name="Encuestas", scopes=["read"], created_by=None)
+    ApiToken.objects.filter(pk=token.pk).update(created_at=dt.datetime(2026, 11, 3, 14, 5, tzinfo=dt.UTC))
+    client.force_login(MembershipFactory(organization=organization, role="admin").user)
+    url = reverse("touchpoints:tokens", args=[organization.pk])
+    english = client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "es"})
+    spanish = client.get(url).content.decode()
+    assert "11/03/2026" in english and "03/11/2026" not in english
+    assert "03/11/2026" in spanish

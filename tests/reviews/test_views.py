@@ -58,7 +58,16 @@ def test_items_are_listed_by_severity_with_figures_trend_and_protocol(client, te
     assert html.count('<svg class="sparkline"') == len(opened)
     assert "First bag within 20 minutes." in html
     assert "Dissatisfied share, last 8 weeks" in html
-    assert f'href="/cycles/{cycle.pk}/dashboard/?weeks=8#moment-' in html
+    # "Open in the heatmap" shows that very week, scrolled to the moment's row.
+    import html as html_module
+    import re
+
+    item = on_page[0]
+    link = re.search(rf'href="(/cycles/{cycle.pk}/dashboard/\?[^"#]+)#moment-{item.moment_id}"', html)
+    assert link, "a link to the dashboard at the item's moment"
+    dashboard_url = html_module.unescape(link.group(1))
+    assert f"start={item.week_start.isoformat()}" in dashboard_url and f"end={item.week_end.isoformat()}" in dashboard_url
+    assert f'id="moment-{item.moment_id}"' in client.get(dashboard_url).content.decode()
     assert iso_week_label(week) in html
 
 

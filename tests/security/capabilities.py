@@ -43,6 +43,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     # REST API
     "api:organization-list": ("read", "none"),
     "api:organization-detail": ("read", "none"),
+    "api:membership-list": ("manage", "manage"),
+    "api:membership-detail": ("manage", "manage"),
     "api:cycle-list": ("read", "edit"),
     "api:cycle-detail": ("read", "edit"),
     "api:cycle-reorder": ("none", "edit"),

@@ -77,6 +77,11 @@ class World:
     def moment(self):
         return self.moments[0]
 
+    @property
+    def membership(self):
+        """The admin's membership (the organization's last admin: it cannot be removed)."""
+        return self.organization.memberships.get(user=self.admin)
+
     def member(self, role: str):
         """A new member of this organization with `role`."""
         user = UserFactory(username=f"{self.label}-{role}-{UserFactory._meta.model.objects.count()}")
