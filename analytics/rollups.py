@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from .stats import SCALES
 
-
 # Local days are computed from fixed UTC offsets for instants in this window
 # around now (where nearly every rating falls), and by the time zone rules outside it.
 OFFSET_WINDOW_BEFORE = dt.timedelta(days=800)
@@ -61,7 +60,7 @@ def offset_spans(zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[
         spans.append((span_start, high, current))
         span_start, current = high, offset(high)
     spans.append((span_start, last, current))
-    moment = partial(dt.datetime.fromtimestamp, tz=dt.timezone.utc)
+    moment = partial(dt.datetime.fromtimestamp, tz=dt.UTC)
     return [(moment(begin), moment(finish), seconds) for begin, finish, seconds in spans]
 
 

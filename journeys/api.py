@@ -136,8 +136,8 @@ class MembershipCreateSerializer(serializers.Serializer):
         if user is None or not user.is_active:
             raise ValidationError({"username": ["No active user has this username."]})
         if Membership.objects.filter(organization=attrs["organization"], user=user).exists():
-            raise ValidationError({"username": ["Already a member of this organization: change their role "
-                                                "instead."]})
+            raise ValidationError({"username": [("Already a member of this organization: change their role "
+                                                 "instead.")]})
         attrs["user"] = user
         return attrs
 

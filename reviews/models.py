@@ -10,7 +10,6 @@ Monday even if late ratings change the rollups afterwards.
 from __future__ import annotations
 
 import datetime as dt
-
 import secrets
 
 from django.conf import settings

@@ -16,7 +16,7 @@ def load_settings(code: str, **env: str) -> subprocess.CompletedProcess:
     clean.update(env, DJANGO_SETTINGS_MODULE="momento.settings")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; " + code],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
+        check=False, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
     )
 
 

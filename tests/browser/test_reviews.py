@@ -85,7 +85,7 @@ def test_an_admin_registers_a_webhook_and_sees_its_deliveries(page, shoot, log_i
     expect(secret).to_have_value(webhook.secret)
     shoot("webhook-added", narrow=False)
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     WebhookDelivery.objects.create(webhook=webhook, event="review_item.opened", event_id=uuid.uuid4(), payload={},
                                    attempt=1, status_code=503, started_at=now, finished_at=now, duration_ms=41)
     page.get_by_role("link", name="See the webhook").click()

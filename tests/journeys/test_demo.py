@@ -99,7 +99,7 @@ def test_the_readme_api_examples_work_against_the_demo():
     client = token_client(organization, scopes=("ingest",))
     readme = Path(settings.BASE_DIR, "README.md").read_text()
     examples = re.findall(r"curl -X POST http://127\.0\.0\.1:8000(/api/v1/ratings/(?:batch/)?) \\\n.*?-d '(.*?)'",
-                          readme, flags=re.S)
+                          readme, flags=re.DOTALL)
     assert len(examples) == 2, "the one-rating and the batch example"
     for path, body in examples:
         response = client.post(path, json.loads(body), format="json")

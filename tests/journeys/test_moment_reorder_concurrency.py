@@ -49,8 +49,8 @@ def test_two_connections_reordering_one_cycle_keep_positions_dense(require_postg
         rng.shuffle(first)
         rng.shuffle(second)
         errors = run_concurrently(
-            lambda: moment_reorder(cycle=cycle, order=first),
-            lambda: moment_reorder(cycle=cycle, order=second),
+            lambda first=first: moment_reorder(cycle=cycle, order=first),
+            lambda second=second: moment_reorder(cycle=cycle, order=second),
         )
         assert errors == []
         final = list(Moment.objects.filter(cycle=cycle).order_by("position").values_list("pk", "position"))
@@ -68,7 +68,7 @@ def test_concurrent_add_remove_and_reorder_keep_positions_dense(require_postgres
         victim = Moment.objects.get(pk=ids[1])
         errors = run_concurrently(
             lambda: moment_add(cycle=cycle, name="New", kind="FMOT", position=0),
-            lambda: moment_remove(moment=victim),
+            lambda victim=victim: moment_remove(moment=victim),
         )
         assert errors == []
         count = Moment.objects.filter(cycle=cycle).count()

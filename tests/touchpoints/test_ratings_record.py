@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tests.factories import MomentFactory, SegmentFactory, TouchpointFactory
 from touchpoints.models import Rating
 from touchpoints.services import RatingsInvalid, rating_record, ratings_record, touchpoint_add
-from tests.factories import MomentFactory, SegmentFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_occurred_at_far_in_the_future_is_refused_and_default_is_now():
     touchpoint = TouchpointFactory()
     with pytest.raises(ValidationError):
         rating_record(touchpoint=touchpoint, score=3, occurred_at=NOW() + dt.timedelta(minutes=10))
-    rating, _ = rating_record(touchpoint=touchpoint, score=3, occurred_at=NOW() + dt.timedelta(minutes=4))
+    _rating, _ = rating_record(touchpoint=touchpoint, score=3, occurred_at=NOW() + dt.timedelta(minutes=4))
     rating2, _ = rating_record(touchpoint=touchpoint, score=3)
     assert abs((rating2.occurred_at - NOW()).total_seconds()) < 5
 
