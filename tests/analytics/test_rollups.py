@@ -115,6 +115,13 @@ def test_full_rebuild_takes_every_committed_rating_and_moves_the_watermark():
     assert rollup_rows() == raw_rows()
 
 
+def test_the_products_reference_aggregate_agrees_with_an_independent_one():
+    from tests.analytics.helpers import raw_rows, raw_rows_by_the_product
+
+    _mixed_ratings()
+    assert raw_rows() and raw_rows_by_the_product() == raw_rows()
+
+
 def test_full_rebuild_equals_incremental_refresh():
     _mixed_ratings()
     services.rollups_refresh()
