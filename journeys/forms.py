@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from touchpoints.models import Channel, ScaleChoice, Touchpoint
 
-from .models import Moment, Organization, ServiceCycle
+from .models import Membership, Moment, Organization, ServiceCycle
 
 MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
@@ -148,3 +148,24 @@ class CycleSettingsForm(forms.Form):
         data = dict(self.cleaned_data)
         data["critical_share"] = round(data.pop("critical_share_percent") / 100, 6)
         return data
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               help_text=_("The person's Momento login (ask an administrator of the site to "
+                                           "create it if they have none)."))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+    def clean_username(self):
+        from django.contrib.auth import get_user_model
+
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No active user has this username."))
+        self.cleaned_data["user"] = user
+        return username
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

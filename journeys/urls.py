@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor_views, views
+from . import editor_views, member_views, views
 
 app_name = "journeys"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("cycles/<int:pk>/duplicate/", views.cycle_duplicate, name="cycle_duplicate"),
     path("cycles/<int:pk>/archive/", views.cycle_archive, name="cycle_archive"),
     path("cycles/<int:pk>/settings/", views.cycle_settings, name="cycle_settings"),
+    path("settings/members/", member_views.members_home, name="members_home"),
+    path("organizations/<int:org_pk>/members/", member_views.members, name="members"),
+    path("organizations/<int:org_pk>/members/<int:member_pk>/role/", member_views.member_role, name="member_role"),
+    path("organizations/<int:org_pk>/members/<int:member_pk>/remove/", member_views.member_remove,
+         name="member_remove"),
     # JSON endpoints of the map editor (session auth + CSRF header).
     path("cycles/<int:pk>/editor/lane/", editor_views.editor_lane, name="editor_lane"),
     path("cycles/<int:pk>/editor/moments/", editor_views.moment_create, name="editor_moment_create"),

@@ -93,7 +93,7 @@ PK_COLLECTIONS = {
 }
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",
-    "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "task_id": "task_id",
+    "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "member_pk": "membership", "task_id": "task_id",
     # admin: auth/user/<id>/password/
     "id": "admin",
 }
