@@ -21,6 +21,15 @@ CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
 TOUCHPOINT_NAME_MAX = Touchpoint._meta.get_field("name").max_length
 
 
+def add_service_errors(form: forms.Form, error, *, renames: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError beside the form's fields (`renames`: service field →
+    form field); messages for fields the form does not have go above the form."""
+    for field, field_messages in error.message_dict.items():
+        target = (renames or {}).get(field, field)
+        for message in field_messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
 class MomentForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=MOMENT_NAME_MAX,

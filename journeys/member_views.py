@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from touchpoints.views import organization_for
+from touchpoints.views import organization_for, organization_home, other_organizations
 
 from . import services
 from .forms import MemberAddForm, MemberRoleForm
 from .models import Membership, Organization
-from .permissions import MANAGE, request_organization_ids
+from .permissions import MANAGE
 
 
 def _admins_only() -> str:
@@ -28,17 +28,16 @@ def _admins_only() -> str:
 
 
 def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for messages_ in error.message_dict.values() for message in messages_)
+    return " ".join(error.messages)
 
 
 def _members_page(request: HttpRequest, organization: Organization, form: MemberAddForm,
                   status: int = 200) -> HttpResponse:
-    managed = Organization.objects.filter(pk__in=request_organization_ids(request, MANAGE)).order_by("name")
     members = (Membership.objects.filter(organization=organization).select_related("user")
                .order_by("user__username", "pk"))
     return render(request, "journeys/members.html", {
         "organization": organization, "members": members, "form": form, "roles": Membership.Role.choices,
-        "other_organizations": [item for item in managed if item.pk != organization.pk],
+        "other_organizations": other_organizations(request, organization, MANAGE),
     }, status=status)
 
 
@@ -46,11 +45,7 @@ def _members_page(request: HttpRequest, organization: Organization, form: Member
 @require_GET
 def members_home(request: HttpRequest) -> HttpResponse:
     """The navigation's entry point: the members of the (first) organization the user administers."""
-    organization = Organization.objects.filter(pk__in=request_organization_ids(request, MANAGE)).order_by(
-        "name").first()
-    if organization is None:
-        raise PermissionDenied(_admins_only())
-    return redirect("journeys:members", org_pk=organization.pk)
+    return organization_home(request, MANAGE, _admins_only(), "journeys:members")
 
 
 @login_required

@@ -24,6 +24,7 @@ from .forms import (
     MomentAddForm,
     MomentForm,
     TouchpointForm,
+    add_service_errors,
 )
 
 
@@ -149,10 +150,7 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.cycle_update(cycle=cycle, **form.service_fields())
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                target = "critical_share_percent" if field == "critical_share" else field
-                for message in field_messages:
-                    form.add_error(target if target in form.fields else None, message)
+            add_service_errors(form, error, renames={"critical_share": "critical_share_percent"})
         else:
             messages.success(request, _("Settings of “%(name)s” saved.") % {"name": cycle.name})
             return redirect("journeys:cycle_detail", pk=cycle.pk)

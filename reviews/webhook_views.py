@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +18,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from journeys.forms import add_service_errors
 from journeys.models import Organization
-from journeys.permissions import MANAGE, request_organization_ids
-from touchpoints.views import organization_for
+from journeys.permissions import MANAGE
+from touchpoints.views import organization_for, organization_home, other_organizations
 
 from . import webhooks
 from .forms import WebhookForm
@@ -37,12 +38,6 @@ def _admins_only() -> str:
     return _("Only admins of the organization can manage webhooks.")
 
 
-def _form_errors(form: WebhookForm, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
 def _webhooks_page(request: HttpRequest, organization: Organization, form: WebhookForm,
                    status: int = 200) -> HttpResponse:
     hooks = (Webhook.objects.filter(organization=organization).order_by("id").annotate(
@@ -52,10 +47,9 @@ def _webhooks_page(request: HttpRequest, organization: Organization, form: Webho
     hooks = list(hooks)
     for webhook in hooks:
         webhook.event_labels = [_event_label(event) for event in webhook.events]
-    organizations = Organization.objects.filter(pk__in=request_organization_ids(request, MANAGE))
     return render(request, "reviews/webhooks.html", {
         "organization": organization, "webhooks": hooks, "form": form,
-        "other_organizations": [item for item in organizations if item.pk != organization.pk],
+        "other_organizations": other_organizations(request, organization, MANAGE),
     }, status=status)
 
 
@@ -77,11 +71,7 @@ def _webhook_for(request: HttpRequest, org_pk: int, webhook_pk: int) -> tuple[Or
 @require_GET
 def webhooks_home(request: HttpRequest) -> HttpResponse:
     """The navigation's entry point: the webhooks of the (first) organization the user administers."""
-    organization_ids = request_organization_ids(request, MANAGE)
-    if not organization_ids:
-        raise PermissionDenied(_admins_only())
-    organization = Organization.objects.filter(pk__in=organization_ids).order_by("name").first()
-    return redirect("reviews:webhooks", org_pk=organization.pk)
+    return organization_home(request, MANAGE, _admins_only(), "reviews:webhooks")
 
 
 @login_required
@@ -97,7 +87,7 @@ def webhook_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     try:
         webhook = webhooks.webhook_create(organization=organization, **form.cleaned_data)
     except ValidationError as error:
-        _form_errors(form, error)
+        add_service_errors(form, error)
         return _webhooks_page(request, organization, form, status=400)
     return _secret_page(request, organization, webhook, rotated=False)
 
@@ -114,7 +104,7 @@ def webhook_detail(request: HttpRequest, org_pk: int, webhook_pk: int) -> HttpRe
             try:
                 webhooks.webhook_update(webhook=webhook, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Webhook saved."))
                 return redirect("reviews:webhook", org_pk=organization.pk, webhook_pk=webhook.pk)

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from journeys.forms import add_service_errors
 from journeys.models import Organization
-from journeys.permissions import MANAGE, request_organization_ids
+from journeys.permissions import MANAGE
 
 from . import selectors
 from .forms import ApiTokenCreateForm
 from .models import ApiToken
 from .tokens import TOKEN_PREFIX, api_token_create, api_token_revoke
-from .views import organization_for
+from .views import organization_for, organization_home, other_organizations
 
 
 def _admins_only() -> str:
@@ -31,13 +32,12 @@ def _admins_only() -> str:
 
 def _tokens_page(request: HttpRequest, organization: Organization, form: ApiTokenCreateForm,
                  status: int = 200) -> HttpResponse:
-    organizations = Organization.objects.filter(pk__in=request_organization_ids(request, MANAGE))
     return render(request, "touchpoints/tokens.html", {
         "organization": organization,
         "tokens": selectors.api_tokens_for_organization(organization=organization),
         "form": form,
         "token_prefix": TOKEN_PREFIX,
-        "other_organizations": [item for item in organizations if item.pk != organization.pk],
+        "other_organizations": other_organizations(request, organization, MANAGE),
     }, status=status)
 
 
@@ -45,11 +45,7 @@ def _tokens_page(request: HttpRequest, organization: Organization, form: ApiToke
 @require_GET
 def tokens_home(request: HttpRequest) -> HttpResponse:
     """The navigation's entry point: the tokens of the (first) organization the user administers."""
-    organization_ids = request_organization_ids(request, MANAGE)
-    if not organization_ids:
-        raise PermissionDenied(_admins_only())
-    organization = Organization.objects.filter(pk__in=organization_ids).order_by("name").first()
-    return redirect("touchpoints:tokens", org_pk=organization.pk)
+    return organization_home(request, MANAGE, _admins_only(), "touchpoints:tokens")
 
 
 @login_required
@@ -68,9 +64,7 @@ def tokens(request: HttpRequest, org_pk: int) -> HttpResponse:
             created_by=request.user,
         )
     except ValidationError as error:
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
+        add_service_errors(form, error)
         return _tokens_page(request, organization, form, status=400)
     # Rendered, not redirected: the secret must never be stored to be shown again.
     response = render(request, "touchpoints/token_created.html", {

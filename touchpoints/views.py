@@ -42,6 +42,22 @@ def organization_for(request: HttpRequest, pk: int, capability: str, denied: str
     return organization
 
 
+def organization_home(request: HttpRequest, capability: str, denied: str, url_name: str) -> HttpResponse:
+    """A navigation entry point: `url_name` (which takes `org_pk`) of the first organization,
+    by name, where the user may do `capability`; 403 with `denied` where there is none."""
+    organization = (Organization.objects.filter(pk__in=request_organization_ids(request, capability))
+                    .order_by("name").first())
+    if organization is None:
+        raise PermissionDenied(denied)
+    return redirect(url_name, org_pk=organization.pk)
+
+
+def other_organizations(request: HttpRequest, organization: Organization, capability: str) -> list[Organization]:
+    """The organization switcher of a per-organization page (templates/_other_organizations.html)."""
+    return list(Organization.objects.filter(pk__in=request_organization_ids(request, capability))
+                .exclude(pk=organization.pk).order_by("name"))
+
+
 def _cannot_import() -> str:
     return _("Only CX managers and admins can import ratings.")
 
@@ -87,7 +103,6 @@ class _SizeLimitHandler(FileUploadHandler):
 def _upload_page(request: HttpRequest, organization: Organization, cycle: ServiceCycle | None,
                  form: RatingsUploadForm, status: int = 200, refused: str | None = None) -> HttpResponse:
     touchpoints = list(selectors.import_touchpoints(organization=organization, cycle=cycle)[:300])
-    organizations = Organization.objects.filter(pk__in=request_organization_ids(request, INGEST))
     return render(request, "touchpoints/import_upload.html", {
         "organization": organization,
         "cycle": cycle,
@@ -98,7 +113,7 @@ def _upload_page(request: HttpRequest, organization: Organization, cycle: Servic
         "columns": [(name, COLUMN_FIELDS[name], name in ("score", "touchpoint_key")) for name in IMPORT_COLUMNS],
         "touchpoints": touchpoints,
         "recent": selectors.rating_imports_recent(organization=organization),
-        "other_organizations": [item for item in organizations if item.pk != organization.pk],
+        "other_organizations": other_organizations(request, organization, INGEST),
     }, status=status)
 
 
@@ -163,11 +178,7 @@ def cycle_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def imports_home(request: HttpRequest) -> HttpResponse:
     """The navigation's entry point: the import page of the user's (first) organization."""
-    organization_ids = request_organization_ids(request, INGEST)
-    if not organization_ids:
-        raise PermissionDenied(_cannot_import())
-    organization = Organization.objects.filter(pk__in=organization_ids).order_by("name").first()
-    return redirect("touchpoints:import_upload", org_pk=organization.pk)
+    return organization_home(request, INGEST, _cannot_import(), "touchpoints:import_upload")
 
 
 def _result_html(request: HttpRequest, rating_import: RatingImport) -> str:
