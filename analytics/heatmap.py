@@ -27,9 +27,18 @@ class Counts:
     fcr_asked: int = 0
 
     def add(self, other: Counts | Mapping[str, object]) -> Counts:
+        if isinstance(other, Counts):
+            # Written out: this runs for every rollup row of every snapshot.
+            self.n += other.n
+            self.dissatisfied += other.dissatisfied
+            self.sum_normalized += other.sum_normalized
+            self.promoters += other.promoters
+            self.detractors += other.detractors
+            self.fcr_resolved += other.fcr_resolved
+            self.fcr_asked += other.fcr_asked
+            return self
         for name in COUNT_FIELDS:
-            value = getattr(other, name) if isinstance(other, Counts) else (other.get(name) or 0)
-            setattr(self, name, getattr(self, name) + value)
+            setattr(self, name, getattr(self, name) + (other.get(name) or 0))
         return self
 
     @classmethod

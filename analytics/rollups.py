@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
+import threading
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .stats import SCALES
@@ -88,10 +91,17 @@ def local_day_params(zone: str, *, now: dt.datetime) -> dict:
     """The parameters of `aggregate_sql(..., spans=len(...))` for this zone's days."""
     params: dict = {"tz": zone}
     if connection.vendor == "postgresql":
-        spans = offset_spans(zone, now - OFFSET_WINDOW_BEFORE, now + OFFSET_WINDOW_AFTER)
-        for i, (start, end, seconds) in enumerate(spans):
+        for i, (start, end, seconds) in enumerate(_window_spans(zone, now.astimezone(dt.UTC).date())):
             params.update({f"span{i}_from": start, f"span{i}_to": end, f"span{i}_offset": f"{seconds} seconds"})
     return params
+
+
+@lru_cache(maxsize=64)
+def _window_spans(zone: str, today: dt.date) -> tuple[tuple[dt.datetime, dt.datetime, int], ...]:
+    """`offset_spans` of the window around a UTC day: the same all day long, so
+    each worker finds them once a day rather than on every refresh (~1 ms)."""
+    midnight = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    return tuple(offset_spans(zone, midnight - OFFSET_WINDOW_BEFORE, midnight + OFFSET_WINDOW_AFTER))
 
 
 def _span_count(params: dict) -> int:
@@ -153,8 +163,10 @@ def touchpoints_by_timezone(*, cycle_id: int | None = None) -> dict[str, list[in
     return zones
 
 
-def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = True) -> list[tuple[str, dict]]:
-    """One aggregate per time zone; no touchpoint filter when one zone covers all."""
+def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = True
+                ) -> list[tuple[str, dict, list[int]]]:
+    """One aggregate per time zone, with the zone's touchpoint ids; no touchpoint
+    filter in the SQL when one zone covers all."""
     zones = touchpoints_by_timezone(cycle_id=cycle_id)
     now = timezone.now()
     statements = []
@@ -163,20 +175,24 @@ def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = 
                   **(local_day_params(zone, now=now) if fast_days else {"tz": zone})}
         spans = _span_count(params)
         if cycle_id is None and len(zones) == 1:
-            return [(aggregate_sql(touchpoint_filter=False, spans=spans), params)]
+            return [(aggregate_sql(touchpoint_filter=False, spans=spans), params, touchpoint_ids)]
         params["touchpoints"] = touchpoint_ids if connection.vendor == "postgresql" else json.dumps(touchpoint_ids)
-        statements.append((aggregate_sql(touchpoint_filter=True, spans=spans), params))
+        statements.append((aggregate_sql(touchpoint_filter=True, spans=spans), params, touchpoint_ids))
     return statements
 
 
 COUNT_COLUMNS = ("n", "dissatisfied", "sum_normalized", "promoters", "detractors", "fcr_resolved", "fcr_asked")
 
 
-def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, empty: bool = False) -> set[int]:
+def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, empty: bool = False,
+                         weights: dict[int, int] | None = None) -> set[int]:
     """Add ratings `low < id <= high` to the rollups; return the touchpoint ids touched.
 
     `empty=True` (a rebuild that just deleted the rows in scope, under the
     watermark lock) inserts without the ON CONFLICT merge, which is cheaper.
+    Rows go in in key order, so one touchpoint's days sit together on disk,
+    where the heatmap reads them. `weights` (ratings per touchpoint, roughly)
+    balance the slices of a full read (`_stage`).
     """
     if high <= low:
         return set()
@@ -184,34 +200,110 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     updates = ", ".join(f"{column} = analytics_dailyrollup.{column} + excluded.{column}" for column in COUNT_COLUMNS)
     # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join clause.
     conflict = "" if empty else f"ON CONFLICT (touchpoint_id, day, segment_key) DO UPDATE SET {updates}"
-    statements = _statements(low=low, high=high, cycle_id=cycle_id)
     staged = low == 0 and cycle_id is None and connection.vendor == "postgresql" and connection.in_atomic_block
     touched: set[int] = set()
     with connection.cursor() as cursor:
-        for select, params in statements:
+        for select, params, touchpoint_ids in _statements(low=low, high=high, cycle_id=cycle_id):
             if staged:
-                # Every rating is read: aggregate into a temporary table under a
-                # plan for that (see _sequential_scan; CREATE TABLE AS may also
-                # run in parallel, INSERT … SELECT never does), then copy it in.
-                cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
-                with _sequential_scan(cursor):
-                    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} AS {select}", params)
-                select, params = f"SELECT * FROM {STAGE_TABLE}", None
+                select, params = _stage(cursor, params, touchpoint_ids, weights=weights or {}, unsliced=select)
             cursor.execute(f"""
                 INSERT INTO analytics_dailyrollup (touchpoint_id, day, segment_key, {columns})
                 SELECT touchpoint_id, day, segment_key, {columns}
                   FROM ({select}) AS fresh
                  WHERE true
+                 ORDER BY touchpoint_id, day, segment_key
                 {conflict}
                 RETURNING touchpoint_id
             """, params)
             touched.update(row[0] for row in cursor.fetchall())
-            if staged:
-                cursor.execute(f"DROP TABLE {STAGE_TABLE}")
+        if staged:
+            # After every helper has committed (they only ever insert), so the
+            # lock TRUNCATE takes waits for nobody; it rolls back with us.
+            cursor.execute(f"TRUNCATE {STAGE_TABLE}")
     return touched
 
 
-STAGE_TABLE = "momento_rollup_stage"
+# An UNLOGGED table (migration 0004, PostgreSQL only) where the connections of a
+# full read put their rollup rows. Only a job holding the watermark lock writes
+# it, so one run at a time; rows carry the run's number.
+STAGE_TABLE = "analytics_rollupstage"
+# Below this many rating ids, one connection reads them all.
+PARALLEL_MIN_RATINGS = 200_000
+
+
+def _stage(cursor, params: dict, touchpoint_ids: list[int], *, weights: dict[int, int], unsliced: str
+           ) -> tuple[str, dict]:
+    """Aggregate every rating `low < id <= high` of these touchpoints into the
+    stage and return the SELECT of the stage's rows.
+
+    The touchpoints are dealt into `MOMENTO_ROLLUP_PARALLEL_READS` slices of
+    about equal weight, each aggregated at once on its own connection (this
+    one and helper threads'), so the slices' rows never share a key and need
+    no second GROUP BY. PostgreSQL would run the aggregate in parallel workers
+    itself if it could estimate its groups, but it cannot for an expression of
+    `occurred_at` (it counts the distinct instants, about one per rating), so it
+    aggregates in one process: 0.58 s at 10⁶ ratings here, 0.48 s in two slices
+    (median of 7; each slice still reads every row to filter it). Every id up
+    to `high` is committed (the watermark's guarantee), so the helpers, which
+    cannot see this transaction, see all of them.
+    """
+    run = secrets.randbits(62)
+    columns = ", ".join(COUNT_COLUMNS)
+    slices = _touchpoint_slices(cursor, params, touchpoint_ids, weights)
+    sliced = aggregate_sql(touchpoint_filter=True, spans=_span_count(params))
+    insert = (f"INSERT INTO {STAGE_TABLE} (run, touchpoint_id, day, segment_key, {columns}) "
+              f"SELECT %(run)s, touchpoint_id, day, segment_key, {columns} "
+              f"FROM ({unsliced if len(slices) == 1 else sliced}) AS slice")
+    statements = [(insert, {**params, "run": run, "touchpoints": ids}) for ids in slices]
+    errors: list[BaseException] = []
+    helpers = [threading.Thread(target=_aggregate_slice_alone, name=f"rollup-slice-{number}",
+                                args=(*statement, errors))
+               for number, statement in enumerate(statements[1:], start=1)]
+    for helper in helpers:
+        helper.start()
+    try:
+        with _sequential_scan(cursor):
+            cursor.execute(*statements[0])
+    finally:
+        for helper in helpers:
+            helper.join()
+    if errors:
+        raise errors[0]
+    return (f"SELECT touchpoint_id, day, segment_key, {columns} FROM {STAGE_TABLE} WHERE run = %(run)s",
+            {"run": run})
+
+
+def _touchpoint_slices(cursor, params: dict, touchpoint_ids: list[int], weights: dict[int, int]) -> list[list[int]]:
+    """The touchpoints dealt into slices of about equal weight (heaviest first,
+    each to the lightest slice so far); one slice for few ratings."""
+    parts = min(max(1, settings.MOMENTO_ROLLUP_PARALLEL_READS), len(touchpoint_ids))
+    if parts > 1:
+        cursor.execute("SELECT MIN(id) FROM touchpoints_rating WHERE id > %s", [params["low"]])
+        first = cursor.fetchone()[0]
+        if first is None or params["high"] - first < PARALLEL_MIN_RATINGS:
+            parts = 1
+    if parts == 1:
+        return [touchpoint_ids]
+    slices: list[list[int]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for touchpoint_id in sorted(touchpoint_ids, key=lambda tp: (-weights.get(tp, 1), tp)):
+        lightest = loads.index(min(loads))
+        slices[lightest].append(touchpoint_id)
+        loads[lightest] += max(1, weights.get(touchpoint_id, 1))
+    return slices
+
+
+def _aggregate_slice_alone(sql: str, params: dict, errors: list[BaseException]) -> None:
+    """One slice, on this thread's own connection (Django's are per thread),
+    committed on its own."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor, _sequential_scan(cursor):
+            cursor.execute(sql, params)
+    except BaseException as error:  # noqa: BLE001 - handed to the job's thread, which raises it
+        errors.append(error)
+    finally:
+        connection.close()
+
 
 # Planner settings for an aggregate over every rating (PostgreSQL, SET LOCAL).
 _FULL_READ_PLAN = {"enable_bitmapscan": "off", "enable_indexscan": "off", "enable_indexonlyscan": "off",
@@ -245,7 +337,7 @@ def raw_rollup_rows(*, cycle_id: int | None = None) -> list[tuple]:
     """
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for select, params in _statements(low=0, high=2**62, cycle_id=cycle_id, fast_days=False):
+        for select, params, _touchpoints in _statements(low=0, high=2**62, cycle_id=cycle_id, fast_days=False):
             cursor.execute(select, params)
             rows.extend(cursor.fetchall())
     return sorted(rows, key=lambda row: (row[0], str(row[1]), row[2]))

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.error
@@ -277,43 +278,61 @@ def session_cookie(port: int, username: str, password: str) -> str:
 
 
 def run_job(env: dict[str, str], code: str, *, setup: str = "", warmup: str = "",
-            before: Callable[[], object] | None = None) -> dict:
-    """Run analytics code in its own Python process, like a worker, and report its
-    wall time and peak resident memory.
+            before: Callable[[], object] | None = None, repeat: int = 1) -> dict:
+    """Run analytics code `repeat` times in its own Python process, like a worker,
+    and report the median wall time (and every sample) and peak resident memory.
 
     A worker has run tasks before the one we time: its imports are done, its
     database connection is open (DB_CONN_MAX_AGE keeps it) and its caches
     warm. So `setup` and `warmup` (the same kind of task on no new data) run
-    before the clock; then `before()` runs here (e.g. to add the new ratings),
-    and only then is `code` timed.
+    before the clock; then, before each run, `before()` runs here (e.g. to add
+    the new ratings), and only then is `code` timed.
     """
     script = (
         "import json, sys, time, django; django.setup()\n"
         "from django.db import connection; connection.ensure_connection()\n"
         f"{setup}\n{warmup}\n"
-        "print('READY', flush=True)\nsys.stdin.readline()\n"
-        f"started = time.perf_counter()\n{code}\n"
-        "seconds = time.perf_counter() - started\n"
+        "samples = []\n"
+        f"for _run in range({repeat}):\n"
+        "    print('READY', flush=True)\n    sys.stdin.readline()\n"
+        "    started = time.perf_counter()\n"
+        f"{textwrap.indent(code, '    ')}\n"
+        "    samples.append(time.perf_counter() - started)\n"
         # VmHWM is this process's own peak; ru_maxrss would carry over the
         # parent's peak across fork+exec and grow with the bench's dataset.
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
-        "print('RESULT ' + json.dumps({'seconds': seconds, 'peak_rss_mb': int(hwm) / 1024}), flush=True)\n"
+        "print('RESULT ' + json.dumps({'samples': samples, 'peak_rss_mb': int(hwm) / 1024}), flush=True)\n"
     )
     with tempfile.TemporaryFile(mode="w+") as errors:
         process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-        ready = any(line.startswith("READY") for line in iter(process.stdout.readline, ""))
-        if ready:
-            if before is not None:
-                before()
-            process.stdin.write("go\n")
-            process.stdin.flush()
+        runs = 0
+        for line in iter(process.stdout.readline, ""):
+            if line.startswith("READY"):
+                if before is not None:
+                    before()
+                process.stdin.write("go\n")
+                process.stdin.flush()
+                runs += 1
+                if runs == repeat:
+                    break
         stdout, _ = process.communicate()
         errors.seek(0)
-        if not ready or process.returncode != 0:
+        if runs != repeat or process.returncode != 0:
             raise RuntimeError(f"job failed:\n{errors.read()[-3000:]}")
     line = [line for line in stdout.splitlines() if line.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    result = json.loads(line[len("RESULT "):])
+    return {"seconds": statistics.median(result["samples"]), "samples": [round(x, 4) for x in result["samples"]],
+            "peak_rss_mb": result["peak_rss_mb"]}
+
+
+def repeated(measure: Callable[[], tuple[float, int]], repeat: int) -> tuple[float, list[float], int]:
+    """Median seconds, every sample, and the count of a measurement run `repeat` times."""
+    samples, count = [], 0
+    for _ in range(repeat):
+        seconds, count = measure()
+        samples.append(seconds)
+    return statistics.median(samples), [round(x, 4) for x in samples], count
 
 
 def raw_group_by_seconds(timezone_name: str) -> tuple[float, int]:
@@ -463,6 +482,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs of each timed job and baseline, median reported (default 5; 3 above 10⁶)")
     parser.add_argument("--skip-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", type=Path, default=None)
@@ -485,10 +506,12 @@ def main(argv: list[str] | None = None) -> dict:
         organization, cycle, _user, password, token, touchpoints, segments = build_cycle()
         now = dt.datetime.now(dt.UTC)
         n = args.ratings
+        repeat = args.repeat or (5 if n <= 1_000_000 else 3)
         log(f"generating {n:,} ratings over {WEEKS} weeks for {len(touchpoints)} touchpoints")
         dataset = Dataset(n=n, touchpoints=touchpoints, segments=segments, seed=1, now=now, prefix="bench")
         results: dict = {"ratings": n, "date": now.isoformat(), "machine": machine_info(url),
-                         "settings": {"clients": args.clients, "batch": args.batch, "gunicorn_workers": args.workers}}
+                         "settings": {"clients": args.clients, "batch": args.batch, "gunicorn_workers": args.workers,
+                                      "repeat": repeat}}
 
         log("raw COPY of the same rows into the ratings table (the ceiling)")
         copy_seconds = copy_into_ratings(dataset, organization.pk)
@@ -510,8 +533,8 @@ def main(argv: list[str] | None = None) -> dict:
             log("WARNING: stored count differs from sent count")
 
         log("raw SQL GROUP BY of the rollup aggregate (the floor)")
-        floor_seconds, groups = raw_group_by_seconds(cycle.timezone)
-        results["raw_group_by"] = {"seconds": round(floor_seconds, 3), "groups": groups}
+        floor_seconds, floor_samples, groups = repeated(lambda: raw_group_by_seconds(cycle.timezone), repeat)
+        results["raw_group_by"] = {"seconds": round(floor_seconds, 3), "samples": floor_samples, "groups": groups}
 
         log("full rebuild: rollups from raw ratings + heatmap snapshots (separate process)")
         imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle"
@@ -520,24 +543,28 @@ def main(argv: list[str] | None = None) -> dict:
         # finds nothing new yet. The new ratings arrive after it.
         warm = f"heatmaps_refresh_cycle(cycle_id={cycle.pk})"
         rebuild = run_job(env, f"rollups_rebuild()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})", setup=imports,
-                          warmup=warm)
-        rollup_only = run_job(env, "rollups_rebuild()", setup=imports, warmup=warm)
+                          warmup=warm, repeat=repeat)
+        rollup_only = run_job(env, "rollups_rebuild()", setup=imports, warmup=warm, repeat=repeat)
         results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollup_only["seconds"], 3),
+                                   "rollups_only_samples": rollup_only["samples"],
                                    "vs_raw_group_by": round(rollup_only["seconds"] / floor_seconds, 3)}
 
         if not args.skip_pandas:
             log("the analyst's baseline: read ratings into pandas and pivot")
-            pandas_seconds, pandas_groups = pandas_baseline_seconds(url, cycle.timezone)
-            results["pandas"] = {"seconds": round(pandas_seconds, 3), "groups": pandas_groups,
+            pandas_seconds, pandas_samples, pandas_groups = repeated(
+                lambda: pandas_baseline_seconds(url, cycle.timezone), repeat)
+            results["pandas"] = {"seconds": round(pandas_seconds, 3), "samples": pandas_samples, "groups": pandas_groups,
                                  "rebuild_speedup": round(pandas_seconds / rollup_only["seconds"], 2)}
 
         log("incremental recompute after 1 % new ratings (10 % of them late)")
-        extra = Dataset(n=max(1, n // 100), touchpoints=touchpoints, segments=segments, seed=2,
-                        now=dt.datetime.now(dt.UTC), prefix="late", late_share=0.1, recent_days=1)
+        # Each run gets its own new 1 %, copied in while the worker waits.
+        extras = [Dataset(n=max(1, n // 100), touchpoints=touchpoints, segments=segments, seed=2 + run,
+                          now=dt.datetime.now(dt.UTC), prefix=f"late{run}", late_share=0.1, recent_days=1)
+                  for run in range(repeat)]
         incremental = run_job(env, f"rollups_refresh()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})",
-                              setup=imports, warmup=f"rollups_refresh()\n{warm}",
-                              before=lambda: copy_into_ratings(extra, organization.pk))
-        results["incremental"] = {**incremental, "new_ratings": extra.n,
+                              setup=imports, warmup=f"rollups_refresh()\n{warm}", repeat=repeat,
+                              before=lambda: copy_into_ratings(extras.pop(0), organization.pk))
+        results["incremental"] = {**incremental, "new_ratings": max(1, n // 100),
                                   "vs_full_rebuild": round(incremental["seconds"] / rebuild["seconds"], 3)}
 
         log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
@@ -565,25 +592,33 @@ def main(argv: list[str] | None = None) -> dict:
     return results
 
 
+def _spread(samples: list[float]) -> str:
+    return f"{min(samples):.3f}–{max(samples):.3f} s" if len(samples) > 1 else ""
+
+
 def print_table(results: dict) -> None:
     n = results["ratings"]
+    repeat = results["settings"].get("repeat", 1)
+    floor, rebuild, incremental = results["raw_group_by"], results["full_rebuild"], results["incremental"]
     rows = [
-        ("ratings", f"{n:,}", ""),
+        ("ratings", f"{n:,}", f"timed jobs and baselines: median of {repeat} runs (range in the note)"),
         ("raw COPY (ceiling)", f"{results['copy']['rate_per_s']:,}/s", f"{results['copy']['seconds']} s"),
         ("HTTP ingest", f"{results['ingest']['rate_per_s']:,}/s",
          f"{results['ingest']['vs_copy']} × COPY; exact={results['ingest']['exact']}"),
-        ("raw GROUP BY (floor)", f"{results['raw_group_by']['seconds']} s", f"{results['raw_group_by']['groups']:,} groups"),
-        ("full rebuild (rollups)", f"{results['full_rebuild']['rollups_only_seconds']} s",
-         f"{results['full_rebuild']['vs_raw_group_by']} × GROUP BY"),
-        ("full rebuild + heatmaps", f"{results['full_rebuild']['seconds']:.3f} s",
-         f"peak RSS {results['full_rebuild']['peak_rss_mb']:.0f} MB"),
+        ("raw GROUP BY (floor)", f"{floor['seconds']} s", f"{floor['groups']:,} groups; {_spread(floor['samples'])}"),
+        ("full rebuild (rollups)", f"{rebuild['rollups_only_seconds']} s",
+         f"{rebuild['vs_raw_group_by']} × GROUP BY; {_spread(rebuild['rollups_only_samples'])}"),
+        ("full rebuild + heatmaps", f"{rebuild['seconds']:.3f} s",
+         f"peak RSS {rebuild['peak_rss_mb']:.0f} MB; {_spread(rebuild['samples'])}"),
     ]
     if "pandas" in results:
-        rows.append(("pandas read + pivot", f"{results['pandas']['seconds']} s",
-                     f"rebuild {results['pandas']['rebuild_speedup']}× faster"))
+        pandas = results["pandas"]
+        rows.append(("pandas read + pivot", f"{pandas['seconds']} s",
+                     f"rebuild {pandas['rebuild_speedup']}× faster; {_spread(pandas['samples'])}"))
     rows += [
-        ("incremental after 1 %", f"{results['incremental']['seconds']:.3f} s",
-         f"{results['incremental']['vs_full_rebuild']} × rebuild; peak RSS {results['incremental']['peak_rss_mb']:.0f} MB"),
+        ("incremental after 1 %", f"{incremental['seconds']:.3f} s",
+         (f"{incremental['vs_full_rebuild']} × rebuild; peak RSS {incremental['peak_rss_mb']:.0f} MB; "
+          f"{_spread(incremental['samples'])}")),
         ("dashboard p50/p95", f"{results['dashboard']['p50_ms']} / {results['dashboard']['p95_ms']} ms",
          str(results['dashboard']['statuses'])),
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",

@@ -293,6 +293,10 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
+# A full rebuild (PostgreSQL, 200,000 ratings or more) reads the ratings in this
+# many id slices at once, each on its own database connection; about the number
+# of cores the database server can spare.
+MOMENTO_ROLLUP_PARALLEL_READS = env_int("MOMENTO_ROLLUP_PARALLEL_READS", 2)
 # Weekly reviews: the address links in digest e-mails and webhooks point at, and
 # how webhook deliveries are tried (timeout per try, tries, backoff base doubling).
 MOMENTO_SITE_URL = os.environ.get("MOMENTO_SITE_URL", "http://127.0.0.1:8000")

@@ -223,3 +223,17 @@ def test_a_snapshot_reads_the_rollups_once_and_never_loads_the_old_snapshot(cycl
     assert len([q for q in sql if "analytics_dailyrollup" in q]) == 1, sql
     assert not [q for q in sql if q.startswith("SELECT") and "analytics_heatmapsnapshot" in q], sql
     assert snapshot.data["n"] == 33 and HeatmapSnapshot.objects.get().pk == snapshot.pk
+
+
+def test_week_columns_follow_iso_weeks_across_a_53_week_year(cycle):
+    tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
+    period = Period(start=dt.date(2026, 12, 23), end=dt.date(2027, 1, 6))  # Wed of W52 .. Wed of 2027-W01
+    _rate(tp, dt.date(2026, 12, 16), bad=1, good=1)  # W51: the lookback week of the first column
+    _rate(tp, dt.date(2026, 12, 27), bad=1, good=2)  # Sun of W52
+    _rate(tp, dt.date(2026, 12, 28), bad=1, good=3)  # Mon of W53
+    _rate(tp, dt.date(2027, 1, 3), bad=1, good=4)  # Sun of W53, already in 2027
+    _rate(tp, dt.date(2027, 1, 4), bad=1, good=5)  # Mon of 2027-W01
+    data = _build(cycle, period=period)
+    assert [column["key"] for column in data["columns"]] == ["2026-W52", "2026-W53", "2027-W01"]
+    assert [cell["n"] for cell in data["rows"][0]["cells"]] == [3, 9, 6]
+    assert data["rows"][0]["cells"][0]["worsening"] is False  # 1/3 against W51's 1/2: compared, not worse

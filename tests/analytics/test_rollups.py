@@ -178,3 +178,34 @@ def test_cycles_in_different_time_zones_put_one_instant_on_their_own_local_days(
     assert rollup_rows() == raw_rows()
     services.rollups_rebuild()
     assert DailyRollup.objects.get(touchpoint=madrid).day == dt.date(2026, 1, 11)
+
+
+def test_deleting_a_touchpoint_still_deletes_its_rollups():
+    touchpoint = TouchpointFactory()
+    ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 2}])
+    services.rollups_refresh()
+    assert services.DailyRollup.objects.filter(touchpoint=touchpoint).exists()
+    touchpoint.delete()
+    assert not services.DailyRollup.objects.filter(touchpoint_id=touchpoint.pk).exists()
+
+
+def test_touchpoints_are_dealt_into_slices_of_about_equal_weight(settings, monkeypatch):
+    from django.db import connection
+
+    from analytics import rollups
+
+    settings.MOMENTO_ROLLUP_PARALLEL_READS = 2
+    monkeypatch.setattr(rollups, "PARALLEL_MIN_RATINGS", 0)
+    RatingFactory()
+    weights = {1: 900, 2: 500, 3: 400, 4: 10}  # 5 has none yet
+    with connection.cursor() as cursor:
+        def deal(ids):
+            return rollups._touchpoint_slices(cursor, {"low": 0, "high": 10**6}, ids, weights)
+
+        assert deal([1, 2, 3, 4, 5]) == [[1, 4], [2, 3, 5]]  # 910 against 901 ratings
+        assert deal([7]) == [[7]]
+        settings.MOMENTO_ROLLUP_PARALLEL_READS = 1
+        assert deal([1, 2, 3]) == [[1, 2, 3]]
+        settings.MOMENTO_ROLLUP_PARALLEL_READS = 2
+        monkeypatch.setattr(rollups, "PARALLEL_MIN_RATINGS", 10**7)
+        assert deal([1, 2, 3]) == [[1, 2, 3]], "few ratings: one connection reads them"

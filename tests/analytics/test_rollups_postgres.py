@@ -143,18 +143,117 @@ def test_a_full_rebuild_and_a_first_refresh_aggregate_into_a_stage_under_the_ful
             run()
         statements = [query["sql"] for query in queries.captured_queries]
         off = next(i for i, sql in enumerate(statements) if "set_config('enable_bitmapscan', 'off', true)" in sql)
-        stage = next(i for i, sql in enumerate(statements) if "CREATE TEMPORARY TABLE momento_rollup_stage" in sql)
+        stage = next(i for i, sql in enumerate(statements) if "INSERT INTO analytics_rollupstage" in sql)
         restore = next(i for i, sql in enumerate(statements) if "set_config('enable_bitmapscan', " in sql and i > off)
         insert = next(i for i, sql in enumerate(statements) if "INSERT INTO analytics_dailyrollup" in sql)
         # Only the aggregate runs under the full-read plan; the insert and its key checks do not.
         assert off < stage < restore < insert, statements
-        assert "FROM momento_rollup_stage" in statements[insert]
+        assert "FROM analytics_rollupstage" in statements[insert]
+        emptied = statements.index("TRUNCATE analytics_rollupstage")
+        assert insert < emptied < len(statements) - 1 and statements[-1] == "COMMIT", "emptied in the same transaction"
     # An incremental refresh reads a few new ratings through the primary key.
     ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 5}])
     with CaptureQueriesContext(connection) as queries:
         services.rollups_refresh()
-    assert not any("set_config('enable_bitmapscan'" in query["sql"] or "momento_rollup_stage" in query["sql"]
+    assert not any("set_config('enable_bitmapscan'" in query["sql"] or "analytics_rollupstage" in query["sql"]
                    for query in queries.captured_queries)
+    assert rollup_rows() == raw_rows()
+
+
+def _ratings_on(touchpoints, per_touchpoint: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    for touchpoint in touchpoints:
+        ratings_record(organization=touchpoint.organization, rows=[{
+            "touchpoint": touchpoint,
+            "score": rng.randint(0, 10) if touchpoint.scale == "nps11" else rng.randint(1, 5),
+            "occurred_at": timezone.now() - dt.timedelta(hours=rng.randint(0, 24 * 90)),
+            "first_contact_resolved": rng.choice([None, True, False]),
+        } for _ in range(per_touchpoint)])
+
+
+def test_a_full_read_runs_its_slices_at_once_on_their_own_connections(require_postgres, monkeypatch, settings):
+    from analytics import rollups
+
+    settings.MOMENTO_ROLLUP_PARALLEL_READS = 3
+    monkeypatch.setattr(rollups, "PARALLEL_MIN_RATINGS", 0)
+    first = TouchpointFactory(moment__cycle__timezone="America/Santiago")
+    touchpoints = [first, *(TouchpointFactory(moment=first.moment, scale="nps11") for _ in range(3)),
+                   TouchpointFactory(organization=first.organization, moment__cycle__timezone="Asia/Kathmandu")]
+    _ratings_on(touchpoints, 40)
+    seen: list[tuple[str, int, tuple[int, ...]]] = []
+    alone = rollups._aggregate_slice_alone
+
+    def spy(sql, params, errors):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            seen.append((threading.current_thread().name, cursor.fetchone()[0], tuple(params["touchpoints"])))
+        alone(sql, params, errors)
+
+    monkeypatch.setattr(rollups, "_aggregate_slice_alone", spy)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+    services.rollups_refresh()  # the first refresh reads everything: staged, sliced
+    assert rollup_rows() == raw_rows()
+    services.rollups_rebuild()
+    assert rollup_rows() == raw_rows()
+    # Santiago's four touchpoints in three slices, the first on this connection, the
+    # other two on helpers' (twice: refresh and rebuild); Kathmandu's one in one.
+    assert len(seen) == 4 and all(name.startswith("rollup-slice-") and pid != own for name, pid, _ids in seen)
+    for run in (seen[:2], seen[2:]):
+        slices = [set(ids) for _name, _pid, ids in run]
+        assert slices[0].isdisjoint(slices[1]) and slices[0] | slices[1] < {tp.pk for tp in touchpoints[:4]}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_rollupstage")
+        assert cursor.fetchone() == (0,)
+
+
+def test_a_failing_slice_fails_the_rebuild_and_leaves_the_rollups_as_they_were(require_postgres, monkeypatch,
+                                                                               settings):
+    from analytics import rollups
+
+    settings.MOMENTO_ROLLUP_PARALLEL_READS = 2
+    monkeypatch.setattr(rollups, "PARALLEL_MIN_RATINGS", 0)
+    touchpoints = [TouchpointFactory()]
+    touchpoints.append(TouchpointFactory(moment=touchpoints[0].moment))
+    _ratings_on(touchpoints, 30)
+    services.rollups_refresh()
+    before = rollup_rows()
+    watermark = services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id
+    _ratings_on(touchpoints, 5, seed=8)
+
+    def broken(sql, params, errors):  # a helper whose connection is lost
+        errors.append(RuntimeError("connection to the database lost"))
+
+    monkeypatch.setattr(rollups, "_aggregate_slice_alone", broken)
+    with pytest.raises(RuntimeError, match="connection to the database lost"):
+        services.rollups_rebuild()
+    assert rollup_rows() == before
+    assert services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id == watermark
+    monkeypatch.undo()
+    services.rollups_rebuild()
+    assert rollup_rows() == raw_rows()
+
+
+def test_storage_settings_of_the_analytics_tables(require_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'analytics_rollupstage'")
+        assert cursor.fetchone() == ("u",), "the stage is UNLOGGED"
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'analytics_dailyrollup'")
+        assert cursor.fetchone() == (["fillfactor=75"],)
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'analytics_dailyrollup'::regclass "
+                       "AND contype = 'f'")
+        assert cursor.fetchone() == (0,), "rollups carry no foreign key check"
+        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'data' "
+                       "AND attrelid = 'analytics_heatmapsnapshot'::regclass")
+        assert cursor.fetchone()[0] in ("l", ""), "lz4 where the server has it"
+        # Fixed-width columns the rollups read come before any variable-length one.
+        cursor.execute("SELECT attname, attlen FROM pg_attribute WHERE attrelid = 'touchpoints_rating'::regclass "
+                       "AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+        columns = cursor.fetchall()
+    first_variable = next(i for i, (_name, length) in enumerate(columns) if length == -1)
+    fixed = {name for name, _length in columns[:first_variable]}
+    assert {"touchpoint_id", "occurred_at", "normalized", "score", "dissatisfied", "segment_id"} <= fixed
 
 
 def test_derived_data_commits_without_waiting_for_the_flush_but_ratings_do(require_postgres):

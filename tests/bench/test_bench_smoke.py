@@ -25,7 +25,7 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     env.update(BENCH_PG_URL=pg_url, BENCH_REDIS_URL=settings.REDIS_URL)
     completed = subprocess.run(
         [sys.executable, "bench/run.py", "--ratings", "10000", "--requests", "10", "--clients", "2",
-         "--workers", "2", "--output", str(output)],
+         "--workers", "2", "--repeat", "2", "--output", str(output)],
         check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
@@ -37,6 +37,8 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert results["raw_group_by"]["groups"] > 0
     assert results["pandas"]["groups"] == results["raw_group_by"]["groups"]
     assert results["incremental"]["new_ratings"] == 100
+    for timed in (results["raw_group_by"], results["full_rebuild"], results["pandas"], results["incremental"]):
+        assert len(timed["samples"]) == 2, "each timed job and baseline runs --repeat times; the median is reported"
     assert set(results["dashboard"]["statuses"]) == {"200"}
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout
