@@ -342,7 +342,8 @@ def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: C
     start = min(previous.start, lookback_monday) if dimension == "weeks" else previous.start
     where = Case(When(day__gte=period.start, then=Value(IN_PERIOD)), When(day__gte=previous.start, then=Value(IN_PREVIOUS)),
                  default=Value(BEFORE), output_field=IntegerField())
-    query = (DailyRollup.objects.filter(touchpoint__moment__cycle_id=cycle.pk, day__gte=start, day__lte=period.end)
+    query = (DailyRollup.objects.filter(touchpoint_id__in=[tp.pk for tp in structure.touchpoints], day__gte=start,
+                                        day__lte=period.end)
              .order_by().annotate(where=where))
     anchor = start - dt.timedelta(days=start.weekday())
     if dimension == "weeks":
@@ -502,11 +503,14 @@ def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = _no_progress,
         if (dimension, period.start, period.end) not in seen:
             seen.add((dimension, period.start, period.end))
             unique.append((dimension, period))
-    if not Moment.objects.filter(cycle=cycle).exists():
-        progress(1, 1)
-        return 0
+    structures: dict[str, CycleStructure] = {}  # read once per dimension, not per view
     for index, (dimension, period) in enumerate(unique):
-        heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period)
+        if dimension not in structures:
+            structures[dimension] = cycle_structure(cycle=cycle, dimension=dimension)
+        if not structures[dimension].moments:
+            progress(1, 1)
+            return 0
+        heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structures[dimension])
         progress(index + 1, len(unique))
     return len(unique)
 

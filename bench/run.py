@@ -30,7 +30,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -277,62 +276,70 @@ def session_cookie(port: int, username: str, password: str) -> str:
 # --- analytics in a separate process (peak memory) ---------------------------------
 
 
-def run_job(env: dict[str, str], code: str, *, setup: str = "", warmup: str = "",
-            before: Callable[[], object] | None = None, repeat: int = 1) -> dict:
-    """Run analytics code `repeat` times in its own Python process, like a worker,
-    and report the median wall time (and every sample) and peak resident memory.
+RUNNING: list[WorkerJob] = []  # killed if the bench stops half-way
+
+
+class WorkerJob:
+    """Analytics code in its own Python process, run on demand, like a worker.
 
     A worker has run tasks before the one we time: its imports are done, its
     database connection is open (DB_CONN_MAX_AGE keeps it) and its caches
     warm. So `setup` and `warmup` (the same kind of task on no new data) run
-    before the clock; then, before each run, `before()` runs here (e.g. to add
-    the new ratings), and only then is `code` timed.
+    when the process starts, before any clock; then each `run()` times `code`
+    once. `close()` reports the process's peak resident memory.
     """
-    script = (
-        "import json, sys, time, django; django.setup()\n"
-        "from django.db import connection; connection.ensure_connection()\n"
-        f"{setup}\n{warmup}\n"
-        "samples = []\n"
-        f"for _run in range({repeat}):\n"
-        "    print('READY', flush=True)\n    sys.stdin.readline()\n"
-        "    started = time.perf_counter()\n"
-        f"{textwrap.indent(code, '    ')}\n"
-        "    samples.append(time.perf_counter() - started)\n"
-        # VmHWM is this process's own peak; ru_maxrss would carry over the
-        # parent's peak across fork+exec and grow with the bench's dataset.
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
-        "print('RESULT ' + json.dumps({'samples': samples, 'peak_rss_mb': int(hwm) / 1024}), flush=True)\n"
-    )
-    with tempfile.TemporaryFile(mode="w+") as errors:
-        process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-        runs = 0
-        for line in iter(process.stdout.readline, ""):
-            if line.startswith("READY"):
-                if before is not None:
-                    before()
-                process.stdin.write("go\n")
-                process.stdin.flush()
-                runs += 1
-                if runs == repeat:
-                    break
-        stdout, _ = process.communicate()
-        errors.seek(0)
-        if runs != repeat or process.returncode != 0:
-            raise RuntimeError(f"job failed:\n{errors.read()[-3000:]}")
-    line = [line for line in stdout.splitlines() if line.startswith("RESULT ")][-1]
-    result = json.loads(line[len("RESULT "):])
-    return {"seconds": statistics.median(result["samples"]), "samples": [round(x, 4) for x in result["samples"]],
-            "peak_rss_mb": result["peak_rss_mb"]}
+
+    def __init__(self, env: dict[str, str], code: str, *, setup: str = "", warmup: str = ""):
+        script = (
+            "import json, sys, time, django; django.setup()\n"
+            "from django.db import connection; connection.ensure_connection()\n"
+            f"{setup}\n{warmup}\n"
+            "while True:\n"
+            "    print('READY', flush=True)\n"
+            "    if sys.stdin.readline().strip() != 'go':\n        break\n"
+            "    started = time.perf_counter()\n"
+            f"{textwrap.indent(code, '    ')}\n"
+            "    print(f'TIME {time.perf_counter() - started}', flush=True)\n"
+            # VmHWM is this process's own peak; ru_maxrss would carry over the
+            # parent's peak across fork+exec and grow with the bench's dataset.
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+            "print(f'PEAK {int(hwm) / 1024}', flush=True)\n"
+        )
+        self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the job
+        RUNNING.append(self)
+        self.process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+        self.samples: list[float] = []
+        self._expect("READY")
+
+    def _expect(self, word: str) -> str:
+        for line in iter(self.process.stdout.readline, ""):
+            if line.startswith(word):
+                return line[len(word):].strip()
+        self.errors.seek(0)
+        raise RuntimeError(f"job failed:\n{self.errors.read()[-3000:]}")
+
+    def run(self) -> float:
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        seconds = float(self._expect("TIME"))
+        self._expect("READY")
+        self.samples.append(seconds)
+        return seconds
+
+    def close(self) -> dict:
+        self.process.stdin.write("stop\n")
+        self.process.stdin.flush()
+        peak = float(self._expect("PEAK"))
+        self.process.wait(timeout=60)
+        self.errors.close()
+        RUNNING.remove(self)
+        return {"seconds": statistics.median(self.samples), "samples": [round(x, 4) for x in self.samples],
+                "peak_rss_mb": peak}
 
 
-def repeated(measure: Callable[[], tuple[float, int]], repeat: int) -> tuple[float, list[float], int]:
-    """Median seconds, every sample, and the count of a measurement run `repeat` times."""
-    samples, count = [], 0
-    for _ in range(repeat):
-        seconds, count = measure()
-        samples.append(seconds)
-    return statistics.median(samples), [round(x, 4) for x in samples], count
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def raw_group_by_seconds(timezone_name: str) -> tuple[float, int]:
@@ -483,7 +490,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--repeat", type=int, default=None,
-                        help="runs of each timed job and baseline, median reported (default 5; 3 above 10⁶)")
+                        help="rounds of the timed jobs and baselines, medians reported (default 5; 3 above 10⁶)")
     parser.add_argument("--skip-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", type=Path, default=None)
@@ -532,40 +539,53 @@ def main(argv: list[str] | None = None) -> dict:
         if stored != n:
             log("WARNING: stored count differs from sent count")
 
-        log("raw SQL GROUP BY of the rollup aggregate (the floor)")
-        floor_seconds, floor_samples, groups = repeated(lambda: raw_group_by_seconds(cycle.timezone), repeat)
-        results["raw_group_by"] = {"seconds": round(floor_seconds, 3), "samples": floor_samples, "groups": groups}
-
-        log("full rebuild: rollups from raw ratings + heatmap snapshots (separate process)")
+        # The timed jobs and baselines run in rounds, one of each per round, and
+        # each ratio is the median of its per-round ratios: this machine's speed
+        # drifts by tens of per cent from minute to minute, and a ratio of two
+        # figures measured minutes apart would measure the drift.
         imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle"
-        # Warm-up: the dashboard's snapshot from the rollups as they stand (empty
-        # before the first rebuild), and, for the incremental job, a refresh that
-        # finds nothing new yet. The new ratings arrive after it.
+        # Warm-up: the dashboard's snapshot from the rollups as they stand, and,
+        # for the incremental job, a refresh that finds nothing new yet.
         warm = f"heatmaps_refresh_cycle(cycle_id={cycle.pk})"
-        rebuild = run_job(env, f"rollups_rebuild()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})", setup=imports,
-                          warmup=warm, repeat=repeat)
-        rollup_only = run_job(env, "rollups_rebuild()", setup=imports, warmup=warm, repeat=repeat)
-        results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollup_only["seconds"], 3),
-                                   "rollups_only_samples": rollup_only["samples"],
-                                   "vs_raw_group_by": round(rollup_only["seconds"] / floor_seconds, 3)}
-
+        rollups_job = WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=f"rollups_refresh()\n{warm}")
+        rebuild_job = WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm)
+        incremental_job = WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}")
+        floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
+        vs_floor, vs_pandas, vs_rebuild = [], [], []
+        new_ratings = max(1, n // 100)
+        for round_number in range(repeat):
+            log(f"round {round_number + 1} of {repeat}: raw GROUP BY (the floor), full rebuild (rollups; then with "
+                f"heatmaps), {'' if args.skip_pandas else 'pandas, '}1 % new ratings and the incremental recompute")
+            floor, groups = raw_group_by_seconds(cycle.timezone)
+            floor_samples.append(floor)
+            rollups_seconds = rollups_job.run()
+            vs_floor.append(rollups_seconds / floor)
+            rebuild_seconds = rebuild_job.run()
+            if not args.skip_pandas:
+                pandas_seconds, pandas_groups = pandas_baseline_seconds(url, cycle.timezone)
+                pandas_samples.append(pandas_seconds)
+                vs_pandas.append(pandas_seconds / rollups_seconds)
+            # 10 % of the new ratings are late (days to weeks old).
+            extra = Dataset(n=new_ratings, touchpoints=touchpoints, segments=segments, seed=2 + round_number,
+                            now=dt.datetime.now(dt.UTC), prefix=f"late{round_number}", late_share=0.1, recent_days=1)
+            copy_into_ratings(extra, organization.pk)
+            vs_rebuild.append(incremental_job.run() / rebuild_seconds)
+        rollups_only, rebuild, incremental = rollups_job.close(), rebuild_job.close(), incremental_job.close()
+        results["raw_group_by"] = {"seconds": round(_median(floor_samples), 3),
+                                   "samples": [round(x, 4) for x in floor_samples], "groups": groups}
+        results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollups_only["seconds"], 3),
+                                   "rollups_only_samples": rollups_only["samples"],
+                                   "rollups_only_peak_rss_mb": rollups_only["peak_rss_mb"],
+                                   "vs_raw_group_by": round(_median(vs_floor), 3),
+                                   "vs_raw_group_by_rounds": [round(x, 3) for x in vs_floor]}
         if not args.skip_pandas:
-            log("the analyst's baseline: read ratings into pandas and pivot")
-            pandas_seconds, pandas_samples, pandas_groups = repeated(
-                lambda: pandas_baseline_seconds(url, cycle.timezone), repeat)
-            results["pandas"] = {"seconds": round(pandas_seconds, 3), "samples": pandas_samples, "groups": pandas_groups,
-                                 "rebuild_speedup": round(pandas_seconds / rollup_only["seconds"], 2)}
-
-        log("incremental recompute after 1 % new ratings (10 % of them late)")
-        # Each run gets its own new 1 %, copied in while the worker waits.
-        extras = [Dataset(n=max(1, n // 100), touchpoints=touchpoints, segments=segments, seed=2 + run,
-                          now=dt.datetime.now(dt.UTC), prefix=f"late{run}", late_share=0.1, recent_days=1)
-                  for run in range(repeat)]
-        incremental = run_job(env, f"rollups_refresh()\nheatmaps_refresh_cycle(cycle_id={cycle.pk})",
-                              setup=imports, warmup=f"rollups_refresh()\n{warm}", repeat=repeat,
-                              before=lambda: copy_into_ratings(extras.pop(0), organization.pk))
-        results["incremental"] = {**incremental, "new_ratings": max(1, n // 100),
-                                  "vs_full_rebuild": round(incremental["seconds"] / rebuild["seconds"], 3)}
+            results["pandas"] = {"seconds": round(_median(pandas_samples), 3),
+                                 "samples": [round(x, 4) for x in pandas_samples], "groups": pandas_groups,
+                                 "rebuild_speedup": round(_median(vs_pandas), 2),
+                                 "rebuild_speedup_rounds": [round(x, 2) for x in vs_pandas]}
+        results["incremental"] = {**incremental, "new_ratings": new_ratings,
+                                  "vs_full_rebuild": round(_median(vs_rebuild), 3),
+                                  "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
 
         log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
         cookie = session_cookie(port, "bench", password)
@@ -574,6 +594,8 @@ def main(argv: list[str] | None = None) -> dict:
         results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
     finally:
+        for job in RUNNING:
+            job.process.kill()
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
@@ -601,7 +623,7 @@ def print_table(results: dict) -> None:
     repeat = results["settings"].get("repeat", 1)
     floor, rebuild, incremental = results["raw_group_by"], results["full_rebuild"], results["incremental"]
     rows = [
-        ("ratings", f"{n:,}", f"timed jobs and baselines: median of {repeat} runs (range in the note)"),
+        ("ratings", f"{n:,}", f"timed jobs and baselines: medians of {repeat} rounds; ratios: median of the rounds' ratios"),
         ("raw COPY (ceiling)", f"{results['copy']['rate_per_s']:,}/s", f"{results['copy']['seconds']} s"),
         ("HTTP ingest", f"{results['ingest']['rate_per_s']:,}/s",
          f"{results['ingest']['vs_copy']} × COPY; exact={results['ingest']['exact']}"),

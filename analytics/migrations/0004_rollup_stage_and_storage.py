@@ -8,12 +8,15 @@
   stay on the row's own page (HOT updates: no new index entry, no scattering
   of a touchpoint's days across the table).
 - Rollups keep no database foreign key to their touchpoint (see the model).
-- Snapshot JSON is compressed with lz4 where the server has it (2× faster than
+- Snapshot JSON goes through orjson (analytics.models.SnapshotDataField) and
+  is compressed with lz4 where the server has it (2× faster than
   the default pglz to write, for the same size).
 """
 
 import django.db.models.deletion
 from django.db import migrations, models, transaction
+
+import analytics.models
 
 STAGE_COLUMNS = """
     run bigint NOT NULL,
@@ -61,5 +64,10 @@ class Migration(migrations.Migration):
             name="touchpoint",
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE,
                                     related_name="rollups", to="touchpoints.touchpoint"),
+        ),
+        migrations.AlterField(
+            model_name="heatmapsnapshot",
+            name="data",
+            field=analytics.models.SnapshotDataField(default=dict),
         ),
     ]

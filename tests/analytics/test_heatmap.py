@@ -237,3 +237,13 @@ def test_week_columns_follow_iso_weeks_across_a_53_week_year(cycle):
     assert [column["key"] for column in data["columns"]] == ["2026-W52", "2026-W53", "2027-W01"]
     assert [cell["n"] for cell in data["rows"][0]["cells"]] == [3, 9, 6]
     assert data["rows"][0]["cells"][0]["worsening"] is False  # 1/3 against W51's 1/2: compared, not worse
+
+
+def test_snapshot_data_round_trips_unchanged(cycle):
+    data = {"rows": [{"name": "Facturación ✈", "share": 0.1428571428571428, "mean": None, "cells": [1, 2.5e-7]}],
+            "empty": None, "n": 2**53, "flags": [True, False]}
+    snapshot = HeatmapSnapshot.objects.create(cycle=cycle, dimension="weeks", period_start=PERIOD.start,
+                                              period_end=PERIOD.end, computed_at=timezone.now(), data=data)
+    assert HeatmapSnapshot.objects.get(pk=snapshot.pk).data == data
+    assert HeatmapSnapshot.objects.values_list("data", flat=True).get(pk=snapshot.pk) == data
+    assert HeatmapSnapshot.objects.filter(data__empty=None, data__n=2**53).count() == 1
