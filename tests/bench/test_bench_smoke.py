@@ -39,6 +39,9 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert results["incremental"]["new_ratings"] == 100
     for timed in (results["raw_group_by"], results["full_rebuild"], results["pandas"], results["incremental"]):
         assert len(timed["samples"]) == 2, "each timed job and baseline runs --repeat times; the median is reported"
+    for ratios in (results["full_rebuild"]["vs_raw_group_by_rounds"], results["pandas"]["rebuild_speedup_rounds"],
+                   results["incremental"]["vs_full_rebuild_rounds"]):
+        assert len(ratios) == 2 and all(ratio > 0 for ratio in ratios), "one paired ratio per round"
     assert set(results["dashboard"]["statuses"]) == {"200"}
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout
