@@ -544,12 +544,19 @@ def main(argv: list[str] | None = None) -> dict:
         # drifts by tens of per cent from minute to minute, and a ratio of two
         # figures measured minutes apart would measure the drift.
         imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle"
-        # Warm-up: the dashboard's snapshot from the rollups as they stand, and,
-        # for the incremental job, a refresh that finds nothing new yet.
+        # Warm-up: each worker has run its kind of task once before. The rollups
+        # exist (the first, full refresh runs here); the incremental worker's
+        # warm-up refresh adds a handful of new ratings, as its timed runs do;
+        # every warm-up ends with the dashboard's snapshot.
+        from analytics.services import rollups_refresh
+
+        rollups_refresh()
+        copy_into_ratings(Dataset(n=100, touchpoints=touchpoints, segments=segments, seed=99,
+                                  now=dt.datetime.now(dt.UTC), prefix="warm", recent_days=1), organization.pk)
         warm = f"heatmaps_refresh_cycle(cycle_id={cycle.pk})"
-        rollups_job = WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=f"rollups_refresh()\n{warm}")
-        rebuild_job = WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm)
         incremental_job = WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}")
+        rollups_job = WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm)
+        rebuild_job = WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm)
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
         new_ratings = max(1, n // 100)
