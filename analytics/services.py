@@ -50,7 +50,7 @@ from .periods import (
     last_weeks,
     local_today,
 )
-from .rollups import upsert_ratings_range
+from .rollups import bump_cycle_versions, upsert_ratings_range
 from .watermark import committed_max_rating_id
 
 logger = logging.getLogger(__name__)
@@ -155,16 +155,6 @@ def _watermark_locked() -> RollupWatermark:
     return watermark
 
 
-def _bump_cycles(touchpoint_ids: set[int]) -> list[int]:
-    cycle_ids = sorted(set(
-        Touchpoint.objects.filter(pk__in=touchpoint_ids).values_list("moment__cycle_id", flat=True)
-    )) if touchpoint_ids else []
-    for cycle_id in cycle_ids:
-        if not CycleRollupState.objects.filter(cycle_id=cycle_id).update(version=F("version") + 1):
-            CycleRollupState.objects.create(cycle_id=cycle_id, version=1)
-    return cycle_ids
-
-
 def rollups_refresh() -> RollupRefreshResult:
     """Add every rating committed since the watermark to the daily rollups.
 
@@ -184,7 +174,7 @@ def rollups_refresh() -> RollupRefreshResult:
         result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
         watermark.last_rating_id = result.to_id = high
         watermark.save(update_fields=["last_rating_id", "updated_at"])
-        result.cycle_ids = _bump_cycles(result.touchpoint_ids)
+        result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
     logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
     return result
 
@@ -223,7 +213,7 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
         if cycle_id is None and high != watermark.last_rating_id:
             watermark.last_rating_id = high
             watermark.save(update_fields=["last_rating_id", "updated_at"])
-        cycle_ids = _bump_cycles(touched)
+        cycle_ids = bump_cycle_versions(touched)
         if cycle_id is not None and cycle_id not in cycle_ids:
             cycle_ids = sorted({*cycle_ids, cycle_id})
     return RollupRefreshResult(from_id=0, to_id=high, touchpoint_ids=touched, cycle_ids=cycle_ids)
