@@ -326,4 +326,7 @@
       }
     }
   });
+
+  // The card buttons answer from here on (browser tests wait for this).
+  region.dataset.ready = "true";
 })();

@@ -20,6 +20,12 @@ def lane_names(page) -> list[str]:
     return page.locator("#lane .moment-name").all_inner_texts()
 
 
+def editor_ready(page) -> None:
+    """Wait for editor.js: after a form's redirect the lane is visible before
+    the scripts at the end of the page have run (the Spanish catalogue first)."""
+    expect(page.locator("#lane-region[data-ready='true']")).to_be_attached()
+
+
 def db_names(cycle) -> list[str]:
     return list(Moment.objects.filter(cycle=cycle).order_by("position").values_list("name", flat=True))
 
@@ -36,6 +42,7 @@ def test_create_from_template_then_reorder_by_keyboard_and_drag_and_drop(page, s
     expect(page.locator("#lane .moment-card")).to_have_count(len(TEMPLATE_NAMES))
     assert lane_names(page) == TEMPLATE_NAMES
     shoot("editor")
+    editor_ready(page)
     cycle = ServiceCycle.objects.get(name="Our airline")
 
     # Keyboard: focus "Move Ticket purchase left" and press Enter.
@@ -73,6 +80,7 @@ def test_add_edit_delete_moment_and_add_touchpoint(page, shoot, log_in, cx_manag
     moment_add(cycle=cycle, name="Booking", kind="FMOT")
     log_in(cx_manager)
     page.goto(f"/cycles/{cycle.pk}/")
+    editor_ready(page)
 
     # An empty name and a 500-character name are refused; nothing is saved.
     page.get_by_role("button", name="Add moment").click()
@@ -131,6 +139,7 @@ def test_stale_order_says_so_and_shows_the_true_order(page, log_in, cx_manager):
         moment_add(cycle=cycle, name=name, kind="SMOT")
     log_in(cx_manager)
     page.goto(f"/cycles/{cycle.pk}/")
+    editor_ready(page)
     # Another editor reverses the order meanwhile.
     moment_reorder(cycle=cycle, order=list(cycle.moments.order_by("-position").values_list("pk", flat=True)))
     page.get_by_role("button", name="Move Buy right").click()
@@ -148,6 +157,7 @@ def test_switch_to_spanish(page, shoot, log_in, cx_manager):
     page.get_by_label(re.compile("plantilla de aerolínea")).check()
     page.get_by_role("button", name="Crear ciclo").click()
     expect(page.get_by_role("button", name="Añadir momento")).to_be_visible()
+    editor_ready(page)
     page.get_by_role("button", name="Mover Ticket purchase a la izquierda").click()
     expect(page.locator("#editor-status")).to_have_text("Nuevo orden guardado.")
     shoot("editor-es")
