@@ -129,6 +129,49 @@ def is_worsening(previous_d: int, previous_n: int, current_d: int, current_n: in
     return two_proportion_z(previous_d, previous_n, current_d, current_n) >= z
 
 
+# What a comparison with the period before can say (see `trend`).
+TREND_WORSENING = "worsening"
+TREND_IMPROVING = "improving"
+TREND_STEADY = "steady"
+TREND_NO_EARLIER_DATA = "no_earlier_data"
+
+
+def trend(previous_d: int, previous_n: int, current_d: int, current_n: int, *, min_sample: int,
+          z: float = Z_95) -> str:
+    """How the dissatisfied share moved against the previous period.
+
+    "worsening" / "improving" when a two-sided two-proportion z-test at 95 %
+    says the share rose / fell; "steady" when it cannot tell. When either
+    period has fewer than `min_sample` ratings there is nothing to compare
+    with, and calling that "steady" would claim a stability nobody measured:
+    the answer is "no_earlier_data".
+
+    >>> trend(10, 100, 30, 100, min_sample=20)
+    'worsening'
+    >>> trend(30, 100, 10, 100, min_sample=20)
+    'improving'
+    >>> trend(20, 100, 22, 100, min_sample=20)
+    'steady'
+    >>> trend(3, 5, 30, 100, min_sample=20)
+    'no_earlier_data'
+    """
+    if previous_n < max(min_sample, 1) or current_n < max(min_sample, 1):
+        return TREND_NO_EARLIER_DATA
+    statistic = two_proportion_z(previous_d, previous_n, current_d, current_n)
+    if statistic >= z:
+        return TREND_WORSENING
+    if statistic <= -z:
+        return TREND_IMPROVING
+    return TREND_STEADY
+
+
+def worsening_flag(trend_code: str) -> bool | None:
+    """The API's `worsening`: True/False, or None when there was nothing to compare with."""
+    if trend_code == TREND_NO_EARLIER_DATA:
+        return None
+    return trend_code == TREND_WORSENING
+
+
 def severity(dissatisfied: int, n: int) -> float:
     """Ordering key: Wilson lower bound × n, so many unhappy customers outrank a few."""
     if n == 0:

@@ -95,3 +95,27 @@ def test_word_of_mouth_reach_uses_seed_defaults():
 def test_first_contact_resolution_rate():
     assert stats.first_contact_resolution_rate(3, 4) == 0.75
     assert stats.first_contact_resolution_rate(0, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [
+        # z by hand: p1 = 0.10, p2 = 0.30, pooled 0.20, se = sqrt(0.2·0.8·(2/100)) = 0.05657 → z = 3.54
+        ((10, 100), (30, 100), stats.TREND_WORSENING),
+        ((30, 100), (10, 100), stats.TREND_IMPROVING),
+        # p1 = 0.20, p2 = 0.22: z = 0.02 / sqrt(0.21·0.79·0.02) = 0.35, inside ±1.96
+        ((20, 100), (22, 100), stats.TREND_STEADY),
+        # 19 ratings the period before with min_sample 20: nothing to compare with
+        ((19, 19), (30, 100), stats.TREND_NO_EARLIER_DATA),
+        ((0, 0), (30, 100), stats.TREND_NO_EARLIER_DATA),
+    ],
+)
+def test_trend_needs_enough_earlier_ratings_to_say_steady(previous, current, expected):
+    assert stats.trend(*previous, *current, min_sample=20) == expected
+
+
+def test_worsening_flag_is_none_without_earlier_data():
+    assert stats.worsening_flag(stats.TREND_NO_EARLIER_DATA) is None
+    assert stats.worsening_flag(stats.TREND_WORSENING) is True
+    assert stats.worsening_flag(stats.TREND_STEADY) is False
+    assert stats.worsening_flag(stats.TREND_IMPROVING) is False
