@@ -130,11 +130,21 @@ def test_the_page_explains_that_nothing_opens_weeks_without_the_scheduler(client
 
     html = page(client, cycle)
 
-    assert "The schedule has not run yet." in html
-    assert "embedded mode" in html and "reviews_open_week" in html
+    assert "embedded mode" in html and "nothing runs Celery beat" in html and "reviews_open_week" in html
 
 
-def test_the_page_says_when_the_schedule_last_ran(client, team_lead, cycle):
+def test_on_a_server_the_page_says_when_beat_has_never_run(client, team_lead, cycle, settings):
+    PeriodicTask.objects.filter(task="reviews.open_due_weeks").update(last_run_at=None)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    client.force_login(team_lead)
+
+    html = page(client, cycle)
+
+    assert "The schedule has not run yet." in html and "make beat" in html
+
+
+def test_the_page_says_when_the_schedule_last_ran(client, team_lead, cycle, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     ran = timezone.now() - dt.timedelta(minutes=20)
     PeriodicTask.objects.filter(task="reviews.open_due_weeks").update(last_run_at=ran)
     client.force_login(team_lead)
