@@ -72,10 +72,6 @@ class CriticalFigures(models.Model):
         abstract = True
 
     @property
-    def share_percent(self) -> int:
-        return round(self.share * 100)
-
-    @property
     def previous_share(self) -> float | None:
         return self.previous_dissatisfied / self.previous_n if self.previous_n else None
 

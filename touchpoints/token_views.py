@@ -15,11 +15,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from analytics.stats import get_scale
 from journeys.forms import add_service_errors
 from journeys.models import Organization
 from journeys.permissions import MANAGE
-
-from analytics.stats import get_scale
 
 from . import selectors
 from .forms import ApiTokenCreateForm

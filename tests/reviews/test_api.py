@@ -222,8 +222,8 @@ def test_an_event_made_by_the_schedule_has_a_null_actor(organization, items):
 
 @pytest.mark.parametrize("request_body, field, spanish", [
     ({}, "detail", "Indica al menos uno de estos campos: status, owner, notes."),
-    ({"owner": 999999}, "owner", "El responsable debe ser jefe de equipo, responsable de CX o administrador "
-                                 "de esta organización."),
+    ({"owner": 999999}, "owner", ("El responsable debe ser jefe de equipo, responsable de CX o administrador "
+                                  "de esta organización.")),
     ({"status": "dismissed"}, "reason", "Indica por qué se descarta el elemento."),
 ])
 def test_review_api_errors_answer_in_the_callers_language(organization, items, team_lead, request_body, field,

@@ -35,7 +35,7 @@ def touchpoint(organization):
 
 
 def shown_examples(page: str) -> list[str]:
-    return [html.unescape(block) for block in re.findall(r'<pre class="code"[^>]*>(.*?)</pre>', page, re.S)]
+    return [html.unescape(block) for block in re.findall(r'<pre class="code"[^>]*>(.*?)</pre>', page, re.DOTALL)]
 
 
 def run_curl(command: str):
