@@ -175,7 +175,13 @@ def open_week(request: HttpRequest, pk: int) -> HttpResponse:
                       % {"week": label, "when": date_format(timezone.localtime(run.opened_at), "SHORT_DATETIME_FORMAT"),
                          "who": opener_label(run)})
         return back
-    emails.review_digest_send(cycle=cycle, week_start=week)
+    try:
+        emails.review_digest_send(cycle=cycle, week_start=week)
+    except OSError:
+        # Logged by review_digest_send, which also releases its claim: the items are open
+        # either way, and the digest can go later (manage.py reviews_open_week sends it).
+        messages.warning(request, _("The digest e-mail could not be sent (the mail server refused it); "
+                                    "run python manage.py reviews_open_week later to send it."))
     if opened:
         messages.success(request, ngettext("Week %(week)s opened: %(count)s critical item.",
                                            "Week %(week)s opened: %(count)s critical items.", len(opened))

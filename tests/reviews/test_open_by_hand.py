@@ -166,3 +166,25 @@ def test_the_history_names_the_command_when_it_opened_the_week(client, team_lead
 
     assert ReviewRun.objects.get().trigger == "command"
     assert "manage.py reviews_open_week" in html and "Momento (schedule)" not in html
+
+
+class RefusingMailServer:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP down")
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_opening(client, team_lead, cycle, carousel, week, settings):
+    add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    settings.EMAIL_BACKEND = "tests.reviews.test_open_by_hand.RefusingMailServer"
+    client.force_login(team_lead)
+
+    response = client.post(reverse("reviews:open_week", args=[cycle.pk]), follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The digest e-mail could not be sent" in html and "opened: 1 critical item." in html
+    assert ReviewItem.objects.count() == 1
+    assert ReviewRun.objects.get().digest_sent_at is None  # free for a later try
