@@ -112,3 +112,29 @@ def test_concurrent_runs_open_the_moment_item_and_its_touchpoints_once(require_p
     assert ReviewItem.objects.count() == 2
     assert ReviewItemTouchpoint.objects.count() == 3
     assert ReviewEvent.objects.filter(kind="opened").count() == 2
+
+
+def test_the_page_shows_a_moments_critical_touchpoints_inside_its_item(client, team_lead, cycle, moment, carousel,
+                                                                       lost_desk, gate, week):
+    from django.urls import reverse
+
+    from reviews.selectors import iso_week_label
+
+    add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    add_ratings(lost_desk, week_start=week, n=30, dissatisfied=24)
+    add_ratings(gate, week_start=week, n=40, dissatisfied=20)
+    review_week_open(cycle=cycle, week_start=week)
+    client.force_login(team_lead)
+
+    html = client.get(reverse("reviews:week", args=[cycle.pk]) + f"?week={iso_week_label(week)}").content.decode()
+
+    assert html.count("data-review-item") == 2
+    baggage = ReviewItem.objects.get(moment=moment)
+    article = html[html.index(f'id="item-{baggage.pk}"'):].split("</article>")[0]
+    assert "Critical touchpoints in this moment" in article
+    assert article.index("Lost baggage desk") < article.index("Baggage carousel wait")  # most severe first
+    assert "<strong>80\u00a0%</strong> (24 of 30)" in article and "<strong>50\u00a0%</strong> (20 of 40)" in article
+    # Boarding's only touchpoint is the whole moment: named once, its figures not repeated.
+    boarding = ReviewItem.objects.get(moment=gate.moment)
+    other = html[html.index(f'id="item-{boarding.pk}"'):].split("</article>")[0]
+    assert "Critical touchpoint: Gate boarding, which had every rating of this moment this week." in other
