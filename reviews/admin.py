@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from .models import ActionItem, ReviewEvent, ReviewItem, ReviewRun, Webhook, WebhookDelivery
+from .models import ActionItem, ReviewEvent, ReviewItem, ReviewItemTouchpoint, ReviewRun, Webhook, WebhookDelivery
+
+
+class ReviewItemTouchpointInline(admin.TabularInline):
+    # Figures frozen when the week opened: shown, never edited.
+    model = ReviewItemTouchpoint
+    extra = 0
+    can_delete = False
+    readonly_fields = ["touchpoint", "n", "dissatisfied", "share", "wilson_low", "wilson_high", "previous_n",
+                       "previous_dissatisfied", "trend", "worsening", "reach", "severity"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ActionItemInline(admin.TabularInline):
@@ -23,20 +35,20 @@ class ReviewEventInline(admin.TabularInline):
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
     list_display = ["week_start", "cycle", "moment", "touchpoint", "status", "owner", "severity", "streak"]
-    list_filter = ["status", "worsening", "organization", "week_start"]
+    list_filter = ["status", "trend", "organization", "week_start"]
     search_fields = ["moment__name", "touchpoint__name", "notes"]
     list_select_related = ["cycle", "moment", "touchpoint", "owner"]
     readonly_fields = [
         "organization", "cycle", "moment", "touchpoint", "week_start", "n", "dissatisfied", "share", "wilson_low",
-        "wilson_high", "previous_n", "previous_dissatisfied", "worsening", "reach", "severity", "previous",
-        "streak", "status", "dismiss_reason", "owner", "opened_at", "updated_at", "closed_at",
+        "wilson_high", "previous_n", "previous_dissatisfied", "trend", "worsening", "reach", "severity", "previous",
+        "streak", "status", "dismiss_reason", "owner", "run", "opened_at", "updated_at", "closed_at",
     ]
-    inlines = [ActionItemInline, ReviewEventInline]
+    inlines = [ReviewItemTouchpointInline, ActionItemInline, ReviewEventInline]
 
 
 @admin.register(ReviewRun)
 class ReviewRunAdmin(admin.ModelAdmin):
-    list_display = ["cycle", "week_start", "items_opened", "source", "started_at", "digest_sent_at"]
+    list_display = ["cycle", "week_start", "items_opened", "opened_at", "opened_by", "trigger", "digest_sent_at"]
     list_filter = ["cycle"]
 
 

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -45,7 +47,9 @@ from .models import (
     ActionItem,
     ReviewEvent,
     ReviewItem,
+    ReviewItemTouchpoint,
     ReviewStatus,
+    Trend,
     Webhook,
     WebhookDelivery,
     WebhookEvent,
@@ -72,12 +76,34 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True,
-                                         help_text="Who made the change; null for the schedule.")
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                         help_text="Who made the change; null when Momento made it "
+                                                   "(the schedule or manage.py reviews_open_week).")
 
     class Meta:
         model = ReviewEvent
         fields = ["id", "kind", "actor", "from_value", "to_value", "created_at"]
+        read_only_fields = fields
+
+
+TREND_HELP = ("How the dissatisfied share moved against the week before: worsening / improving (two-proportion "
+              "z-test, 95 %), steady, or no_earlier_data when the week before had fewer ratings than the "
+              "cycle's min_sample.")
+WORSENING_HELP = "True/false from the trend; null when there was no earlier data to compare with (see trend)."
+
+
+class ReviewItemTouchpointSerializer(serializers.ModelSerializer):
+    touchpoint_name = serializers.CharField(source="touchpoint.name", read_only=True)
+    touchpoint_key = serializers.CharField(source="touchpoint.key", read_only=True)
+    channel = serializers.CharField(source="touchpoint.channel", read_only=True)
+    trend = serializers.ChoiceField(choices=Trend.choices, read_only=True, help_text=TREND_HELP)
+    worsening = serializers.BooleanField(read_only=True, allow_null=True, help_text=WORSENING_HELP)
+
+    class Meta:
+        model = ReviewItemTouchpoint
+        fields = ["touchpoint", "touchpoint_name", "touchpoint_key", "channel", "n", "dissatisfied", "share",
+                  "wilson_low", "wilson_high", "previous_n", "previous_dissatisfied", "trend", "worsening", "reach",
+                  "severity"]
         read_only_fields = fields
 
 
@@ -88,6 +114,15 @@ class ReviewItemSerializer(serializers.ModelSerializer):
     week = serializers.CharField(source="iso_week", read_only=True, help_text="ISO week, e.g. 2026-W47.")
     owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True, default=None)
     allowed_transitions = serializers.SerializerMethodField(help_text="Statuses this item may move to next.")
+    trend = serializers.ChoiceField(choices=Trend.choices, read_only=True, help_text=TREND_HELP)
+    worsening = serializers.BooleanField(read_only=True, allow_null=True, help_text=WORSENING_HELP)
+    critical_touchpoints = ReviewItemTouchpointSerializer(
+        many=True, read_only=True,
+        help_text="A moment's item: its critical touchpoints of that week, most severe first (empty for a "
+                  "touchpoint's own item, which is opened only where its moment is not critical).",
+    )
+    opened_by = serializers.CharField(source="run.opened_by.username", read_only=True, allow_null=True,
+                                      default=None, help_text="Who opened the week; null for Momento.")
     actions = ActionItemSerializer(many=True, read_only=True)
     events = ReviewEventSerializer(many=True, read_only=True)
 
@@ -96,9 +131,9 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         fields = [
             "id", "organization", "cycle", "moment", "moment_name", "moment_protocol", "touchpoint",
             "touchpoint_name", "week", "week_start", "n", "dissatisfied", "share", "wilson_low", "wilson_high",
-            "previous_n", "previous_dissatisfied", "worsening", "reach", "severity", "status", "dismiss_reason",
-            "allowed_transitions", "owner", "owner_username", "notes", "previous", "streak", "opened_at",
-            "updated_at", "closed_at", "actions", "events",
+            "previous_n", "previous_dissatisfied", "trend", "worsening", "reach", "severity", "critical_touchpoints",
+            "status", "dismiss_reason", "allowed_transitions", "owner", "owner_username", "notes", "previous",
+            "streak", "opened_at", "opened_by", "updated_at", "closed_at", "actions", "events",
         ]
         read_only_fields = fields
 
@@ -109,9 +144,10 @@ class ReviewItemSerializer(serializers.ModelSerializer):
 class ReviewItemUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReviewStatus.choices, required=False,
                                      help_text="Next status: open → acknowledged → action_planned → resolved, "
-                                               "or dismissed (with a reason) from any of the first three.")
+                                               "dismissed (with a reason) from any of the first three, or open "
+                                               "again (with a reason) from resolved.")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
-                                   help_text="Required when dismissing.")
+                                   help_text="Required when dismissing or reopening; kept in the history.")
     owner = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      help_text="User id of a team lead (or above) of the organization; null: nobody.")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTES_MAX_LENGTH)
@@ -131,11 +167,12 @@ class ReviewItemFilter(django_filters.FilterSet):
     owner = IdFilter(field_name="owner_id")
     status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
     week = django_filters.CharFilter(method="filter_week", help_text="ISO week, e.g. 2026-W47.")
-    worsening = django_filters.BooleanFilter()
+    worsening = django_filters.BooleanFilter(help_text="Items with no earlier data match neither true nor false.")
+    trend = django_filters.ChoiceFilter(choices=Trend.choices)
 
     class Meta:
         model = ReviewItem
-        fields = ["cycle", "owner", "status", "week", "worsening"]
+        fields = ["cycle", "owner", "status", "week", "worsening", "trend"]
 
     def filter_week(self, queryset, name, value):
         try:
@@ -148,7 +185,7 @@ class ReviewItemFilter(django_filters.FilterSet):
 class CanReview(BasePermission):
     """Reads follow the queryset; changes need a person who leads a team (or more) there."""
 
-    message = "Only team leads, CX managers and admins of the organization can change review items."
+    message = gettext_lazy("Only team leads, CX managers and admins of the organization can change review items.")
 
     def has_permission(self, request: Request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
@@ -178,7 +215,8 @@ class CanReview(BasePermission):
 )
 class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                         viewsets.GenericViewSet):
-    """Review items: one per critical moment or critical touchpoint of a cycle's ISO week.
+    """Review items: one per critical moment of a cycle's ISO week (its critical touchpoints
+    inside it), and one per critical touchpoint whose moment is not critical.
 
     Anyone who reads the organization lists them; team leads, CX managers and
     admins (signed in, not API tokens) change them.
@@ -193,8 +231,8 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def get_queryset(self):
         return (
             ReviewItem.objects.filter(organization_id__in=request_organization_ids(self.request, READ))
-            .select_related("organization", "moment", "touchpoint", "owner")
-            .prefetch_related("actions", "events__actor")
+            .select_related("organization", "moment", "touchpoint", "owner", "run__opened_by")
+            .prefetch_related("actions", "events__actor", "critical_touchpoints__touchpoint")
             .order_by("-week_start", "-severity", "id")
         )
 
@@ -207,13 +245,13 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         data_in.is_valid(raise_exception=True)
         data = data_in.validated_data
         if not data:
-            raise ValidationError({"detail": "Give at least one of status, owner, notes."})
+            raise ValidationError({"detail": _("Give at least one of status, owner, notes.")})
         owner = None
         if data.get("owner") is not None:
             owner = selectors.review_owner_candidates(organization=item.organization).filter(pk=data["owner"]).first()
             if owner is None:
                 raise ValidationError(
-                    {"owner": ["The owner must be a team lead, CX manager or admin of this organization."]}
+                    {"owner": [_("The owner must be a team lead, CX manager or admin of this organization.")]}
                 )
         with service_errors(), transaction.atomic():
             if "owner" in data:

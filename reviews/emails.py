@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from journeys.models import ServiceCycle
 
 from . import selectors
-from .models import FINAL_STATUSES, ReviewItem, ReviewRun
+from .models import FINAL_STATUSES, ReviewItem, ReviewItemTouchpoint, ReviewRun
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,15 @@ def _recipients(cycle: ServiceCycle, items: list[ReviewItem]) -> list:
 
 
 def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[EmailMultiAlternatives]:
-    """Build (not send) one digest per recipient; two queries for the items and recipients."""
+    """Build (not send) one digest per recipient; three queries: items, their touchpoints, recipients."""
     items = list(
         ReviewItem.objects.filter(cycle=cycle)
         .filter(Q(week_start=week_start) | Q(week_start__lt=week_start) & ~Q(status__in=FINAL_STATUSES))
         .select_related("moment", "touchpoint", "owner")
+        .prefetch_related(Prefetch(
+            "critical_touchpoints",
+            queryset=ReviewItemTouchpoint.objects.select_related("touchpoint").order_by("-severity", "id"),
+        ))
         .order_by("-severity", "moment__position", "id")
     )
     new_items = [item for item in items if item.week_start == week_start]

@@ -1,10 +1,12 @@
 """The weekly review of critical moments: items, their history and action items,
 plus the webhooks that tell other systems when an item opens or changes status.
 
-A review item is one critical moment (touchpoint empty) or one critical
-touchpoint of one ISO week of a cycle. The figures that made it critical are
-copied onto the item when it opens, so the review reads what the team saw that
-Monday even if late ratings change the rollups afterwards.
+A review item is one problem of one ISO week of a cycle: a critical moment
+(touchpoint empty), carrying its critical touchpoints inside it
+(`ReviewItemTouchpoint`), or a critical touchpoint of a moment that is not
+critical as a whole. The figures that made it critical are copied onto the item
+when it opens, so the review reads what the team saw that Monday even if late
+ratings change the rollups afterwards.
 """
 
 from __future__ import annotations
@@ -30,6 +32,60 @@ class ReviewStatus(models.TextChoices):
 FINAL_STATUSES = (ReviewStatus.RESOLVED, ReviewStatus.DISMISSED)
 
 
+class Trend(models.TextChoices):
+    """How the dissatisfied share moved against the week before (analytics.stats.trend)."""
+
+    WORSENING = "worsening", _("worsening")
+    IMPROVING = "improving", _("improving")
+    STEADY = "steady", _("steady")
+    NO_EARLIER_DATA = "no_earlier_data", _("no earlier data")
+
+
+def _trend_matches_worsening(prefix: str) -> models.CheckConstraint:
+    # `worsening` is the API's yes/no/unknown view of `trend`; both are stored so
+    # filters stay plain column lookups, and this keeps them from disagreeing.
+    return models.CheckConstraint(
+        condition=(Q(trend=Trend.NO_EARLIER_DATA, worsening__isnull=True)
+                   | Q(trend=Trend.WORSENING, worsening=True)
+                   | Q(trend__in=[Trend.IMPROVING, Trend.STEADY], worsening=False)),
+        name=f"{prefix}_worsening_matches_trend",
+    )
+
+
+class CriticalFigures(models.Model):
+    """The figures that made a moment or touchpoint critical in one week (DESIGN.md "Critical moments")."""
+
+    n = models.PositiveIntegerField(_("ratings"))
+    dissatisfied = models.PositiveIntegerField(_("dissatisfied"))
+    share = models.FloatField(_("dissatisfied share"))
+    wilson_low = models.FloatField(_("Wilson lower bound"))
+    wilson_high = models.FloatField(_("Wilson upper bound"))
+    previous_n = models.PositiveIntegerField(_("ratings the week before"), default=0)
+    previous_dissatisfied = models.PositiveIntegerField(_("dissatisfied the week before"), default=0)
+    trend = models.CharField(_("trend"), max_length=20, choices=Trend.choices, default=Trend.NO_EARLIER_DATA)
+    # Null: the week before had too few ratings to compare with (never "not worsening").
+    worsening = models.BooleanField(_("worsening"), null=True, default=None)
+    reach = models.FloatField(_("word-of-mouth reach"), default=0)
+    severity = models.FloatField(_("severity"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def previous_share(self) -> float | None:
+        return self.previous_dissatisfied / self.previous_n if self.previous_n else None
+
+    @property
+    def has_earlier_data(self) -> bool:
+        return self.trend != Trend.NO_EARLIER_DATA
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", _("the schedule")
+    PAGE = "page", _("the review page")
+    COMMAND = "command", _("manage.py reviews_open_week")
+
+
 class ReviewRun(models.Model):
     """One opening of one cycle's week: makes the hourly check and the digest idempotent.
 
@@ -44,17 +100,26 @@ class ReviewRun(models.Model):
     items_opened = models.PositiveIntegerField(_("items opened"), default=0)
     source = models.CharField(_("figures computed from"), max_length=20, blank=True)
     digest_sent_at = models.DateTimeField(_("digest sent at"), null=True, blank=True)
+    # Set once, by the run that opened the week's items (claimed with UPDATE … WHERE
+    # opened_at IS NULL); a row without it only marks a digest attempt.
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("opened by"),
+    )
+    trigger = models.CharField(_("opened through"), max_length=20, choices=Trigger.choices, blank=True)
 
     class Meta:
         verbose_name = _("review run")
         verbose_name_plural = _("review runs")
         constraints = [models.UniqueConstraint(fields=["cycle", "week_start"], name="reviewrun_unique_cycle_week")]
+        indexes = [models.Index(fields=["cycle", "-opened_at"], name="reviewrun_cycle_opened")]
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.week_start}"
 
 
-class ReviewItem(models.Model):
+class ReviewItem(CriticalFigures):
     id = models.BigAutoField(primary_key=True)
     organization = models.ForeignKey(
         "journeys.Organization", on_delete=models.CASCADE, related_name="review_items"
@@ -66,18 +131,11 @@ class ReviewItem(models.Model):
         "touchpoints.Touchpoint", on_delete=models.CASCADE, null=True, blank=True, related_name="review_items"
     )
     week_start = models.DateField(_("week start (Monday)"))
-
-    # The figures that made it critical (see DESIGN.md "Critical moments").
-    n = models.PositiveIntegerField(_("ratings"))
-    dissatisfied = models.PositiveIntegerField(_("dissatisfied"))
-    share = models.FloatField(_("dissatisfied share"))
-    wilson_low = models.FloatField(_("Wilson lower bound"))
-    wilson_high = models.FloatField(_("Wilson upper bound"))
-    previous_n = models.PositiveIntegerField(_("ratings the week before"), default=0)
-    previous_dissatisfied = models.PositiveIntegerField(_("dissatisfied the week before"), default=0)
-    worsening = models.BooleanField(_("worsening"), default=False)
-    reach = models.FloatField(_("word-of-mouth reach"), default=0)
-    severity = models.FloatField(_("severity"))
+    # The run that opened it: who or what opened the week (the history shows it).
+    run = models.ForeignKey(
+        ReviewRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="items",
+        verbose_name=_("opened in run"),
+    )
 
     status = models.CharField(_("status"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     dismiss_reason = models.TextField(_("reason for dismissing"), blank=True)
@@ -121,6 +179,7 @@ class ReviewItem(models.Model):
                 name="reviewitem_dismissed_has_reason",
             ),
             models.CheckConstraint(condition=Q(streak__gte=1), name="reviewitem_streak_positive"),
+            _trend_matches_worsening("reviewitem"),
         ]
         indexes = [
             models.Index(fields=["cycle", "week_start"], name="reviewitem_cycle_week"),
@@ -135,10 +194,6 @@ class ReviewItem(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
-    def share_percent(self) -> int:
-        return round(self.share * 100)
-
-    @property
     def iso_week(self) -> str:
         year, week, _weekday = self.week_start.isocalendar()
         return f"{year}-W{week:02d}"
@@ -146,6 +201,29 @@ class ReviewItem(models.Model):
     @property
     def week_end(self) -> dt.date:
         return self.week_start + dt.timedelta(days=6)
+
+
+class ReviewItemTouchpoint(CriticalFigures):
+    """A critical touchpoint inside a critical moment's item, with its own figures of that week."""
+
+    id = models.BigAutoField(primary_key=True)
+    review_item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="critical_touchpoints")
+    touchpoint = models.ForeignKey("touchpoints.Touchpoint", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["-severity", "id"]
+        verbose_name = _("critical touchpoint of a review item")
+        verbose_name_plural = _("critical touchpoints of review items")
+        constraints = [
+            models.UniqueConstraint(fields=["review_item", "touchpoint"], name="reviewitemtouchpoint_unique"),
+            models.CheckConstraint(
+                condition=Q(dissatisfied__lte=models.F("n")), name="reviewitemtouchpoint_dissatisfied_within_n"
+            ),
+            _trend_matches_worsening("reviewitemtouchpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_item_id}: {self.touchpoint_id}"
 
 
 class ActionItem(models.Model):
@@ -170,7 +248,8 @@ class ActionItem(models.Model):
 
 
 class ReviewEvent(models.Model):
-    """One change to a review item: who (empty = the scheduler), when, what, from → to."""
+    """One change to a review item: who (empty = Momento itself: the schedule or the command,
+    as the item's run says), when, what, from → to."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("Opened")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractIsoYear, ExtractWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,13 +27,23 @@ from analytics.models import DailyRollup
 from journeys.models import Membership, Organization, ServiceCycle
 from journeys.selectors import organizations_for_user
 
-from .models import FINAL_STATUSES, ActionItem, ReviewEvent, ReviewItem, Webhook
+from .models import (
+    FINAL_STATUSES,
+    ActionItem,
+    ReviewEvent,
+    ReviewItem,
+    ReviewItemTouchpoint,
+    ReviewRun,
+    Webhook,
+)
 
 # Who may work on review items: team leads and everyone above them.
 REVIEWER_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER, Membership.Role.TEAM_LEAD)
 SPARKLINE_WEEKS = 8
 # Local time (Monday) from which the week that just ended is opened.
 OPEN_HOUR = 6
+# The hourly beat task that opens due weeks (reviews.tasks; scheduled by migration 0002).
+OPEN_DUE_WEEKS_TASK = "reviews.open_due_weeks"
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -91,8 +101,6 @@ def cycles_due_for_review(*, now: dt.datetime | None = None) -> list[tuple[Servi
     week still opens it, because the `ReviewRun` row, not the clock, says
     whether it was done. Two queries whatever the number of cycles.
     """
-    from .models import ReviewRun
-
     now = now or timezone.now()
     candidates: list[tuple[ServiceCycle, dt.date]] = []
     for cycle in ServiceCycle.objects.filter(archived=False).select_related("organization").order_by("pk"):
@@ -104,6 +112,7 @@ def cycles_due_for_review(*, now: dt.datetime | None = None) -> list[tuple[Servi
         return []
     done = set(
         ReviewRun.objects.filter(
+            opened_at__isnull=False,
             cycle_id__in=[cycle.pk for cycle, _week in candidates],
             week_start__in={week for _cycle, week in candidates},
         ).values_list("cycle_id", "week_start")
@@ -252,8 +261,10 @@ def review_items_for_week(
     elif owner_id is not None:
         items = items.filter(owner_id=owner_id)
     return (
-        items.select_related("moment", "touchpoint", "owner", "previous")
+        items.select_related("moment", "touchpoint", "owner", "previous", "run__opened_by")
         .prefetch_related(
+            Prefetch("critical_touchpoints",
+                     queryset=ReviewItemTouchpoint.objects.select_related("touchpoint").order_by("-severity", "id")),
             Prefetch("actions", queryset=ActionItem.objects.order_by("done", "due_date", "id")),
             Prefetch("events", queryset=ReviewEvent.objects.select_related("actor").order_by("created_at", "id")),
         )
@@ -263,3 +274,74 @@ def review_items_for_week(
 
 def webhooks_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Webhook]:
     return Webhook.objects.filter(organization__in=organizations_for_user(user=user))
+
+
+# --- Who opened a week, and the schedule ----------------------------------------------------
+
+
+def review_run_opened(*, cycle: ServiceCycle, week_start: dt.date) -> ReviewRun | None:
+    """The run that opened this week of the cycle, or None while nobody has."""
+    return (
+        ReviewRun.objects.filter(cycle=cycle, week_start=week_start, opened_at__isnull=False)
+        .select_related("opened_by").first()
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """What the review page says about automatic opening."""
+
+    last_run_at: dt.datetime | None  # the hourly beat task's last tick (django-celery-beat)
+    enabled: bool
+    embedded: bool  # no broker: nothing runs Celery beat, so nothing opens weeks by itself
+
+
+SCHEDULE_STATUS_CACHE_SECONDS = 60
+SCHEDULE_STATUS_CACHE_KEY = "reviews:schedule-status"
+
+
+def review_schedule_status() -> ScheduleStatus:
+    """When the hourly opening task last ran (beat records it on its PeriodicTask row).
+
+    The same for every page and cycle, and it moves once an hour, so it is
+    cached for a minute instead of costing each review page a query.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+    from django_celery_beat.models import PeriodicTask
+
+    key = SCHEDULE_STATUS_CACHE_KEY
+    cached = cache.get(key)
+    if cached is None:
+        task = PeriodicTask.objects.filter(task=OPEN_DUE_WEEKS_TASK).only("last_run_at", "enabled").first()
+        cached = {"last_run_at": task.last_run_at if task else None, "enabled": bool(task and task.enabled)}
+        cache.set(key, cached, SCHEDULE_STATUS_CACHE_SECONDS)
+    return ScheduleStatus(**cached, embedded=bool(settings.CELERY_TASK_ALWAYS_EAGER))
+
+
+# --- A team lead's home -------------------------------------------------------------------
+
+
+HOME_ITEMS = 8
+
+
+def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> tuple[list[ReviewItem], int]:
+    """Items still in progress in the cycles where `user` reviews (team lead and above),
+    theirs first, then by severity; and how many there are in all. Two queries."""
+    if not user.is_authenticated:
+        return [], 0
+    items = ReviewItem.objects.filter(
+        organization__memberships__user=user, organization__memberships__role__in=REVIEWER_ROLES,
+        cycle__archived=False,
+    ).exclude(status__in=FINAL_STATUSES)
+    ordered = (
+        items.annotate(theirs=Case(When(owner_id=user.pk, then=Value(0)), default=Value(1)))
+        .select_related("cycle", "moment", "touchpoint", "owner")
+        .order_by("theirs", "-week_start", "-severity", "id")
+    )
+    return list(ordered[:limit]), items.count()
+
+
+def reviews_anywhere(*, user: AbstractBaseUser) -> bool:
+    """Whether `user` may change review items in at least one organization."""
+    return Membership.objects.filter(user=user, role__in=REVIEWER_ROLES).exists()

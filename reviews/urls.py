@@ -5,7 +5,9 @@ from . import views, webhook_views
 app_name = "reviews"
 
 urlpatterns = [
+    path("reviews/", views.reviews_home, name="home"),
     path("cycles/<int:pk>/reviews/", views.review_week, name="week"),
+    path("cycles/<int:pk>/reviews/open/", views.open_week, name="open_week"),
     path("cycles/<int:pk>/reviews/items/<int:item_id>/status/", views.item_status, name="item_status"),
     path("cycles/<int:pk>/reviews/items/<int:item_id>/owner/", views.item_owner, name="item_owner"),
     path("cycles/<int:pk>/reviews/items/<int:item_id>/notes/", views.item_notes, name="item_notes"),

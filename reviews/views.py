@@ -17,21 +17,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys.selectors import cycle_get_for_user, cycles_for_user
 
-from . import selectors, services
+from . import emails, selectors, services
 from .forms import ActionDoneForm, ActionForm, NotesForm, OwnerForm, StatusForm
-from .models import ActionItem, ReviewItem, ReviewStatus
+from .models import ActionItem, ReviewItem, ReviewRun, ReviewStatus, Trigger
 from .sparklines import sparkline_label, sparkline_svg
 
+# Lazy: built at import, these were English whatever the reader's language.
 STATUS_ACTIONS = {
-    ReviewStatus.ACKNOWLEDGED: _("Acknowledge"),
-    ReviewStatus.ACTION_PLANNED: _("Mark action planned"),
-    ReviewStatus.RESOLVED: _("Resolve"),
+    ReviewStatus.ACKNOWLEDGED: gettext_lazy("Acknowledge"),
+    ReviewStatus.ACTION_PLANNED: gettext_lazy("Mark action planned"),
+    ReviewStatus.RESOLVED: gettext_lazy("Resolve"),
 }
 
 
@@ -104,7 +108,11 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         item.next_statuses = [(status, STATUS_ACTIONS[status]) for status in services.allowed_transitions(item.status)
                               if status in STATUS_ACTIONS]
         item.can_dismiss = not item.is_final
+        item.can_reopen = ReviewStatus.OPEN in services.allowed_transitions(item.status)
     week = filters["week"]
+    can_change = selectors.can_review(user=request.user, organization=cycle.organization)
+    last_week = selectors.last_complete_week(cycle=cycle)
+    last_week_run = selectors.review_run_opened(cycle=cycle, week_start=last_week)
     this_week = [item for item in items if item.week_start == week]
     earlier = [item for item in items if item.week_start != week]
     context = {
@@ -120,11 +128,76 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": ReviewStatus.choices,
         "owners": owners,
         "cycles": list(cycles_for_user(user=request.user).order_by("name")),
-        "can_change": selectors.can_review(user=request.user, organization=cycle.organization),
+        "can_change": can_change,
+        "last_week": last_week,
+        "last_week_label": selectors.iso_week_label(last_week),
+        "last_week_run": last_week_run,
+        "last_week_opener": opener_label(last_week_run) if last_week_run else "",
+        "schedule": selectors.review_schedule_status(),
         "dashboard_url": dashboard_url(cycle.pk),
         "return_to": request.get_full_path(),
     }
     return render(request, "reviews/week.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def reviews_home(request: HttpRequest) -> HttpResponse:
+    """The navigation's "Weekly review": straight to the review of the only cycle, else a choice."""
+    cycles = list(cycles_for_user(user=request.user).order_by("organization__name", "name"))
+    if len(cycles) == 1:
+        return redirect("reviews:week", pk=cycles[0].pk)
+    return render(request, "reviews/home.html", {"cycles": cycles})
+
+
+@login_required
+@require_POST
+def open_week(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Open this week's review": the last week that ended in the cycle's time zone, as the
+    schedule would open it (items, then the digest), recorded as opened by this person."""
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    if not selectors.can_review(user=request.user, organization=cycle.organization):
+        raise PermissionDenied
+    week = selectors.last_complete_week(cycle=cycle)
+    label = selectors.iso_week_label(week)
+    back = redirect(f"{reverse('reviews:week', args=[cycle.pk])}?{urlencode({'week': label})}")
+    asked_at = timezone.now()
+    opened = []
+    if selectors.review_run_opened(cycle=cycle, week_start=week) is None:
+        try:
+            opened = services.review_week_open(cycle=cycle, week_start=week, actor=request.user)
+        except ValidationError as error:
+            _report(request, error)
+            return back
+    run = selectors.review_run_opened(cycle=cycle, week_start=week)
+    if run.opened_by_id != request.user.pk or run.opened_at < asked_at:
+        messages.info(request, _("Week %(week)s was already opened (%(when)s, by %(who)s); nothing was changed.")
+                      % {"week": label, "when": date_format(timezone.localtime(run.opened_at), "SHORT_DATETIME_FORMAT"),
+                         "who": opener_label(run)})
+        return back
+    try:
+        emails.review_digest_send(cycle=cycle, week_start=week)
+    except OSError:
+        # Logged by review_digest_send, which also releases its claim: the items are open
+        # either way, and the digest can go later (manage.py reviews_open_week sends it).
+        messages.warning(request, _("The digest e-mail could not be sent (the mail server refused it); "
+                                    "run python manage.py reviews_open_week later to send it."))
+    if opened:
+        messages.success(request, ngettext("Week %(week)s opened: %(count)s critical item.",
+                                           "Week %(week)s opened: %(count)s critical items.", len(opened))
+                         % {"week": label, "count": len(opened)})
+    else:
+        messages.success(request, _("Week %(week)s opened: nothing was critical.") % {"week": label})
+    return back
+
+
+def opener_label(run: ReviewRun) -> str:
+    """Who or what opened a week: a username, the command, or the schedule."""
+    if run.opened_by_id:
+        return run.opened_by.get_username()
+    if run.trigger == Trigger.COMMAND:
+        return "manage.py reviews_open_week"
+    return _("the schedule")
 
 
 # --- Changes ---------------------------------------------------------------------------------
@@ -178,11 +251,15 @@ def item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(request, item)
     data = form.cleaned_data
+    if data["status"] == ReviewStatus.OPEN:
+        success = _("Item reopened.")
+    else:
+        success = _("Status changed to “%(status)s”.") % {"status": ReviewStatus(data["status"]).label}
     return _change(
         request, item,
         lambda: services.review_item_transition(item=item, status=data["status"], actor=request.user,
                                                 reason=data["reason"]),
-        _("Status changed to “%(status)s”.") % {"status": ReviewStatus(data["status"]).label},
+        success,
     )
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from journeys.models import Membership
-from journeys.permissions import INGEST, MANAGE, ROLE_CAPABILITIES
+from journeys.permissions import INGEST, MANAGE, READ, ROLE_CAPABILITIES
 
 # The links only show or hide an entry point (every page checks the role
 # itself), so a role change may take this long to reach the navigation.
@@ -40,12 +40,14 @@ def _capabilities(user: AbstractBaseUser) -> frozenset[str]:
 
 
 def navigation(request: HttpRequest) -> dict:
-    """`nav_can_import` and `nav_can_manage_tokens` for base.html (lazy)."""
+    """`nav_can_read`, `nav_can_import` and `nav_can_manage_tokens` for base.html (lazy)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     capabilities = SimpleLazyObject(lambda: _capabilities(user))
     return {
+        # Any member reads the weekly review of their organization's cycles.
+        "nav_can_read": SimpleLazyObject(lambda: READ in capabilities),
         "nav_can_import": SimpleLazyObject(lambda: INGEST in capabilities),
         "nav_can_manage_tokens": SimpleLazyObject(lambda: MANAGE in capabilities),
     }

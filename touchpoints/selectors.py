@@ -43,6 +43,11 @@ def import_touchpoints(*, organization: Organization, cycle: ServiceCycle | None
     )
 
 
+def example_touchpoint(*, organization: Organization) -> Touchpoint | None:
+    """A real touchpoint for the new token's example: the first of the first active cycle."""
+    return import_touchpoints(organization=organization).first()
+
+
 @dataclass
 class ImportProgress:
     status: str

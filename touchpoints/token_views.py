@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from analytics.stats import get_scale
 from journeys.forms import add_service_errors
 from journeys.models import Organization
 from journeys.permissions import MANAGE
@@ -39,6 +40,21 @@ def _tokens_page(request: HttpRequest, organization: Organization, form: ApiToke
         "token_prefix": TOKEN_PREFIX,
         "other_organizations": other_organizations(request, organization, MANAGE),
     }, status=status)
+
+
+def _examples(*, organization: Organization, token: ApiToken) -> dict:
+    """What the new token's page shows it can do: an ingest token POSTs one rating of a real
+    touchpoint (a GET would be refused), a read token GETs the cycles; both, both.
+
+    The rating has the top score of its scale (running the example leaves no false alarm)
+    and an external_id of its own, so running it again is a replay, not a second rating.
+    """
+    touchpoint = selectors.example_touchpoint(organization=organization)
+    example = {"can_ingest": ApiToken.Scope.INGEST in token.scopes, "can_read": ApiToken.Scope.READ in token.scopes}
+    if touchpoint is not None:
+        example.update(example_touchpoint=touchpoint, example_score=get_scale(touchpoint.scale).high)
+    example["example_external_id"] = f"example-{token.prefix}"
+    return example
 
 
 @login_required
@@ -69,6 +85,7 @@ def tokens(request: HttpRequest, org_pk: int) -> HttpResponse:
     # Rendered, not redirected: the secret must never be stored to be shown again.
     response = render(request, "touchpoints/token_created.html", {
         "organization": organization, "token": token, "plaintext": plaintext,
+        **_examples(organization=organization, token=token),
     })
     add_never_cache_headers(response)
     return response

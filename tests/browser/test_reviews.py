@@ -35,6 +35,7 @@ def test_a_team_lead_acknowledges_and_dismisses_items_with_the_keyboard(
     page, shoot, log_in, transactional_db, cycle, carousel, gate, team_lead, week  # noqa: F811
 ):
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    add_ratings(gate, week_start=week, n=30, dissatisfied=15)
     review_week_open(cycle=cycle, week_start=week)
     first = ReviewItem.objects.order_by("-severity", F("touchpoint_id").asc(nulls_first=True)).first()
     log_in(team_lead)
@@ -57,7 +58,7 @@ def test_a_team_lead_acknowledges_and_dismisses_items_with_the_keyboard(
     other = page.locator("[data-review-item]").nth(1)
     other.locator("summary", has_text="Dismiss").focus()
     page.keyboard.press("Enter")
-    other.get_by_label("Why is it dismissed?").fill("Counted twice with the moment")
+    other.get_by_label("Why is it dismissed?").fill("Works at the gate all week")
     other.get_by_role("button", name="Dismiss", exact=True).press("Enter")
     page.wait_for_load_state()
     shoot("reviews-week-after", narrow=False)

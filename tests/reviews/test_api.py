@@ -203,3 +203,42 @@ def test_team_lead_of_another_org_cannot_change_items_here(organization, other_o
     client.force_authenticate(user=lead_elsewhere)
     response = client.patch(f"/api/v1/review-items/{items[0].pk}/", {"status": "acknowledged"}, format="json")
     assert response.status_code == 403
+
+
+def test_the_schema_says_an_events_actor_may_be_null():
+    """Events Momento made itself (opening by the schedule) have no actor: the schema must allow it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    actor = schema["components"]["schemas"]["ReviewEvent"]["properties"]["actor"]
+    assert actor.get("nullable") is True
+
+
+def test_an_event_made_by_the_schedule_has_a_null_actor(organization, items):
+    body = member_client(organization).get(f"/api/v1/review-items/{items[0].pk}/").json()
+    assert body["events"][0]["kind"] == "opened" and body["events"][0]["actor"] is None
+    assert body["opened_by"] is None
+
+
+@pytest.mark.parametrize("request_body, field, spanish", [
+    ({}, "detail", "Indica al menos uno de estos campos: status, owner, notes."),
+    ({"owner": 999999}, "owner", ("El responsable debe ser jefe de equipo, responsable de CX o administrador "
+                                  "de esta organización.")),
+    ({"status": "dismissed"}, "reason", "Indica por qué se descarta el elemento."),
+])
+def test_review_api_errors_answer_in_the_callers_language(organization, items, team_lead, request_body, field,
+                                                          spanish):
+    client = lead_client(organization, team_lead)
+    response = client.patch(f"/api/v1/review-items/{items[0].pk}/", request_body, format="json",
+                            HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    message = response.json()[field]
+    assert (message if isinstance(message, str) else message[0]) == spanish
+
+
+def test_refusing_a_viewer_is_said_in_the_callers_language(organization, items):
+    client = member_client(organization, role=Membership.Role.VIEWER)
+    response = client.patch(f"/api/v1/review-items/{items[0].pk}/", {"status": "acknowledged"}, format="json",
+                            HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Solo los jefes de equipo")

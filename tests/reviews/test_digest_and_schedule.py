@@ -50,7 +50,7 @@ def test_the_digest_goes_to_each_team_lead_with_new_and_still_open_items(
     earlier_section = text.split("STILL OPEN FROM EARLIER WEEKS")[1]
     assert "week 2 in a row" in new_section
     assert iso_week_label(earlier) in earlier_section
-    assert "20 of 40 dissatisfied (50%)" in text
+    assert "20 of 40 dissatisfied (50\u00a0%)" in text
     html, mimetype = mine.alternatives[0]
     assert mimetype == "text/html" and "<li" in html and "Baggage carousel wait" in html
     assert f"/cycles/{cycle.pk}/reviews/?week={iso_week_label(week)}" in text
@@ -107,7 +107,7 @@ def test_the_weekly_task_opens_items_then_mails_the_digest(cycle, carousel, team
 
     result = reviews_open_week.delay(cycle.pk, week.isoformat()).get()
 
-    assert result == {"cycle": cycle.pk, "week_start": week.isoformat(), "opened": 2, "digests": 1}
+    assert result == {"cycle": cycle.pk, "week_start": week.isoformat(), "opened": 1, "digests": 1}
     assert reviews_open_week.delay(cycle.pk, week.isoformat()).get()["opened"] == 0
     assert len(mail.outbox) == 1
 
@@ -134,7 +134,11 @@ def test_a_reviewed_week_is_not_due_again_and_archived_cycles_never_are(organiza
     monday_seven = _utc("America/New_York", 2026, 11, 23, 7, 0)
     assert [c.pk for c, _w in cycles_due_for_review(now=monday_seven)] == [cycle.pk]
 
-    ReviewRun.objects.create(cycle=cycle, week_start=dt.date(2026, 11, 16))
+    # A run that only tried the digest has not opened the week; one that opened it has.
+    run = ReviewRun.objects.create(cycle=cycle, week_start=dt.date(2026, 11, 16))
+    assert [c.pk for c, _w in cycles_due_for_review(now=monday_seven)] == [cycle.pk]
+    run.opened_at = monday_seven
+    run.save()
 
     assert cycles_due_for_review(now=monday_seven) == []
     # A missed Monday tick is caught up later in the week, until the next Monday 06:00.
@@ -150,7 +154,8 @@ def test_the_hourly_tick_opens_the_week_for_due_cycles(cycle, carousel, team_lea
         queued = reviews_open_due_weeks.delay().get()
 
     assert {"cycle": cycle.pk, "week_start": week.isoformat()} in queued
-    assert ReviewItem.objects.filter(cycle=cycle, week_start=week).count() == 2
+    assert ReviewItem.objects.filter(cycle=cycle, week_start=week).count() == 1
+    assert ReviewRun.objects.get(cycle=cycle, week_start=week).trigger == "schedule"
     assert len(mail.outbox) == 1
 
 
@@ -167,8 +172,9 @@ def test_the_command_opens_a_given_week_by_hand(cycle, carousel, team_lead, week
     call_command("reviews_open_week", "--cycle", str(cycle.pk), "--week", iso_week_label(week))
 
     output = capsys.readouterr().out
-    assert "2 items opened now" in output and "0 items opened now, 2 critical in all" in output
-    assert ReviewItem.objects.count() == 2 and len(mail.outbox) == 1
+    assert "1 items opened now" in output and "0 items opened now, 1 critical in all" in output
+    assert "· Baggage carousel wait: 20/40 dissatisfied" in output and "no earlier data" in output
+    assert ReviewItem.objects.count() == 1 and len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize("arguments, message", [

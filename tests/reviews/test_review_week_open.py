@@ -20,31 +20,30 @@ from touchpoints.models import Rating
 pytestmark = pytest.mark.django_db
 
 
-def test_critical_touchpoint_and_its_moment_open_items_carrying_the_figures(cycle, carousel, lost_desk, gate, week):
+def test_a_critical_moment_opens_one_item_carrying_the_figures(cycle, carousel, lost_desk, gate, week):
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
     add_ratings(lost_desk, week_start=week, n=10, dissatisfied=1)
     add_ratings(gate, week_start=week, n=30, dissatisfied=2)
 
     opened = review_week_open(cycle=cycle, week_start=week)
 
-    assert {(item.moment_id, item.touchpoint_id) for item in opened} == {
-        (carousel.moment_id, None), (carousel.moment_id, carousel.pk)
-    }
-    touchpoint_item = next(item for item in opened if item.touchpoint_id)
-    # Hand-computed: 20/40, Wilson 95 % (0.3520, 0.6480), severity 0.3520 × 40,
-    # reach 20 × 13 % × 15 people (the seed defaults).
-    assert (touchpoint_item.n, touchpoint_item.dissatisfied) == (40, 20)
-    assert touchpoint_item.share == pytest.approx(0.5)
-    assert touchpoint_item.wilson_low == pytest.approx(0.35200, abs=1e-4)
-    assert touchpoint_item.wilson_high == pytest.approx(0.64800, abs=1e-4)
-    assert touchpoint_item.severity == pytest.approx(14.0798, abs=1e-3)
-    assert touchpoint_item.reach == pytest.approx(39.0)
-    assert touchpoint_item.week_start == week and touchpoint_item.streak == 1 and touchpoint_item.previous is None
-    moment_item = next(item for item in opened if item.touchpoint_id is None)
+    # One problem, one item: the moment, with its critical touchpoint inside it.
+    assert [(item.moment_id, item.touchpoint_id) for item in opened] == [(carousel.moment_id, None)]
+    moment_item = opened[0]
     assert (moment_item.n, moment_item.dissatisfied) == (50, 21)
     assert moment_item.wilson_low == pytest.approx(0.29375, abs=1e-4)
-    assert ReviewEvent.objects.filter(kind="opened").count() == 2
-    assert ReviewRun.objects.get(cycle=cycle, week_start=week).items_opened == 2
+    inside = moment_item.critical_touchpoints.get()
+    # Hand-computed: 20/40, Wilson 95 % (0.3520, 0.6480), severity 0.3520 × 40,
+    # reach 20 × 13 % × 15 people (the seed defaults).
+    assert inside.touchpoint_id == carousel.pk and (inside.n, inside.dissatisfied) == (40, 20)
+    assert inside.share == pytest.approx(0.5)
+    assert inside.wilson_low == pytest.approx(0.35200, abs=1e-4)
+    assert inside.wilson_high == pytest.approx(0.64800, abs=1e-4)
+    assert inside.severity == pytest.approx(14.0798, abs=1e-3)
+    assert inside.reach == pytest.approx(39.0)
+    assert moment_item.week_start == week and moment_item.streak == 1 and moment_item.previous is None
+    assert ReviewEvent.objects.filter(kind="opened").count() == 1
+    assert ReviewRun.objects.get(cycle=cycle, week_start=week).items_opened == 1
 
 
 def test_word_of_mouth_reach_uses_the_organizations_own_figures(cycle, carousel, week):
@@ -53,9 +52,10 @@ def test_word_of_mouth_reach_uses_the_organizations_own_figures(cycle, carousel,
     cycle.organization.save()
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
 
-    item = next(item for item in review_week_open(cycle=cycle, week_start=week) if item.touchpoint_id)
+    item = review_week_open(cycle=cycle, week_start=week)[0]
 
     assert item.reach == pytest.approx(20 * 0.5 * 4)
+    assert item.critical_touchpoints.get().reach == pytest.approx(20 * 0.5 * 4)
 
 
 def test_a_small_sample_never_opens_an_item(cycle, carousel, week):
@@ -73,7 +73,7 @@ def test_cycle_thresholds_decide_what_is_critical(cycle, carousel, week):
     cycle.critical_share = 0.15
     cycle.save()
     ReviewRun.objects.all().delete()
-    assert len(review_week_open(cycle=cycle, week_start=week)) == 2
+    assert len(review_week_open(cycle=cycle, week_start=week)) == 1
 
 
 def test_running_the_same_week_twice_creates_nothing_new(cycle, carousel, week):
@@ -82,10 +82,20 @@ def test_running_the_same_week_twice_creates_nothing_new(cycle, carousel, week):
 
     second = review_week_open(cycle=cycle, week_start=week)
 
-    assert len(first) == 2 and second == []
-    assert ReviewItem.objects.count() == 2
-    assert ReviewEvent.objects.count() == 2
+    assert len(first) == 1 and second == []
+    assert ReviewItem.objects.count() == 1
+    assert ReviewEvent.objects.count() == 1
     assert ReviewRun.objects.count() == 1
+
+
+def test_late_ratings_do_not_reopen_an_opened_week(cycle, carousel, gate, week):
+    """The figures are what the team saw when the week opened; a second run changes nothing."""
+    add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    review_week_open(cycle=cycle, week_start=week)
+    add_ratings(gate, week_start=week, n=40, dissatisfied=30)
+
+    assert review_week_open(cycle=cycle, week_start=week) == []
+    assert ReviewItem.objects.count() == 1
 
 
 def test_a_week_that_has_not_ended_is_refused(cycle, carousel, week):
@@ -107,7 +117,7 @@ def test_critical_three_weeks_running_links_items_and_counts_the_streak(cycle, c
     for monday in weeks:
         review_week_open(cycle=cycle, week_start=monday)
 
-    latest = ReviewItem.objects.get(week_start=week, touchpoint=carousel)
+    latest = ReviewItem.objects.get(week_start=week, moment=carousel.moment)
     assert latest.streak == 3
     assert latest.previous.week_start == weeks[1]
     assert latest.previous.previous.week_start == weeks[0]
@@ -122,7 +132,7 @@ def test_a_week_opened_late_joins_the_chain_of_the_weeks_after_it(cycle, carouse
 
     review_week_open(cycle=cycle, week_start=earlier)
 
-    latest = ReviewItem.objects.get(week_start=week, touchpoint=carousel)
+    latest = ReviewItem.objects.get(week_start=week, moment=carousel.moment)
     assert latest.streak == 2 and latest.previous.week_start == earlier
 
 
@@ -133,7 +143,7 @@ def test_a_gap_week_breaks_the_streak(cycle, carousel, week):
     for offset in (2, 1, 0):
         review_week_open(cycle=cycle, week_start=week - dt.timedelta(weeks=offset))
 
-    latest = ReviewItem.objects.get(week_start=week, touchpoint=carousel)
+    latest = ReviewItem.objects.get(week_start=week, moment=carousel.moment)
     assert latest.streak == 1 and latest.previous is None
 
 
@@ -141,10 +151,10 @@ def test_worsening_compares_with_the_week_before(cycle, carousel, week):
     add_ratings(carousel, week_start=week - dt.timedelta(weeks=1), n=40, dissatisfied=8)
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
 
-    item = next(item for item in review_week_open(cycle=cycle, week_start=week) if item.touchpoint_id)
+    item = review_week_open(cycle=cycle, week_start=week)[0]
 
     # z = 2.81 > 1.96 (hand-computed pooled two-proportion test, 8/40 → 20/40).
-    assert item.worsening is True
+    assert item.worsening is True and item.trend == "worsening"
     assert (item.previous_n, item.previous_dissatisfied) == (40, 8)
 
 
@@ -152,9 +162,9 @@ def test_steady_bad_share_is_critical_but_not_worsening(cycle, carousel, week):
     add_ratings(carousel, week_start=week - dt.timedelta(weeks=1), n=40, dissatisfied=20)
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
 
-    item = next(item for item in review_week_open(cycle=cycle, week_start=week) if item.touchpoint_id)
+    item = review_week_open(cycle=cycle, week_start=week)[0]
 
-    assert item.worsening is False
+    assert item.worsening is False and item.trend == "steady"
 
 
 def test_owner_defaults_to_the_moments_owner_when_they_lead_a_team(cycle, moment, carousel, team_lead, week):
@@ -202,8 +212,7 @@ def test_weeks_are_counted_in_the_cycles_time_zone(cycle, carousel, week):
 
     items = review_week_open(cycle=cycle, week_start=week)
 
-    item = next(item for item in items if item.touchpoint_id)
-    assert (item.n, item.dissatisfied) == (40, 20)
+    assert [(item.n, item.dissatisfied) for item in items] == [(40, 20)]
 
 
 def test_items_are_scoped_to_the_cycle_and_organization(cycle, carousel, week, other_organization):
@@ -243,6 +252,6 @@ def test_concurrent_runs_of_one_week_open_each_item_once(require_postgres, cycle
         thread.join()
 
     assert errors == []
-    assert sum(results) == 2
-    assert ReviewItem.objects.count() == 2
-    assert ReviewEvent.objects.filter(kind="opened").count() == 2
+    assert sum(results) == 1
+    assert ReviewItem.objects.count() == 1
+    assert ReviewEvent.objects.filter(kind="opened").count() == 1

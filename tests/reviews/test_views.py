@@ -73,7 +73,7 @@ def test_items_are_listed_by_severity_with_figures_trend_and_protocol(client, te
 
 def test_the_sparkline_shows_the_weeks_before(client, team_lead, cycle, carousel, week, opened):
     client.force_login(team_lead)
-    item = ReviewItem.objects.get(touchpoint=carousel)
+    item = ReviewItem.objects.get(moment=carousel.moment)
 
     html = client.get(page_url(cycle, week)).content.decode()
 
@@ -186,7 +186,7 @@ def test_owner_notes_and_actions_are_changed_from_the_page(client, team_lead, or
 
 def test_an_owner_from_another_organization_is_refused(client, team_lead, outsider, cycle, carousel, opened):
     client.force_login(team_lead)
-    item = ReviewItem.objects.get(touchpoint=carousel)
+    item = ReviewItem.objects.get(moment=carousel.moment)
 
     response = client.post(reverse("reviews:item_owner", args=[cycle.pk, item.pk]), {"owner": outsider.pk},
                            follow=True)
@@ -235,7 +235,7 @@ def test_open_items_of_earlier_weeks_stay_on_the_page(client, team_lead, cycle, 
 
     html = client.get(page_url(cycle, next_week)).content.decode()
 
-    assert "Still open from earlier weeks: 4 items" in html
+    assert "Still open from earlier weeks: 2 items" in html
     assert f"since {iso_week_label(week)}" in html
 
 
@@ -273,6 +273,7 @@ def test_the_page_costs_the_same_queries_for_many_items(client, team_lead, cycle
     _add_critical_moments(cycle, week, 1)
     review_week_open(cycle=cycle, week_start=week - dt.timedelta(weeks=1))
     review_week_open(cycle=cycle, week_start=week)
+    client.get(url)  # warms what every page caches (the navigation's roles, the schedule's status)
     few = _page_queries(client, url)
 
     ReviewItem.objects.all().delete()
@@ -288,4 +289,4 @@ def test_the_page_costs_the_same_queries_for_many_items(client, team_lead, cycle
     many = _page_queries(client, url)
 
     assert many == few
-    assert response.content.decode().count('<svg class="sparkline"') == ReviewItem.objects.count() == 48
+    assert response.content.decode().count('<svg class="sparkline"') == ReviewItem.objects.count() == 24

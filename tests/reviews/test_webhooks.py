@@ -39,8 +39,11 @@ def fast_webhooks(settings):
 
 
 @pytest.fixture
-def opened(cycle, carousel, week, django_capture_on_commit_callbacks):
+def opened(cycle, carousel, lost_desk, gate, week, django_capture_on_commit_callbacks):
+    # Two items: the carousel alone (its moment is not critical as a whole) and the boarding moment.
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    add_ratings(lost_desk, week_start=week, n=100, dissatisfied=1)
+    add_ratings(gate, week_start=week, n=40, dissatisfied=20)
 
     def open_week():
         with django_capture_on_commit_callbacks(execute=True):

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def item(cycle, carousel, week):
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
     review_week_open(cycle=cycle, week_start=week)
-    return ReviewItem.objects.get(touchpoint=carousel)
+    return ReviewItem.objects.get(moment=carousel.moment)
 
 
 def test_an_item_walks_open_acknowledged_action_planned_resolved_with_history(item, team_lead):

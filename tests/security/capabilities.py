@@ -88,7 +88,9 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     # Recomputing rebuilds a snapshot from the data; it changes no data, so any member may ask.
     "analytics:recompute": ("none", "read"),
     "analytics:task_status": ("read", "none"),
+    "reviews:home": ("read", "none"),
     "reviews:week": ("read", "none"),
+    "reviews:open_week": ("none", "review"),
     "reviews:item_status": ("none", "review"),
     "reviews:item_owner": ("none", "review"),
     "reviews:item_notes": ("none", "review"),

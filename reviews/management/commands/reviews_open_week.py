@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from journeys.models import ServiceCycle
 from reviews import emails, selectors, services
+from reviews.models import Trigger
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             week_start = week or selectors.last_complete_week(cycle=cycle)
             label = selectors.iso_week_label(week_start)
             try:
-                items = services.review_week_open(cycle=cycle, week_start=week_start)
+                items = services.review_week_open(cycle=cycle, week_start=week_start, trigger=Trigger.COMMAND)
             except ValidationError as error:
                 raise CommandError(f"{cycle.name} {label}: {' '.join(error.messages)}") from None
             total = cycle.review_items.filter(week_start=week_start).count()
@@ -51,9 +52,12 @@ class Command(BaseCommand):
             for item in items:
                 where = f"{item.moment.name}" + (f" › {item.touchpoint.name}" if item.touchpoint_id else "")
                 self.stdout.write(f"  - {where}: {item.dissatisfied}/{item.n} dissatisfied, "
-                                  f"Wilson low {item.wilson_low:.2f}, severity {item.severity:.1f}"
-                                  f"{', worsening' if item.worsening else ''}"
+                                  f"Wilson low {item.wilson_low:.2f}, severity {item.severity:.1f}, "
+                                  f"{item.get_trend_display()}"
                                   f"{f', week {item.streak} in a row' if item.streak > 1 else ''}")
+                for row in item.critical_touchpoints.select_related("touchpoint"):
+                    self.stdout.write(f"      · {row.touchpoint.name}: {row.dissatisfied}/{row.n} dissatisfied, "
+                                      f"Wilson low {row.wilson_low:.2f}, {row.get_trend_display()}")
             if not options["no_digest"]:
                 sent = emails.review_digest_send(cycle=cycle, week_start=week_start)
                 self.stdout.write(f"  digest: {sent} e-mail(s) sent" if sent else "  digest: nothing to send "
