@@ -148,7 +148,7 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = CycleSettingsForm(request.POST, auto_id="settings_%s")
     if form.is_valid():
         try:
-            services.cycle_update(cycle=cycle, **form.service_fields())
+            cycle = services.cycle_update(cycle=cycle, **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error, renames={"critical_share": "critical_share_percent"})
         else:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from analytics.services import ratings_arrived
 from analytics.watermark import ingest_guard
 from journeys.models import Moment, Organization
+from momento.services import model_update
 
 from .ingest import (
     API_FIELDS,
@@ -75,24 +76,41 @@ def touchpoint_add(
     return touchpoint
 
 
+TOUCHPOINT_EDITABLE_FIELDS = ("name", "channel", "scale", "interaction", "key")
+
+
 @transaction.atomic
 def touchpoint_update(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
-    """Rename or re-channel a touchpoint. The scale is fixed once ratings exist."""
-    allowed = {"name", "channel", "scale", "interaction", "key"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    """Rename or re-channel a touchpoint, or change its key.
+
+    The scale and the key are fixed once ratings exist: ratings were scored on
+    that scale, and REST clients send them by that key (a new key would make
+    their next rating a 400, or land it on another touchpoint that took the old
+    key). The row is locked and only the given fields are written.
+    """
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
     touchpoint = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
-    if "scale" in fields and fields["scale"] != touchpoint.scale and touchpoint.ratings.exists():
+    rated = None  # looked up once, only when a fixed field would change
+
+    def has_ratings() -> bool:
+        nonlocal rated
+        if rated is None:
+            rated = touchpoint.ratings.exists()
+        return rated
+
+    if "scale" in fields and fields["scale"] != touchpoint.scale and has_ratings():
         raise ValidationError({"scale": _("The scale cannot change once the touchpoint has ratings.")})
-    if "key" in fields and Touchpoint.objects.filter(
-        organization_id=touchpoint.organization_id, key=fields["key"]
-    ).exclude(pk=touchpoint.pk).exists():
-        raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
-    for name, value in fields.items():
-        setattr(touchpoint, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
-    touchpoint.save()
+    if "key" in fields and fields["key"] != touchpoint.key:
+        if has_ratings():
+            raise ValidationError({"key": _(
+                "The key cannot change once the touchpoint has ratings: REST clients send them with "
+                "“%(key)s”.") % {"key": touchpoint.key}})
+        if Touchpoint.objects.filter(organization_id=touchpoint.organization_id, key=fields["key"]).exclude(
+                pk=touchpoint.pk).exists():
+            raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    touchpoint, _changed = model_update(instance=touchpoint, fields=TOUCHPOINT_EDITABLE_FIELDS, data=fields,
+                                        lock=False, clean_exclude=["organization", "moment"])
     return touchpoint
 
 
@@ -128,19 +146,15 @@ def segment_create(*, organization: Organization, name: str, key: str | None = N
 @transaction.atomic
 def segment_update(*, segment: Segment, **fields: Any) -> Segment:
     """Rename a segment or change its key or description (ratings keep pointing at it)."""
-    allowed = {"name", "key", "description"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     if "key" in fields and Segment.objects.filter(
         organization_id=segment.organization_id, key=fields["key"]
     ).exclude(pk=segment.pk).exists():
         raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
-    for name, value in fields.items():
-        setattr(segment, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    segment.full_clean(exclude=["organization"], validate_constraints=False)
-    segment.save()
+    segment, _changed = model_update(instance=segment, fields=("name", "key", "description"), data=fields,
+                                     lock=False, clean_exclude=["organization"])
     return segment
 
 
