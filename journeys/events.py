@@ -59,6 +59,8 @@ def _bound(callback: CycleTimezoneChanged, **arguments) -> Callable[[], None]:
 # --- Background work a cycle's page shows -------------------------------------------
 
 JOB_SECONDS = 3600
+# Kinds of job (codes: the page words them).
+RECOUNT_FOR_TIMEZONE = "timezone"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import events, selectors, services
 from .editor_state import lane_context
 from .forms import (
     CycleCreateForm,
@@ -167,6 +167,7 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
     context.update({
         "cycle": cycle,
         "can_edit": can_edit,
+        "cycle_job": events.cycle_job_current(cycle_id=cycle.pk),
         "dashboard_url": _dashboard_url(cycle),
         "editor_config": {
             "base": reverse("journeys:editor_lane", args=[cycle.pk]).rsplit("lane/", 1)[0],
