@@ -154,7 +154,7 @@ def touchpoint_create(request: HttpRequest, cycle, data: dict, moment_pk: int) -
     form = TouchpointForm(data)
     if not form.is_valid():
         return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_add(moment=moment, **form.cleaned_data)
+    touchpoint = touchpoint_add(moment=moment, **form.service_fields())
     return _ok(request, cycle, _("Touchpoint “%(name)s” added.") % {"name": touchpoint.name}, status=201)
 
 
@@ -168,5 +168,5 @@ def touchpoint_detail(request: HttpRequest, cycle, data: dict, touchpoint_pk: in
     form = TouchpointForm(data)
     if not form.is_valid():
         return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.cleaned_data)
+    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.service_fields())
     return _ok(request, cycle, _("Touchpoint “%(name)s” saved.") % {"name": touchpoint.name})

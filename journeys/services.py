@@ -295,7 +295,7 @@ def cycle_create_from_template(
         for spec in touchpoints:
             touchpoint_add(
                 moment=moment, name=spec.name, channel=spec.channel, scale=spec.scale,
-                interaction=spec.interaction,
+                interaction=spec.interaction, key_from_cycle_name=True,
             )
     return cycle
 
@@ -304,8 +304,9 @@ def cycle_create_from_template(
 def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceCycle:
     """Copy a cycle's settings, moments and touchpoints (never its ratings).
 
-    Touchpoints get fresh keys: keys are unique per organization because REST
-    clients address touchpoints by them, and the copy must not steal ratings.
+    Touchpoints get fresh keys from the copy's name ("copy-of-airline-check-in-web"):
+    keys are unique per organization because REST clients address touchpoints
+    by them, and the copy must not steal ratings.
     """
     from touchpoints.models import Touchpoint
     from touchpoints.services import touchpoint_add
@@ -325,7 +326,7 @@ def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceC
     for touchpoint in Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"):
         touchpoint_add(
             moment=copy_by_original[touchpoint.moment_id], name=touchpoint.name, channel=touchpoint.channel,
-            scale=touchpoint.scale, interaction=touchpoint.interaction,
+            scale=touchpoint.scale, interaction=touchpoint.interaction, key_from_cycle_name=True,
         )
     _bump_version(copy.pk)
     return copy

@@ -44,12 +44,36 @@ __all__ = [
 ]
 
 
+KEY_MAX_LENGTH = Touchpoint._meta.get_field("key").max_length
+# Room kept for "-2", "-3"…, should even the readable key be taken.
+KEY_SUFFIX_ROOM = 4
+# A cycle's name keeps at least this much of itself when the names after it are long.
+KEY_CYCLE_MIN = 24
+
+
 def _unique_key(model: type, organization: Organization, base: str) -> str:
-    base = slugify(base)[:70] or "item"
+    base = slugify(base)[:KEY_MAX_LENGTH - KEY_SUFFIX_ROOM].strip("-") or "item"
     key, suffix = base, 2
     while model.objects.filter(organization=organization, key=key).exists():
         key, suffix = f"{base}-{suffix}", suffix + 1
     return key
+
+
+def touchpoint_key_in_cycle(*, cycle_name: str, moment_name: str, touchpoint_name: str) -> str:
+    """The readable base key of a touchpoint in a new or copied cycle: the slugs
+    of the cycle's, the moment's and the touchpoint's names, fitted into the key's length.
+
+    >>> touchpoint_key_in_cycle(cycle_name="Copy of Airline", moment_name="Check-in", touchpoint_name="Web")
+    'copy-of-airline-check-in-web'
+    >>> touchpoint_key_in_cycle(cycle_name="¡!", moment_name="Check-in", touchpoint_name="Web")
+    'check-in-web'
+    """
+    budget = KEY_MAX_LENGTH - KEY_SUFFIX_ROOM
+    cycle = slugify(cycle_name)
+    rest = slugify(f"{moment_name}-{touchpoint_name}")
+    if cycle and rest and len(cycle) + 1 + len(rest) > budget:
+        cycle = cycle[:max(KEY_CYCLE_MIN, budget - 1 - len(rest))].strip("-")
+    return "-".join(part for part in (cycle, rest) if part)[:budget].strip("-") or "touchpoint"
 
 
 @transaction.atomic
@@ -61,15 +85,24 @@ def touchpoint_add(
     scale: str = "csat5",
     interaction: str = Touchpoint.Interaction.DIGITAL,
     key: str | None = None,
+    key_from_cycle_name: bool = False,
 ) -> Touchpoint:
-    """Add a touchpoint to a moment. Without a key one is derived from the name."""
+    """Add a touchpoint to a moment. Without a key one is derived: from the moment's
+    and the touchpoint's names, or with `key_from_cycle_name` (new cycles from a
+    template, copies) from the cycle's name too, so the keys of a second airline
+    cycle read "airline-2027-check-in-web" rather than "check-in-web-2". A
+    number is added only when even that key is taken."""
     organization = moment.cycle.organization
     name = (name or "").strip()
     if key and Touchpoint.objects.filter(organization=organization, key=key).exists():
         raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    if not key:
+        base = touchpoint_key_in_cycle(cycle_name=moment.cycle.name, moment_name=moment.name,
+                                       touchpoint_name=name) if key_from_cycle_name else f"{moment.name}-{name}"
+        key = _unique_key(Touchpoint, organization, base)
     touchpoint = Touchpoint(
         organization=organization, moment=moment, name=name, channel=channel, scale=scale,
-        interaction=interaction, key=key or _unique_key(Touchpoint, organization, f"{moment.name}-{name}"),
+        interaction=interaction, key=key,
     )
     touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
     touchpoint.save()

@@ -217,6 +217,7 @@
     form.elements.channel.value = touchpoint ? touchpoint.channel : "web";
     form.elements.scale.value = touchpoint ? touchpoint.scale : "csat5";
     form.elements.interaction.value = touchpoint ? touchpoint.interaction : "digital";
+    form.elements.key.value = touchpoint ? touchpoint.key : "";
     editing = { kind: "touchpoint", momentId: moment.id, touchpointId: touchpoint ? touchpoint.id : null };
     touchpointDialog.showModal();
     form.elements.name.focus();
