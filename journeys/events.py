@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from .models import ServiceCycle
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,23 +85,28 @@ class CycleJob:
         return self.state == "FAILURE"
 
 
-def _job_key(cycle_id: int) -> str:
-    return f"journeys:cycle-job:{cycle_id}"
+def _job_key(cycle_id: int, created_at) -> str:
+    # The cycle's creation time too: ids come back after a database is emptied
+    # (tests, a restored backup), and another cycle must not inherit the job.
+    return f"journeys:cycle-job:{cycle_id}:{created_at.timestamp() if created_at else ''}"
 
 
 def cycle_job_record(*, cycle_id: int, job: CycleJob) -> None:
     """Remember the cycle's latest background job (for an hour) for its page."""
-    cache.set(_job_key(cycle_id), {"kind": job.kind, "status_url": job.status_url, "state": job.state,
-                                   "params": job.params}, JOB_SECONDS)
+    created_at = ServiceCycle.objects.filter(pk=cycle_id).values_list("created_at", flat=True).first()
+    if created_at is None:
+        return
+    cache.set(_job_key(cycle_id, created_at), {"kind": job.kind, "status_url": job.status_url, "state": job.state,
+                                               "params": job.params}, JOB_SECONDS)
 
 
-def cycle_job_current(*, cycle_id: int) -> CycleJob | None:
+def cycle_job_current(*, cycle) -> CycleJob | None:
     """The cycle's latest background job, or None (also when the cache is unreachable:
     the page then simply shows no progress)."""
     try:
-        stored = cache.get(_job_key(cycle_id))
+        stored = cache.get(_job_key(cycle.pk, cycle.created_at))
     except (RedisError, OSError):
-        logger.warning("could not read the background job of cycle %s from the cache", cycle_id, exc_info=True)
+        logger.warning("could not read the background job of cycle %s from the cache", cycle.pk, exc_info=True)
         return None
     if not isinstance(stored, dict):
         return None

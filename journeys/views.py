@@ -167,7 +167,7 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
     context.update({
         "cycle": cycle,
         "can_edit": can_edit,
-        "cycle_job": events.cycle_job_current(cycle_id=cycle.pk),
+        "cycle_job": events.cycle_job_current(cycle=cycle),
         "dashboard_url": _dashboard_url(cycle),
         "editor_config": {
             "base": reverse("journeys:editor_lane", args=[cycle.pk]).rsplit("lane/", 1)[0],

@@ -178,7 +178,7 @@ def test_with_the_broker_down_the_rebuild_runs_at_once(cycle, settings, monkeypa
     with django_capture_on_commit_callbacks(execute=True):
         cycle_update(cycle=cycle, timezone=NEW)
     assert rollup_days() == local_days(NEW)
-    assert events.cycle_job_current(cycle_id=cycle.pk).finished
+    assert events.cycle_job_current(cycle=cycle).finished
 
 
 def test_a_failed_rebuild_does_not_fail_the_save_and_the_page_says_so(
