@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from journeys.models import Moment, ServiceCycle
+from journeys import services
+from journeys.models import Membership, Moment, ServiceCycle
 from journeys.services import StaleOrderError, cycle_create, cycle_update, moment_add, moment_reorder
+from tests.api_support import member_client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,17 @@ def test_an_update_returns_the_fresh_row(cycle):
     moment_reorder(cycle=cycle, order=order_of(cycle)[::-1])
     updated = cycle_update(cycle=stale, description="From search to baggage claim.")
     assert (updated.description, updated.structure_version) == ("From search to baggage claim.", version + 1)
+
+
+def test_a_cycle_deleted_while_the_api_updates_it_is_404_not_recreated(cycle, monkeypatch):
+    original = services.cycle_update
+
+    def deleted_first(**kwargs):
+        ServiceCycle.objects.filter(pk=cycle.pk).delete()  # another request, meanwhile
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "cycle_update", deleted_first)
+    client = member_client(cycle.organization, role=Membership.Role.CX_MANAGER)
+    response = client.patch(f"/api/v1/cycles/{cycle.pk}/", {"name": "Back from the dead"}, format="json")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert not ServiceCycle.objects.filter(pk=cycle.pk).exists()
