@@ -67,3 +67,25 @@ def test_a_cycle_deleted_while_the_api_updates_it_is_404_not_recreated(cycle, mo
     response = client.patch(f"/api/v1/cycles/{cycle.pk}/", {"name": "Back from the dead"}, format="json")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
     assert not ServiceCycle.objects.filter(pk=cycle.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_settings_saves_and_reorders_lose_no_version_bump(require_postgres, organization):
+    from tests.journeys.test_moment_reorder_concurrency import run_concurrently
+
+    cycle = cycle_create(organization=organization, name="Concurrent")
+    for name in ("A", "B", "C", "D"):
+        moment_add(cycle=cycle, name=name, kind="SMOT")
+    start = ServiceCycle.objects.get(pk=cycle.pk).structure_version
+    rounds = 12
+    for index in range(rounds):
+        stale = ServiceCycle.objects.get(pk=cycle.pk)
+        order = order_of(cycle)
+        errors = run_concurrently(
+            lambda order=order: moment_reorder(cycle=cycle, order=order[1:] + order[:1]),
+            lambda stale=stale, index=index: cycle_update(cycle=stale, min_sample=index + 1),
+        )
+        assert errors == []
+    assert ServiceCycle.objects.values_list("structure_version", "min_sample").get(pk=cycle.pk) == (
+        start + rounds, rounds)
