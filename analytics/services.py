@@ -219,6 +219,19 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
     return RollupRefreshResult(from_id=0, to_id=high, touchpoint_ids=touched, cycle_ids=cycle_ids)
 
 
+def cycle_rebuild(*, cycle_id: int, progress: Progress = _no_progress) -> int:
+    """Count one cycle's rollups again from its ratings, then recompute its snapshots.
+
+    What a new time zone needs: `rollups_rebuild` buckets every rating by the
+    cycle's time zone as it is now, and the snapshots in use are recomputed from
+    those rollups (not only marked stale), so the dashboard and the weekly review
+    show the new days at once. Returns how many snapshots were computed.
+    """
+    progress(0, 1)
+    rollups_rebuild(cycle_id=cycle_id)
+    return heatmaps_refresh_cycle(cycle_id=cycle_id, progress=progress)
+
+
 # --- Heatmap snapshots -----------------------------------------------------------------
 
 

@@ -58,6 +58,14 @@ def rollups_rebuild(self, cycle_id: int | None = None) -> dict:
     return {"to_id": result.to_id, "cycles": result.cycle_ids}
 
 
+@shared_task(name="analytics.cycle_rebuild", **TASK_OPTIONS)
+def cycle_rebuild(self, cycle_id: int) -> dict:
+    """One cycle's rollups counted again (its time zone changed), then its snapshots;
+    progress goes to the task state, which the cycle page follows."""
+    computed = services.cycle_rebuild(cycle_id=cycle_id, progress=_progress(self))
+    return {"cycle": cycle_id, "snapshots": computed}
+
+
 @shared_task(name="analytics.heatmaps_refresh", **TASK_OPTIONS)
 def heatmaps_refresh(self, cycle_id: int) -> dict:
     computed = services.heatmaps_refresh_cycle(cycle_id=cycle_id, progress=_progress(self))

@@ -38,6 +38,12 @@ def _task_key(task_id: str) -> str:
     return f"analytics:task:{task_id}"
 
 
+def task_watch(*, task_id: str, cycle_id: int) -> str:
+    """Let the cycle's pages follow this task; returns the URL of its status (`task_status`)."""
+    cache.set(_task_key(task_id), cycle_id, TASK_CACHE_SECONDS)
+    return reverse("analytics:task_status", args=[cycle_id, task_id])
+
+
 def _messages_of(error: ValidationError) -> list[str]:
     return [str(message) for messages_ in error.message_dict.values() for message in messages_] \
         if hasattr(error, "error_dict") else [str(message) for message in error.messages]

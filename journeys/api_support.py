@@ -183,13 +183,18 @@ def exception_handler(exc, context):
     DRF reads `request.body` for JSON, where Django raises RequestDataTooBig;
     unhandled, that would be a bare HTML 400.
     """
-    from django.core.exceptions import RequestDataTooBig
+    from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
     from django.db import InterfaceError as DatabaseInterfaceError
     from django.db import OperationalError as DatabaseOperationalError
+    from rest_framework.exceptions import NotFound
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, ObjectDoesNotExist):
+        # Deleted by another request between the view's read and the service's
+        # lock (`model_update`): the same 404 as had it been gone before.
+        exc = NotFound()
     if isinstance(exc, (DatabaseOperationalError, DatabaseInterfaceError)):
         # A dropped connection, failover, deadlock or serialization failure:
         # the atomic block has rolled back, so answer a retryable 503 (JSON,

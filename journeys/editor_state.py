@@ -89,7 +89,7 @@ def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -
             "owner": moment.owner_id,
             "touchpoints": [
                 {"id": touchpoint.pk, "name": touchpoint.name, "channel": touchpoint.channel,
-                 "scale": touchpoint.scale, "interaction": touchpoint.interaction}
+                 "scale": touchpoint.scale, "interaction": touchpoint.interaction, "key": touchpoint.key}
                 for touchpoint in touchpoints
             ],
         })

@@ -3,8 +3,10 @@
 Each endpoint parses its input with a form, calls the same service the REST API
 calls, and answers with the freshly rendered lane so the page redraws from the
 server's truth. Errors: 400 with field messages (nothing written), 403 for
-read-only roles, 404 for another organization's objects, 409 with the true
-order when the editor's order is stale.
+read-only roles, 404 for another organization's cycle, 409 with the true
+order when the editor's order is stale. A moment or touchpoint that is not
+(or no longer) in the cycle, deleted in another tab, say, is a JSON 404 that
+says so, with the fresh lane to redraw.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoints.models import Touchpoint
@@ -70,6 +72,19 @@ def _editor_cycle(request: HttpRequest, pk: int):
     return cycle, None
 
 
+GONE_MESSAGES = {
+    Moment: gettext_lazy("This moment no longer exists: it was deleted, perhaps in another tab or by someone "
+                         "else. The map now shows the cycle as it is."),
+    Touchpoint: gettext_lazy("This touchpoint no longer exists: it was deleted, perhaps in another tab or by "
+                             "someone else. The map now shows the cycle as it is."),
+}
+
+
+def _gone(request: HttpRequest, cycle, model: type) -> JsonResponse:
+    """404 for a moment or touchpoint that is not in the cycle (any more), with the lane as it is."""
+    return _ok(request, cycle, str(GONE_MESSAGES[model]), status=404)
+
+
 def _ok(request: HttpRequest, cycle, message: str, status: int = 200) -> JsonResponse:
     payload = lane_payload(request=request, cycle=cycle, can_edit=True)
     payload["message"] = message
@@ -90,6 +105,10 @@ def _editor_endpoint(view: Callable) -> Callable:
             return view(request, cycle, data, *args, **kwargs)
         except ValidationError as error:
             return _bad_request(_validation_errors(error))
+        except Moment.DoesNotExist:  # deleted between the view's read and the service's lock
+            return _gone(request, cycle, Moment)
+        except Touchpoint.DoesNotExist:
+            return _gone(request, cycle, Touchpoint)
     return _json_login_required(wrapper)
 
 
@@ -114,9 +133,16 @@ def moment_create(request: HttpRequest, cycle, data: dict) -> JsonResponse:
 @require_http_methods(["PATCH", "DELETE"])
 @_editor_endpoint
 def moment_detail(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
-    moment = get_object_or_404(Moment, pk=moment_pk, cycle=cycle)
+    moment = Moment.objects.filter(pk=moment_pk, cycle=cycle).first()
+    if moment is None:
+        return _gone(request, cycle, Moment)
     if request.method == "DELETE":
-        services.moment_remove(moment=moment)
+        try:
+            services.moment_remove(moment=moment)
+        except ValidationError:
+            if not Moment.objects.filter(pk=moment.pk).exists():  # deleted meanwhile by another request
+                return _gone(request, cycle, Moment)
+            raise
         return _ok(request, cycle, _("Moment “%(name)s” deleted.") % {"name": moment.name})
     form = MomentForm(data, members=selectors.organization_members(organization=cycle.organization))
     if not form.is_valid():
@@ -150,23 +176,32 @@ def moment_reorder(request: HttpRequest, cycle, data: dict) -> JsonResponse:
 @require_POST
 @_editor_endpoint
 def touchpoint_create(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
-    moment = get_object_or_404(Moment.objects.select_related("cycle__organization"), pk=moment_pk, cycle=cycle)
+    moment = Moment.objects.select_related("cycle__organization").filter(pk=moment_pk, cycle=cycle).first()
+    if moment is None:
+        return _gone(request, cycle, Moment)
     form = TouchpointForm(data)
     if not form.is_valid():
         return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_add(moment=moment, **form.cleaned_data)
+    touchpoint = touchpoint_add(moment=moment, **form.service_fields())
     return _ok(request, cycle, _("Touchpoint “%(name)s” added.") % {"name": touchpoint.name}, status=201)
 
 
 @require_http_methods(["PATCH", "DELETE"])
 @_editor_endpoint
 def touchpoint_detail(request: HttpRequest, cycle, data: dict, touchpoint_pk: int) -> JsonResponse:
-    touchpoint = get_object_or_404(Touchpoint, pk=touchpoint_pk, moment__cycle=cycle)
+    touchpoint = Touchpoint.objects.filter(pk=touchpoint_pk, moment__cycle=cycle).first()
+    if touchpoint is None:
+        return _gone(request, cycle, Touchpoint)
     if request.method == "DELETE":
-        touchpoint_remove(touchpoint=touchpoint)
+        try:
+            touchpoint_remove(touchpoint=touchpoint)
+        except ValidationError:
+            if not Touchpoint.objects.filter(pk=touchpoint.pk).exists():
+                return _gone(request, cycle, Touchpoint)
+            raise
         return _ok(request, cycle, _("Touchpoint “%(name)s” deleted.") % {"name": touchpoint.name})
     form = TouchpointForm(data)
     if not form.is_valid():
         return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.cleaned_data)
+    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.service_fields())
     return _ok(request, cycle, _("Touchpoint “%(name)s” saved.") % {"name": touchpoint.name})

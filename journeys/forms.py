@@ -19,6 +19,7 @@ from .models import Membership, Moment, Organization, ServiceCycle
 MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
 TOUCHPOINT_NAME_MAX = Touchpoint._meta.get_field("name").max_length
+TOUCHPOINT_KEY_MAX = Touchpoint._meta.get_field("key").max_length
 
 
 def add_service_errors(form: forms.Form, error, *, renames: dict[str, str] | None = None) -> None:
@@ -70,6 +71,19 @@ class TouchpointForm(forms.Form):
     interaction = forms.ChoiceField(
         label=_("Human or digital"), choices=Touchpoint.Interaction.choices, initial=Touchpoint.Interaction.DIGITAL,
     )
+    key = forms.SlugField(
+        label=_("Key"), max_length=TOUCHPOINT_KEY_MAX, required=False,
+        help_text=_("REST clients and CSV files send ratings with this key. Leave it empty for one made from the "
+                    "names. It can change only while no ratings use it."),
+    )
+
+    def service_fields(self) -> dict:
+        """The cleaned fields for the touchpoint services; an empty key means "keep it"
+        (or, for a new touchpoint, "derive one")."""
+        data = dict(self.cleaned_data)
+        if not data.get("key"):
+            data.pop("key", None)
+        return data
 
 
 class ReorderForm(forms.Form):

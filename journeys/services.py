@@ -17,7 +17,10 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
-from .models import Membership, Moment, Organization, ServiceCycle, validate_timezone
+from momento.services import model_update
+
+from . import events
+from .models import Membership, Moment, Organization, ServiceCycle
 
 # Positions are moved out of the way by this offset during a reorder so that no
 # intermediate state violates the unique (cycle, position) constraint.
@@ -112,15 +115,19 @@ def cycle_create(
 
 @transaction.atomic
 def cycle_update(*, cycle: ServiceCycle, **fields: Any) -> ServiceCycle:
-    unknown = set(fields) - set(CYCLE_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
-    if "timezone" in fields:
-        validate_timezone(fields["timezone"])
-    for name, value in fields.items():
-        setattr(cycle, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    _clean(cycle, exclude=["organization"])
-    cycle.save()
+    """Change the cycle's settings (name, description, time zone, thresholds, archived).
+
+    The row is locked and only the given fields are written, so a stale `cycle`
+    object never writes back an old `structure_version` (which would let an
+    editor's stale reorder through). A new time zone is announced to the apps
+    that count days in it (`events.cycle_timezone_changed`), once this commits.
+    """
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
+    cycle, changed = model_update(instance=cycle, fields=CYCLE_EDITABLE_FIELDS, data=fields,
+                                  clean_exclude=["organization"])
+    if "timezone" in changed:
+        events.cycle_timezone_changed(cycle_id=cycle.pk, timezone=cycle.timezone)
     return cycle
 
 
@@ -182,17 +189,20 @@ def _shift(cycle_id: int, *, from_position: int, by: int) -> None:
 
 @transaction.atomic
 def moment_update(*, moment: Moment, **fields: Any) -> Moment:
-    """Change a moment's name, kind, description, protocol or owner (not its position)."""
+    """Change a moment's name, kind, description, protocol or owner (not its position).
+
+    The row is locked and only these fields are written, so a reorder running
+    meanwhile keeps the position it gave the moment.
+    """
     unknown = set(fields) - set(MOMENT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    moment = Moment.objects.select_for_update().get(pk=moment.pk)
-    for name, value in fields.items():
-        setattr(moment, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    _clean(moment, exclude=["cycle"])
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
+    moment, _changed = model_update(instance=moment, fields=MOMENT_EDITABLE_FIELDS, data=fields,
+                                    clean_exclude=["cycle"])
     if "owner" in fields:
         _validate_owner(moment.cycle, fields["owner"])
-    moment.save()
     return moment
 
 
@@ -285,7 +295,7 @@ def cycle_create_from_template(
         for spec in touchpoints:
             touchpoint_add(
                 moment=moment, name=spec.name, channel=spec.channel, scale=spec.scale,
-                interaction=spec.interaction,
+                interaction=spec.interaction, key_from_cycle_name=True,
             )
     return cycle
 
@@ -294,8 +304,9 @@ def cycle_create_from_template(
 def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceCycle:
     """Copy a cycle's settings, moments and touchpoints (never its ratings).
 
-    Touchpoints get fresh keys: keys are unique per organization because REST
-    clients address touchpoints by them, and the copy must not steal ratings.
+    Touchpoints get fresh keys from the copy's name ("copy-of-airline-check-in-web"):
+    keys are unique per organization because REST clients address touchpoints
+    by them, and the copy must not steal ratings.
     """
     from touchpoints.models import Touchpoint
     from touchpoints.services import touchpoint_add
@@ -315,7 +326,7 @@ def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceC
     for touchpoint in Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"):
         touchpoint_add(
             moment=copy_by_original[touchpoint.moment_id], name=touchpoint.name, channel=touchpoint.channel,
-            scale=touchpoint.scale, interaction=touchpoint.interaction,
+            scale=touchpoint.scale, interaction=touchpoint.interaction, key_from_cycle_name=True,
         )
     _bump_version(copy.pk)
     return copy

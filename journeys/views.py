@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import events, selectors, services
 from .editor_state import lane_context
 from .forms import (
     CycleCreateForm,
@@ -148,7 +148,7 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = CycleSettingsForm(request.POST, auto_id="settings_%s")
     if form.is_valid():
         try:
-            services.cycle_update(cycle=cycle, **form.service_fields())
+            cycle = services.cycle_update(cycle=cycle, **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error, renames={"critical_share": "critical_share_percent"})
         else:
@@ -167,6 +167,7 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
     context.update({
         "cycle": cycle,
         "can_edit": can_edit,
+        "cycle_job": events.cycle_job_current(cycle=cycle),
         "dashboard_url": _dashboard_url(cycle),
         "editor_config": {
             "base": reverse("journeys:editor_lane", args=[cycle.pk]).rsplit("lane/", 1)[0],

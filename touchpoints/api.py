@@ -101,7 +101,8 @@ class TouchpointUpdateSerializer(serializers.Serializer):
     scale = serializers.ChoiceField(choices=ScaleChoice.choices, required=False,
                                     help_text="Fixed once the touchpoint has ratings.")
     interaction = serializers.ChoiceField(choices=Touchpoint.Interaction.choices, required=False)
-    key = serializers.SlugField(max_length=80, required=False)
+    key = serializers.SlugField(max_length=80, required=False,
+                                help_text="Unique in the organization; fixed once the touchpoint has ratings.")
 
 
 class TouchpointFilter(django_filters.FilterSet):

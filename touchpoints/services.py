@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from analytics.services import ratings_arrived
 from analytics.watermark import ingest_guard
 from journeys.models import Moment, Organization
+from momento.services import model_update
 
 from .ingest import (
     API_FIELDS,
@@ -43,12 +44,36 @@ __all__ = [
 ]
 
 
+KEY_MAX_LENGTH = Touchpoint._meta.get_field("key").max_length
+# Room kept for "-2", "-3"…, should even the readable key be taken.
+KEY_SUFFIX_ROOM = 4
+# A cycle's name keeps at least this much of itself when the names after it are long.
+KEY_CYCLE_MIN = 24
+
+
 def _unique_key(model: type, organization: Organization, base: str) -> str:
-    base = slugify(base)[:70] or "item"
+    base = slugify(base)[:KEY_MAX_LENGTH - KEY_SUFFIX_ROOM].strip("-") or "item"
     key, suffix = base, 2
     while model.objects.filter(organization=organization, key=key).exists():
         key, suffix = f"{base}-{suffix}", suffix + 1
     return key
+
+
+def touchpoint_key_in_cycle(*, cycle_name: str, moment_name: str, touchpoint_name: str) -> str:
+    """The readable base key of a touchpoint in a new or copied cycle: the slugs
+    of the cycle's, the moment's and the touchpoint's names, fitted into the key's length.
+
+    >>> touchpoint_key_in_cycle(cycle_name="Copy of Airline", moment_name="Check-in", touchpoint_name="Web")
+    'copy-of-airline-check-in-web'
+    >>> touchpoint_key_in_cycle(cycle_name="¡!", moment_name="Check-in", touchpoint_name="Web")
+    'check-in-web'
+    """
+    budget = KEY_MAX_LENGTH - KEY_SUFFIX_ROOM
+    cycle = slugify(cycle_name)
+    rest = slugify(f"{moment_name}-{touchpoint_name}")
+    if cycle and rest and len(cycle) + 1 + len(rest) > budget:
+        cycle = cycle[:max(KEY_CYCLE_MIN, budget - 1 - len(rest))].strip("-")
+    return "-".join(part for part in (cycle, rest) if part)[:budget].strip("-") or "touchpoint"
 
 
 @transaction.atomic
@@ -60,39 +85,65 @@ def touchpoint_add(
     scale: str = "csat5",
     interaction: str = Touchpoint.Interaction.DIGITAL,
     key: str | None = None,
+    key_from_cycle_name: bool = False,
 ) -> Touchpoint:
-    """Add a touchpoint to a moment. Without a key one is derived from the name."""
+    """Add a touchpoint to a moment. Without a key one is derived: from the moment's
+    and the touchpoint's names, or with `key_from_cycle_name` (new cycles from a
+    template, copies) from the cycle's name too, so the keys of a second airline
+    cycle read "airline-2027-check-in-web" rather than "check-in-web-2". A
+    number is added only when even that key is taken."""
     organization = moment.cycle.organization
     name = (name or "").strip()
     if key and Touchpoint.objects.filter(organization=organization, key=key).exists():
         raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    if not key:
+        base = touchpoint_key_in_cycle(cycle_name=moment.cycle.name, moment_name=moment.name,
+                                       touchpoint_name=name) if key_from_cycle_name else f"{moment.name}-{name}"
+        key = _unique_key(Touchpoint, organization, base)
     touchpoint = Touchpoint(
         organization=organization, moment=moment, name=name, channel=channel, scale=scale,
-        interaction=interaction, key=key or _unique_key(Touchpoint, organization, f"{moment.name}-{name}"),
+        interaction=interaction, key=key,
     )
     touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
     touchpoint.save()
     return touchpoint
 
 
+TOUCHPOINT_EDITABLE_FIELDS = ("name", "channel", "scale", "interaction", "key")
+
+
 @transaction.atomic
 def touchpoint_update(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
-    """Rename or re-channel a touchpoint. The scale is fixed once ratings exist."""
-    allowed = {"name", "channel", "scale", "interaction", "key"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    """Rename or re-channel a touchpoint, or change its key.
+
+    The scale and the key are fixed once ratings exist: ratings were scored on
+    that scale, and REST clients send them by that key (a new key would make
+    their next rating a 400, or land it on another touchpoint that took the old
+    key). The row is locked and only the given fields are written.
+    """
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
     touchpoint = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
-    if "scale" in fields and fields["scale"] != touchpoint.scale and touchpoint.ratings.exists():
+    rated = None  # looked up once, only when a fixed field would change
+
+    def has_ratings() -> bool:
+        nonlocal rated
+        if rated is None:
+            rated = touchpoint.ratings.exists()
+        return rated
+
+    if "scale" in fields and fields["scale"] != touchpoint.scale and has_ratings():
         raise ValidationError({"scale": _("The scale cannot change once the touchpoint has ratings.")})
-    if "key" in fields and Touchpoint.objects.filter(
-        organization_id=touchpoint.organization_id, key=fields["key"]
-    ).exclude(pk=touchpoint.pk).exists():
-        raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
-    for name, value in fields.items():
-        setattr(touchpoint, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
-    touchpoint.save()
+    if "key" in fields and fields["key"] != touchpoint.key:
+        if has_ratings():
+            raise ValidationError({"key": _(
+                "The key cannot change once the touchpoint has ratings: REST clients send them with "
+                "“%(key)s”.") % {"key": touchpoint.key}})
+        if Touchpoint.objects.filter(organization_id=touchpoint.organization_id, key=fields["key"]).exclude(
+                pk=touchpoint.pk).exists():
+            raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    touchpoint, _changed = model_update(instance=touchpoint, fields=TOUCHPOINT_EDITABLE_FIELDS, data=fields,
+                                        lock=False, clean_exclude=["organization", "moment"])
     return touchpoint
 
 
@@ -128,19 +179,15 @@ def segment_create(*, organization: Organization, name: str, key: str | None = N
 @transaction.atomic
 def segment_update(*, segment: Segment, **fields: Any) -> Segment:
     """Rename a segment or change its key or description (ratings keep pointing at it)."""
-    allowed = {"name", "key", "description"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     if "key" in fields and Segment.objects.filter(
         organization_id=segment.organization_id, key=fields["key"]
     ).exclude(pk=segment.pk).exists():
         raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
-    for name, value in fields.items():
-        setattr(segment, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    segment.full_clean(exclude=["organization"], validate_constraints=False)
-    segment.save()
+    segment, _changed = model_update(instance=segment, fields=("name", "key", "description"), data=fields,
+                                     lock=False, clean_exclude=["organization"])
     return segment
 
 

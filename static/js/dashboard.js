@@ -33,23 +33,19 @@ function show(text) {
   if (statusNode) statusNode.textContent = text;
 }
 
+// The shared follower of task progress (static/js/task_progress.js).
 async function poll(url, deadline) {
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-    if (!response.ok) break;
-    const state = await response.json();
-    if (state.total) {
-      bar.max = state.total;
-      bar.value = state.done || 0;
-    }
-    if (state.state === "SUCCESS") return true;
-    if (state.state === "FAILURE") {
-      show(state.error || "");
-      return false;
-    }
-  }
-  return false;
+  const state = await window.momentoTasks.poll(url, {
+    deadline,
+    onProgress: (progress) => {
+      if (progress.total) {
+        bar.max = progress.total;
+        bar.value = progress.done || 0;
+      }
+    },
+  });
+  if (state.state === "FAILURE") show(state.error || "");
+  return state.state === "SUCCESS";
 }
 
 if (form && bar) {

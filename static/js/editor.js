@@ -12,7 +12,6 @@
   const region = document.getElementById("lane-region");
   const status = document.getElementById("editor-status");
   let state = readState();
-  let busy = false;
 
   function readState() {
     const element = document.getElementById("editor-state");
@@ -27,6 +26,15 @@
   function say(message, kind) {
     status.textContent = message || "";
     status.className = "editor-status" + (kind ? " " + kind : "");
+    // An open dialog covers the page's status line: it says that its change
+    // is waiting or saving (errors show beside its fields).
+    const inDialog = document.querySelector("dialog[open] [data-dialog-status]");
+    if (inDialog) sayInDialog(inDialog, kind === "pending" ? status.textContent : "", kind);
+  }
+
+  function sayInDialog(element, message, kind) {
+    element.textContent = message;
+    element.className = "dialog-status editor-status" + (kind ? " " + kind : "");
   }
 
   function momentById(id) {
@@ -50,12 +58,34 @@
     target.focus();
   }
 
+  // Changes go to the server one at a time, in the order they were made: a
+  // change made while another is being saved waits for it (an edit submitted
+  // during a reorder is saved after the reorder, never dropped). `body` may be
+  // a function, called when the change's turn comes, so a move is computed
+  // from the order as it is then; returning SKIP sends nothing.
+  const SKIP = {};
+  let queue = Promise.resolve();
+  let waiting = 0;
+
+  function send(method, path, body, focus) {
+    if (waiting > 0) say(gettext("Waiting for the previous change to be saved…"), "pending");
+    waiting += 1;
+    const turn = () => {
+      const payload = typeof body === "function" ? body() : body;
+      return payload === SKIP ? null : dispatch(method, path, payload, focus);
+    };
+    const result = queue.then(turn).finally(() => {
+      waiting -= 1;
+    });
+    queue = result.catch(() => null);
+    return result;
+  }
+
   // Sends one change. Resolves with the JSON body on success; on a 400 the
   // field errors are returned for the form to show; on 409 the true lane is
-  // loaded and the message says why.
-  async function send(method, path, body, focus) {
-    if (busy) return null;
-    busy = true;
+  // loaded and the message says why; on 404 the moment or touchpoint was
+  // deleted meanwhile (another tab): the lane is redrawn and the message says so.
+  async function dispatch(method, path, body, focus) {
     say(gettext("Saving…"), "pending");
     try {
       const response = await fetch(config.base + path, {
@@ -80,13 +110,16 @@
         say(payload.message, "error");
         return null;
       }
+      if (response.status === 404 && payload.lane_html) {
+        swapLane(payload, focus);
+        say(payload.message, "error");
+        return { gone: true };
+      }
       say(payload.message || gettext("Could not save the change."), "error");
       return { errors: payload.errors || {}, failed: true };
     } catch (error) {
       say(gettext("Could not reach the server. Check the connection and try again."), "error");
       return { errors: {}, failed: true };
-    } finally {
-      busy = false;
     }
   }
 
@@ -113,18 +146,22 @@
     return Array.from(region.querySelectorAll("[data-moment-id]")).map((card) => Number(card.dataset.momentId));
   }
 
-  function saveOrder(order, focus) {
-    return send("POST", "reorder/", { order: order, expected_version: state.version }, focus);
+  // The order with one moment put at `index` (or moved by `offset`), as the
+  // lane stands when the change's turn comes; SKIP if it cannot move there.
+  function reorderBody(momentId, place) {
+    return () => {
+      const order = currentOrder();
+      const index = order.indexOf(momentId);
+      const target = place.index !== undefined ? place.index : index + place.offset;
+      if (index < 0 || target < 0 || target >= order.length) return SKIP;
+      order.splice(index, 1);
+      order.splice(target, 0, momentId);
+      return { order: order, expected_version: state.version };
+    };
   }
 
   function move(momentId, offset, action) {
-    const order = currentOrder();
-    const index = order.indexOf(momentId);
-    const target = index + offset;
-    if (index < 0 || target < 0 || target >= order.length) return;
-    order.splice(index, 1);
-    order.splice(target, 0, momentId);
-    saveOrder(order, { momentId: momentId, action: action });
+    send("POST", "reorder/", reorderBody(momentId, { offset: offset }), { momentId: momentId, action: action });
   }
 
   let dragged = null;
@@ -179,7 +216,8 @@
     }
     const order = currentOrder();
     if (order.join(",") !== before.join(",")) {
-      saveOrder(order, null);
+      const momentId = Number(card.dataset.momentId);
+      send("POST", "reorder/", reorderBody(momentId, { index: order.indexOf(momentId) }), null);
     }
   });
 
@@ -197,6 +235,7 @@
   function openMomentDialog(moment) {
     const form = momentDialog.querySelector("form");
     showErrors(form, {});
+    form.querySelector("[data-dialog-status]").textContent = "";
     form.elements.name.value = moment.name;
     form.elements.kind.value = moment.kind;
     form.elements.description.value = moment.description;
@@ -211,12 +250,14 @@
     const form = touchpointDialog.querySelector("form");
     const title = touchpointDialog.querySelector("h2");
     showErrors(form, {});
+    form.querySelector("[data-dialog-status]").textContent = "";
     title.textContent = touchpoint ? title.dataset.titleEdit : title.dataset.titleAdd;
     touchpointDialog.querySelector("[data-moment-name]").textContent = moment.name;
     form.elements.name.value = touchpoint ? touchpoint.name : "";
     form.elements.channel.value = touchpoint ? touchpoint.channel : "web";
     form.elements.scale.value = touchpoint ? touchpoint.scale : "csat5";
     form.elements.interaction.value = touchpoint ? touchpoint.interaction : "digital";
+    form.elements.key.value = touchpoint ? touchpoint.key : "";
     editing = { kind: "touchpoint", momentId: moment.id, touchpointId: touchpoint ? touchpoint.id : null };
     touchpointDialog.showModal();
     form.elements.name.focus();
@@ -239,25 +280,40 @@
   }
 
   if (momentDialog) {
-    momentDialog.querySelector("form").addEventListener("submit", async (event) => {
+    // The dialog stays open, with what was typed, until its change is saved
+    // (perhaps after a change still being saved); errors show beside the fields.
+    async function submitDialog(dialog, form, method, path, focus) {
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      try {
+        const result = await send(method, path, formData(form), focus);
+        if (result && result.failed) {
+          showErrors(form, result.errors);
+          // No field to blame (the server could not be reached): say why here.
+          if (!Object.keys(result.errors).length) {
+            sayInDialog(form.querySelector("[data-dialog-status]"), status.textContent, "error");
+          }
+        } else {
+          dialog.close();
+        }
+      } finally {
+        button.disabled = false;
+      }
+    }
+
+    momentDialog.querySelector("form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const form = event.target;
-      const result = await send("PATCH", "moments/" + editing.momentId + "/", formData(form),
+      submitDialog(momentDialog, event.target, "PATCH", "moments/" + editing.momentId + "/",
         { momentId: editing.momentId, action: "edit-moment" });
-      if (result && result.failed) showErrors(form, result.errors);
-      else momentDialog.close();
     });
 
-    touchpointDialog.querySelector("form").addEventListener("submit", async (event) => {
+    touchpointDialog.querySelector("form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const form = event.target;
       const path = editing.touchpointId
         ? "touchpoints/" + editing.touchpointId + "/"
         : "moments/" + editing.momentId + "/touchpoints/";
-      const result = await send(editing.touchpointId ? "PATCH" : "POST", path, formData(form),
+      submitDialog(touchpointDialog, event.target, editing.touchpointId ? "PATCH" : "POST", path,
         { momentId: editing.momentId, action: "add-touchpoint" });
-      if (result && result.failed) showErrors(form, result.errors);
-      else touchpointDialog.close();
     });
 
     deleteDialog.querySelector("form").addEventListener("submit", async (event) => {

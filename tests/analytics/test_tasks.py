@@ -17,7 +17,8 @@ from tests.factories import MembershipFactory, MomentFactory, ServiceCycleFactor
 
 pytestmark = pytest.mark.django_db
 
-ALL_TASKS = [tasks.rollups_refresh, tasks.rollups_rebuild, tasks.heatmaps_refresh, tasks.cycle_recompute]
+ALL_TASKS = [tasks.rollups_refresh, tasks.rollups_rebuild, tasks.heatmaps_refresh, tasks.cycle_recompute,
+             tasks.cycle_rebuild]
 
 
 def test_the_rollup_refresh_is_on_the_beat_schedule_every_few_minutes():

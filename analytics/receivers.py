@@ -1,0 +1,52 @@
+"""What analytics does when journeys announces a change (registered in `apps.ready`)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from journeys import events
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+def cycle_timezone_changed(*, cycle_id: int, timezone: str) -> None:
+    """Count the cycle's days again in its new time zone: rollups, then snapshots.
+
+    Runs after the change committed. A worker does it, and the cycle page
+    follows the task's progress. In embedded mode (no worker), or when the
+    broker is unreachable, it runs right here: leaving the days in the old zone
+    would make the dashboard contradict the settings. Nothing raised here
+    reaches the person who saved the settings, which are stored already.
+    """
+    from .tasks import cycle_rebuild
+    from .views import task_watch
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            result = cycle_rebuild.delay(cycle_id)
+            _record(cycle_id, timezone, state=result.state,
+                    status_url=task_watch(task_id=result.id, cycle_id=cycle_id))
+            return
+        except services.BROKER_OUTAGE_ERRORS as error:
+            logger.warning("could not queue the rebuild of cycle %s (broker unreachable: %r); rebuilding now",
+                           cycle_id, error)
+    try:
+        services.cycle_rebuild(cycle_id=cycle_id)
+    except Exception:
+        # The settings are committed; a 500 now would only invite saving them again.
+        logger.exception("rebuilding cycle %s for time zone %s failed", cycle_id, timezone)
+        _record(cycle_id, timezone, state="FAILURE")
+    else:
+        _record(cycle_id, timezone, state="SUCCESS")
+
+
+def _record(cycle_id: int, timezone: str, *, state: str, status_url: str = "") -> None:
+    try:
+        events.cycle_job_record(cycle_id=cycle_id, job=events.CycleJob(
+            kind=events.RECOUNT_FOR_TIMEZONE, status_url=status_url, state=state, params={"timezone": timezone}))
+    except services.BROKER_OUTAGE_ERRORS as error:
+        logger.warning("could not record the rebuild of cycle %s for its page (cache unreachable: %r)",
+                       cycle_id, error)
