@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def validate_timezone(value: str) -> None:
@@ -53,7 +54,8 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        ADMIN = "admin", _("Admin")
+        # "Admin" alone is also the admin site's link; the role is a person (es: "Administrador").
+        ADMIN = "admin", pgettext_lazy("role", "Admin")
         CX_MANAGER = "cx_manager", _("CX manager")
         TEAM_LEAD = "team_lead", _("Team lead")
         VIEWER = "viewer", _("Viewer")
