@@ -131,7 +131,8 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
         self.last_headers: dict[str, str] = {}
 
-    def start(self) -> None:
+    def start(self, *, ready_status: int = 200) -> None:
+        """Start and wait until /healthz answers `ready_status` (503: a server started without its database)."""
         with open(self.log, "ab") as output:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{self.port}",
@@ -145,7 +146,7 @@ class Gunicorn:
                 break
             try:
                 status, _body = self.request("GET", "/healthz", timeout=5)
-                if status == 200:
+                if status == ready_status:
                     return
             except OSError:
                 pass
