@@ -313,6 +313,10 @@ MOMENTO_SITE_URL = os.environ.get("MOMENTO_SITE_URL", "http://127.0.0.1:8000")
 MOMENTO_WEBHOOK_TIMEOUT_SECONDS = env_int("MOMENTO_WEBHOOK_TIMEOUT_SECONDS", 5)
 MOMENTO_WEBHOOK_MAX_ATTEMPTS = env_int("MOMENTO_WEBHOOK_MAX_ATTEMPTS", 5)
 MOMENTO_WEBHOOK_BACKOFF_SECONDS = env_int("MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30)
+# Webhook URLs must resolve to public internet addresses (checked at registration and
+# at every delivery; reviews.egress). True lets them reach loopback and private
+# networks: for tests and for on-premise receivers inside the company's network.
+MOMENTO_WEBHOOK_ALLOW_PRIVATE = env_bool("MOMENTO_WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,
