@@ -299,6 +299,8 @@ if BEHIND_TLS_PROXY:
 # Largest batch a client may POST in one request (DESIGN.md: up to 5,000).
 MOMENTO_MAX_BATCH = 5000
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
+# Days an invitation link to join an organization stays valid (journeys.invitations).
+MOMENTO_INVITATION_DAYS = env_int("MOMENTO_INVITATION_DAYS", 7)
 # Analytics: ingests within this many seconds share one rollup refresh; beat
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
