@@ -113,6 +113,8 @@ def service_env(*, redis_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": child_database_url(), "REDIS_URL": redis_url, "DEBUG": "False",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False", "SECURE_HSTS_SECONDS": "0",
+        # Plain HTTP on loopback: opt out of the HTTPS redirect production has by default.
+        "SECURE_SSL_REDIRECT": "False",
         "DJANGO_SETTINGS_MODULE": "momento.settings", "LOG_LEVEL": "WARNING", "MOMENTO_REQUIRE_SERVICES": "0",
         # These tests count what is stored, not how the rate limiter behaves.
         "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s",
