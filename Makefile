@@ -1,7 +1,12 @@
 # Momento: `make run` serves the app with the demo, `make test` runs the suite.
+# Both run with DEBUG=True (see below); production is configured from the environment.
 # Both set everything up first (virtualenv, dependencies, migrations).
 # With DATABASE_URL / REDIS_URL set they use PostgreSQL / Redis instead of the
 # embedded SQLite + eager Celery.
+
+# Settings default to production (DEBUG off, SECRET_KEY required); every target
+# here is local development, so DEBUG is on unless the environment says otherwise.
+export DEBUG ?= True
 
 PYTHON ?= python3
 VENV ?= .venv

@@ -416,6 +416,8 @@ def setup_django(url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": url, "REDIS_URL": redis_url, "DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False",
         "SECURE_HSTS_SECONDS": "0", "CACHE_KEY_PREFIX": f"bench{os.getpid()}", "LOG_LEVEL": "WARNING",
+        # gunicorn serves plain HTTP on loopback: no HTTPS redirect (on by default with DEBUG off).
+        "SECURE_SSL_REDIRECT": "False",
         "DJANGO_SETTINGS_MODULE": "momento.settings",
         # The bench measures the engine, not the rate limiter.
         "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s",

@@ -120,28 +120,6 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipCreateSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
-    username = serializers.CharField(max_length=150, help_text="The person's existing Momento login.")
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["organization"].queryset = request_organizations(request, MANAGE)
-
-    def validate(self, attrs):
-        user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: attrs["username"]}).first()
-        if user is None or not user.is_active:
-            raise ValidationError({"username": ["No active user has this username."]})
-        if Membership.objects.filter(organization=attrs["organization"], user=user).exists():
-            raise ValidationError({"username": [("Already a member of this organization: change their role "
-                                                 "instead.")]})
-        attrs["user"] = user
-        return attrs
-
-
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices)
 
@@ -157,9 +135,6 @@ class MembershipFilter(django_filters.FilterSet):
                        responses={200: MembershipSerializer, **error_responses(*READ_ERRORS)}),
     retrieve=extend_schema(summary="One member",
                            responses={200: MembershipSerializer, **error_responses(*OBJECT_READ_ERRORS)}),
-    create=extend_schema(summary="Add an existing user to an organization with a role",
-                         request=MembershipCreateSerializer,
-                         responses={201: MembershipSerializer, **error_responses(*WRITE_ERRORS)}),
     partial_update=extend_schema(summary="Change a member's role (an organization keeps at least one admin)",
                                  request=MembershipUpdateSerializer,
                                  responses={200: MembershipSerializer, **error_responses(*OBJECT_WRITE_ERRORS)}),
@@ -169,12 +144,14 @@ class MembershipFilter(django_filters.FilterSet):
 class MembershipViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Admins manage who belongs to their organization and with which role; from a
-    browser session only (API tokens have no scope for it)."""
+    browser session only (API tokens have no scope for it). People join through
+    invitations (/api/v1/invitations/): there is no "add by username", which
+    would tell an admin who has an account elsewhere."""
 
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def capability_for(self, request) -> str:
         return MANAGE
@@ -182,14 +159,6 @@ class MembershipViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return (Membership.objects.filter(organization_id__in=request_organization_ids(self.request, MANAGE))
                 .select_related("user").order_by("organization_id", "user__username", "pk"))
-
-    def create(self, request: Request) -> Response:
-        data = MembershipCreateSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            membership = services.membership_set(organization=data.validated_data["organization"],
-                                                 user=data.validated_data["user"], role=data.validated_data["role"])
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         membership = self.get_object()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from touchpoints.models import Channel, ScaleChoice, Touchpoint
@@ -173,21 +174,18 @@ class CycleSettingsForm(forms.Form):
         return data
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               help_text=_("The person's Momento login (ask an administrator of the site to "
-                                           "create it if they have none)."))
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("Momento e-mails a link to this address. Whoever opens it signs in, or "
+                                         "creates an account, and joins with the role below."))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
 
-    def clean_username(self):
-        from django.contrib.auth import get_user_model
 
-        username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(_("No active user has this username."))
-        self.cleaned_data["user"] = user
-        return username
+class InvitationSignupForm(UserCreationForm):
+    """A new account for an invitee: a username and a password (its e-mail is the invited address)."""
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username",)
 
 
 class MemberRoleForm(forms.Form):

@@ -1,8 +1,12 @@
-"""The members page for admins: who belongs to the organization, with which role.
+"""The members page for admins: who belongs to the organization, with which role,
+and the invitations still pending.
 
 Admins only (the `manage` capability): other members get a 403 that says so;
-another organization's page or member is a 404. Writes go through
-`services.membership_set` / `membership_remove`, which keep at least one admin.
+another organization's page, member or invitation is a 404. People join by
+invitation (journeys.invitations): the page never looks anyone up by username
+or e-mail, so it cannot tell an admin who has an account outside the
+organization. Role changes and removals go through `services.membership_set` /
+`membership_remove`, which keep at least one admin.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from touchpoints.views import organization_for, organization_home, other_organizations
 
 from . import services
-from .forms import MemberAddForm, MemberRoleForm
-from .models import Membership, Organization
+from .forms import InvitationForm, MemberRoleForm, add_service_errors
+from .invitations import invitation_create, invitation_is_expired, invitation_resend, invitation_revoke
+from .models import Invitation, Membership, Organization
 from .permissions import MANAGE
 
 
@@ -31,14 +36,29 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _members_page(request: HttpRequest, organization: Organization, form: MemberAddForm,
+def _members_page(request: HttpRequest, organization: Organization, form: InvitationForm,
                   status: int = 200) -> HttpResponse:
     members = (Membership.objects.filter(organization=organization).select_related("user")
                .order_by("user__username", "pk"))
+    pending = list(Invitation.objects.filter(organization=organization, accepted_at__isnull=True,
+                                             revoked_at__isnull=True).select_related("invited_by")
+                   .order_by("email"))
+    for invitation in pending:
+        invitation.expired = invitation_is_expired(invitation)
     return render(request, "journeys/members.html", {
         "organization": organization, "members": members, "form": form, "roles": Membership.Role.choices,
-        "other_organizations": other_organizations(request, organization, MANAGE),
+        "invitations": pending, "other_organizations": other_organizations(request, organization, MANAGE),
     }, status=status)
+
+
+def _sent_message(request: HttpRequest, result) -> None:
+    invitation = result.invitation
+    if result.emailed:
+        messages.success(request, _("Invitation sent to %(email)s (%(role)s).") % {
+            "email": invitation.email, "role": invitation.get_role_display()})
+    else:
+        messages.warning(request, _("The invitation to %(email)s is saved, but the e-mail could not be sent: "
+                                    "try “Resend” later.") % {"email": invitation.email})
 
 
 @login_required
@@ -51,24 +71,52 @@ def members_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, org_pk: int) -> HttpResponse:
-    """GET: the members and the add form. POST: add an existing user with a role."""
+    """GET: the members, pending invitations and the invite form. POST: invite an e-mail address."""
     organization = organization_for(request, org_pk, MANAGE, _admins_only())
     if request.method == "GET":
-        return _members_page(request, organization, MemberAddForm())
-    form = MemberAddForm(request.POST)
-    if form.is_valid() and Membership.objects.filter(organization=organization,
-                                                     user=form.cleaned_data["user"]).exists():
-        form.add_error("username", _("Already a member of this organization: change their role in the list."))
+        return _members_page(request, organization, InvitationForm())
+    form = InvitationForm(request.POST)
     if not form.is_valid():
         return _members_page(request, organization, form, status=400)
     try:
-        membership = services.membership_set(organization=organization, user=form.cleaned_data["user"],
-                                             role=form.cleaned_data["role"])
+        result = invitation_create(organization=organization, email=form.cleaned_data["email"],
+                                   role=form.cleaned_data["role"], invited_by=request.user,
+                                   language=request.LANGUAGE_CODE)
     except ValidationError as error:
-        form.add_error(None, _error_text(error))
+        add_service_errors(form, error)
         return _members_page(request, organization, form, status=400)
-    messages.success(request, _("%(user)s added as %(role)s.") % {
-        "user": membership.user.get_username(), "role": membership.get_role_display()})
+    _sent_message(request, result)
+    return redirect("journeys:members", org_pk=organization.pk)
+
+
+def _pending_invitation(request: HttpRequest, org_pk: int, invitation_pk: int) -> tuple[Organization, Invitation]:
+    organization = organization_for(request, org_pk, MANAGE, _admins_only())
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, organization=organization,
+                                   accepted_at__isnull=True, revoked_at__isnull=True)
+    return organization, invitation
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request: HttpRequest, org_pk: int, invitation_pk: int) -> HttpResponse:
+    """A new link for a pending invitation; the old link stops working."""
+    organization, invitation = _pending_invitation(request, org_pk, invitation_pk)
+    try:
+        result = invitation_resend(invitation=invitation, invited_by=request.user, language=request.LANGUAGE_CODE)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        _sent_message(request, result)
+    return redirect("journeys:members", org_pk=organization.pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, org_pk: int, invitation_pk: int) -> HttpResponse:
+    organization, invitation = _pending_invitation(request, org_pk, invitation_pk)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, _("The invitation to %(email)s is revoked: its link no longer works.") % {
+        "email": invitation.email})
     return redirect("journeys:members", org_pk=organization.pk)
 
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def validate_timezone(value: str) -> None:
@@ -53,7 +54,8 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        ADMIN = "admin", _("Admin")
+        # "Admin" alone is also the admin site's link; the role is a person (es: "Administrador").
+        ADMIN = "admin", pgettext_lazy("role", "Admin")
         CX_MANAGER = "cx_manager", _("CX manager")
         TEAM_LEAD = "team_lead", _("Team lead")
         VIEWER = "viewer", _("Viewer")
@@ -76,6 +78,53 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An e-mail address invited to join an organization with a role (journeys.invitations).
+
+    The link's token is stored only as its SHA-256, like API tokens; it expires
+    and serves once (`accepted_at`). Revoking or resending kills the old link.
+    Nothing here refers to an account before the invitation is accepted: the
+    invitee may join with any account, whatever its e-mail.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    # Lower-cased: one pending invitation per address and organization.
+    email = models.EmailField(_("e-mail"), max_length=254)
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Membership.Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                                   name="invitation_not_accepted_and_revoked"),
+            models.CheckConstraint(condition=Q(email=models.functions.Lower("email")),
+                                   name="invitation_email_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization} ({self.role})"
 
 
 class ServiceCycle(models.Model):

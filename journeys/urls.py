@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor_views, member_views, views
+from . import editor_views, invitation_views, member_views, views
 
 app_name = "journeys"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     path("organizations/<int:org_pk>/members/<int:member_pk>/role/", member_views.member_role, name="member_role"),
     path("organizations/<int:org_pk>/members/<int:member_pk>/remove/", member_views.member_remove,
          name="member_remove"),
+    path("organizations/<int:org_pk>/invitations/<int:invitation_pk>/resend/", member_views.invitation_resend_view,
+         name="invitation_resend"),
+    path("organizations/<int:org_pk>/invitations/<int:invitation_pk>/revoke/", member_views.invitation_revoke_view,
+         name="invitation_revoke"),
+    # The link of an invitation e-mail: public, the token is the credential.
+    path("invitations/<str:token>/", invitation_views.invitation_accept_view, name="invitation_accept"),
     # JSON endpoints of the map editor (session auth + CSRF header).
     path("cycles/<int:pk>/editor/lane/", editor_views.editor_lane, name="editor_lane"),
     path("cycles/<int:pk>/editor/moments/", editor_views.moment_create, name="editor_moment_create"),

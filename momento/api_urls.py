@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
 from journeys.api import CycleViewSet, MembershipViewSet, MomentViewSet, OrganizationViewSet
+from journeys.invitation_api import InvitationViewSet
 from reviews.api import ReviewItemViewSet, WebhookViewSet
 from touchpoints.api import (
     ApiTokenViewSet,
@@ -21,6 +22,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("moments", MomentViewSet, basename="moment")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")

@@ -1,7 +1,9 @@
 """Momento settings, read from the environment.
 
-Unset, the app runs embedded (SQLite in the project folder, Celery eager, local
-memory cache) so `make run` works on a bare machine. `DATABASE_URL` switches to
+Settings fail closed: unset, DEBUG is off and SECRET_KEY is required. `make run`
+(and the test suite) turn DEBUG on; then, with nothing else set, the app runs
+embedded (SQLite in the project folder, Celery eager, local memory cache) so
+`make run` works on a bare machine. `DATABASE_URL` switches to
 PostgreSQL, `REDIS_URL` to a Redis broker, result backend and cache with real
 workers. Every variable is documented in `.env.example`.
 """
@@ -34,7 +36,9 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# Fail closed: unset means production. `make run` / `make test` (and the test
+# suite's settings, tests/settings.py) turn it on for local development.
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -273,22 +277,30 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (strict when DEBUG is off) ---------------------------------------
+# Behind a proxy that terminates TLS, the proxy redirects plain HTTP and says
+# "https" in X-Forwarded-Proto; otherwise Django redirects itself. Either can be
+# overridden (SECURE_SSL_REDIRECT=False: an explicit opt-out, e.g. docker-compose on 127.0.0.1).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not BEHIND_TLS_PROXY)
+# Probes ask over plain HTTP inside the network (docker-compose, load balancers).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Momento ----------------------------------------------------------------
 # Largest batch a client may POST in one request (DESIGN.md: up to 5,000).
 MOMENTO_MAX_BATCH = 5000
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
+# Days an invitation link to join an organization stays valid (journeys.invitations).
+MOMENTO_INVITATION_DAYS = env_int("MOMENTO_INVITATION_DAYS", 7)
 # Analytics: ingests within this many seconds share one rollup refresh; beat
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
@@ -303,6 +315,10 @@ MOMENTO_SITE_URL = os.environ.get("MOMENTO_SITE_URL", "http://127.0.0.1:8000")
 MOMENTO_WEBHOOK_TIMEOUT_SECONDS = env_int("MOMENTO_WEBHOOK_TIMEOUT_SECONDS", 5)
 MOMENTO_WEBHOOK_MAX_ATTEMPTS = env_int("MOMENTO_WEBHOOK_MAX_ATTEMPTS", 5)
 MOMENTO_WEBHOOK_BACKOFF_SECONDS = env_int("MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30)
+# Webhook URLs must resolve to public internet addresses (checked at registration and
+# at every delivery; reviews.egress). True lets them reach loopback and private
+# networks: for tests and for on-premise receivers inside the company's network.
+MOMENTO_WEBHOOK_ALLOW_PRIVATE = env_bool("MOMENTO_WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,

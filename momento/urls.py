@@ -1,17 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from momento.health import healthz
 from momento.security import RateLimitedLoginView
 
 # Plain pages for errors (templates/404.html, 500.html); JSON 500 under /api/.
 handler500 = "momento.security.server_error"
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
 
 
 urlpatterns = [

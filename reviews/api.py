@@ -317,7 +317,10 @@ class WebhookWithSecretSerializer(WebhookSerializer):
 class WebhookCreateSerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Webhook.objects.none(),
                                                       help_text="One of your organizations where you are admin.")
-    url = serializers.CharField(max_length=500, help_text="http:// or https:// URL that receives the POSTs.")
+    url = serializers.CharField(max_length=500, help_text=(
+        "http:// or https:// URL that receives the POSTs. Its host must resolve to public internet addresses "
+        "only (checked now and before every delivery; loopback, private, link-local, multicast and reserved "
+        "addresses are a 400 on `url`); redirects are not followed."))
     events = serializers.ListField(child=serializers.CharField(), required=False,
                                    help_text=f"Any of {', '.join(WebhookEvent.values)}; default all.")
     active = serializers.BooleanField(required=False, default=True)
@@ -331,7 +334,8 @@ class WebhookCreateSerializer(serializers.Serializer):
 
 
 class WebhookUpdateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=500, required=False)
+    url = serializers.CharField(max_length=500, required=False,
+                                help_text="A new URL, checked as on registration (public addresses only).")
     events = serializers.ListField(child=serializers.CharField(), required=False)
     active = serializers.BooleanField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -340,7 +344,7 @@ class WebhookUpdateSerializer(serializers.Serializer):
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "event", "event_id", "attempt", "status_code", "succeeded", "error", "response_excerpt",
+        fields = ["id", "event", "event_id", "attempt", "status_code", "succeeded", "error",
                   "started_at", "finished_at", "duration_ms", "payload"]
         read_only_fields = fields
 

@@ -41,7 +41,8 @@ class WebhookForm(forms.Form):
     """Parses the webhook page's form; reviews.webhooks checks the URL and events."""
 
     url = forms.CharField(label=_("Endpoint URL"), max_length=500,
-                          help_text=_("An http:// or https:// address that accepts POST requests."),
+                          help_text=_("A public http:// or https:// address that accepts POST requests; redirects "
+                                      "are not followed."),
                           widget=forms.URLInput(attrs={"placeholder": "https://example.com/momento-events"}))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(label=_("Events"), choices=WebhookEvent.choices,

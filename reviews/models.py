@@ -355,8 +355,8 @@ class WebhookDelivery(models.Model):
     event_id = models.UUIDField(_("event id"))
     payload = models.JSONField(_("payload"))
     attempt = models.PositiveSmallIntegerField(_("attempt"))
+    # The status and timing of the answer, never its body (reviews.egress).
     status_code = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
-    response_excerpt = models.TextField(_("response excerpt"), blank=True)
     error = models.TextField(_("error"), blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
     started_at = models.DateTimeField(_("started at"))

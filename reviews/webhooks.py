@@ -9,7 +9,9 @@ An event becomes one JSON body per webhook, signed with HMAC-SHA256 over
     X-Momento-Delivery:  <event id, the same on every retry>
 
 Signing the timestamp with the body lets a receiver refuse replays of old
-requests (`signature_verify` shows how). Each webhook is delivered by its own
+requests (`signature_verify` shows how). URLs must reach public internet
+addresses, checked at registration and at every delivery (reviews.egress);
+redirects are not followed and responses are not kept, only their status. Each webhook is delivered by its own
 Celery task queued after commit, so a slow or broken endpoint only delays its
 own retries; every attempt is stored as a `WebhookDelivery`.
 """
@@ -18,12 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from functools import partial
 from typing import Any
@@ -34,9 +34,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from journeys.models import Organization
 
+from . import egress
 from .models import (
     ReviewItem,
     Webhook,
@@ -54,7 +56,6 @@ TIMESTAMP_HEADER = "X-Momento-Timestamp"
 EVENT_HEADER = "X-Momento-Event"
 DELIVERY_HEADER = "X-Momento-Delivery"
 USER_AGENT = "Momento-Webhooks/1.0"
-RESPONSE_EXCERPT_CHARS = 1000
 
 
 def timeout_seconds() -> float:
@@ -121,6 +122,17 @@ def _clean_url(url: str) -> str:
     validate_http_url(url)
     if len(url) > 500:
         raise ValidationError({"url": _("The URL is too long (500 characters at most).")})
+    try:
+        egress.destination_check(url)
+    except egress.DestinationRefused:
+        if egress.private_allowed():
+            raise ValidationError({"url": _("The host name does not resolve.")}) from None
+        # One answer whether the host does not resolve or resolves to an internal
+        # address: which internal names exist is no business of a tenant.
+        raise ValidationError({"url": _(
+            "Momento sends events only to public internet addresses: this host does not resolve to one "
+            "(loopback, private, link-local, multicast and reserved addresses are refused)."
+        )}) from None
     return url
 
 
@@ -150,12 +162,16 @@ def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
-    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    url = None
     if "url" in fields:
+        # Checked (a DNS lookup) before the row is locked.
         try:
-            webhook.url = _clean_url(fields["url"])
+            url = _clean_url(fields["url"])
         except ValidationError as error:
             raise _as_field_error(error, "url") from None
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    if url is not None:
+        webhook.url = url
     if "events" in fields:
         webhook.events = _clean_events(fields["events"])
     if "active" in fields:
@@ -241,36 +257,36 @@ def _enqueue(webhook_id: int, event: str, event_id: str, envelope: dict[str, Any
 
 # --- Delivery ---------------------------------------------------------------------------------
 
+# Stored as they are and translated when shown ({% translate delivery.error %}): a worker has no
+# reader's language. The refusal never names the addresses (an admin must not learn what an
+# internal host name resolves to); the log does, for the operator.
+REFUSED_ERROR = gettext_noop("Not sent: the host does not resolve to a public internet address.")
+REDIRECT_ERROR = gettext_noop("Redirects are not followed.")
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect would turn the POST into a GET elsewhere; report it as it is.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
 
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str]:
+    """(status code, error) of one POST to a checked address; never raises for network trouble.
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str, str]:
-    """(status code, response excerpt, error) of one POST; never raises for network trouble."""
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    opener = urllib.request.build_opener(_NoRedirects)
+    The destination is checked again here, not only at registration: DNS may
+    have changed since. The response body is neither read nor kept.
+    """
     try:
-        with opener.open(request, timeout=timeout) as response:
-            excerpt = response.read(RESPONSE_EXCERPT_CHARS * 4).decode("utf-8", "replace")
-            return response.status, excerpt[:RESPONSE_EXCERPT_CHARS], ""
-    except urllib.error.HTTPError as error:
-        try:
-            excerpt = error.read(RESPONSE_EXCERPT_CHARS * 4).decode("utf-8", "replace")
-        except OSError:
-            excerpt = ""
-        return error.code, excerpt[:RESPONSE_EXCERPT_CHARS], f"HTTP {error.code} {error.reason}"
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, socket.timeout | TimeoutError):
-            return None, "", _("Timed out after %(seconds)s s.") % {"seconds": timeout}
-        return None, "", f"{type(reason).__name__}: {reason}"
+        destination = egress.destination_check(url)
+    except egress.DestinationRefused as refused:
+        logger.warning("webhook to %s refused (%s): %s", refused.host, refused.reason,
+                       ", ".join(refused.addresses) or "no address")
+        return None, REFUSED_ERROR
+    try:
+        status_code = egress.post_pinned(destination, body, headers, timeout)
     except TimeoutError:
-        return None, "", _("Timed out after %(seconds)s s.") % {"seconds": timeout}
-    except (OSError, ValueError) as error:
-        return None, "", f"{type(error).__name__}: {error}"
+        return None, _("Timed out after %(seconds)s s.") % {"seconds": timeout}
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        return None, f"{type(error).__name__}: {error}"
+    if 300 <= status_code < 400:
+        return status_code, REDIRECT_ERROR
+    if not 200 <= status_code < 300:
+        return status_code, f"HTTP {status_code}"
+    return status_code, ""
 
 
 def webhook_deliver_once(*, webhook_id: int, event: str, event_id: str, payload: dict[str, Any]) -> WebhookDelivery | None:
@@ -299,13 +315,11 @@ def webhook_deliver_once(*, webhook_id: int, event: str, event_id: str, payload:
     }
     started = timezone.now()
     clock = time.monotonic()
-    status_code, excerpt, error = _post(webhook.url, body, headers, timeout_seconds())
+    status_code, error = _post(webhook.url, body, headers, timeout_seconds())
     succeeded = status_code is not None and 200 <= status_code < 300
-    if status_code is not None and not succeeded and not error:
-        error = f"HTTP {status_code}"
     delivery = WebhookDelivery.objects.create(
         webhook=webhook, event=event, event_id=event_id, payload=payload, attempt=attempt,
-        status_code=status_code, response_excerpt=excerpt, error=error, succeeded=succeeded,
+        status_code=status_code, error=error, succeeded=succeeded,
         started_at=started, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
     )
     log = logger.info if succeeded else logger.warning

@@ -20,10 +20,23 @@ def load_settings(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_without_environment_it_runs_embedded_on_sqlite_and_eager_celery():
+def test_without_environment_debug_is_off_and_a_missing_secret_key_refuses_to_start():
+    """Fail closed: nothing set means production, not development."""
+    result = load_settings("print('started', settings.DEBUG)")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "started" not in result.stdout
+    with_key = load_settings("print(settings.DEBUG)", SECRET_KEY="k" * 60)
+    assert with_key.returncode == 0, with_key.stderr
+    assert with_key.stdout.strip() == "False"
+
+
+def test_with_only_debug_on_it_runs_embedded_on_sqlite_and_eager_celery():
+    """What `make run` sets (DEBUG=True) is all the embedded demo needs."""
     result = load_settings(
         "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'],"
-        " settings.CELERY_TASK_ALWAYS_EAGER, settings.USE_TZ, settings.CELERY_ACCEPT_CONTENT)"
+        " settings.CELERY_TASK_ALWAYS_EAGER, settings.USE_TZ, settings.CELERY_ACCEPT_CONTENT)",
+        DEBUG="True",
     )
     assert result.returncode == 0, result.stderr
     engine, name, eager, use_tz, content = result.stdout.split(maxsplit=4)
@@ -37,6 +50,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_a_broker():
         "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'],"
         " settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL)",
         DATABASE_URL="postgres://someone@db.example:5432/momento_x", REDIS_URL="redis://cache.example:6379/2",
+        DEBUG="True",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [

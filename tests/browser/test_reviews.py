@@ -78,6 +78,11 @@ def test_an_admin_registers_a_webhook_and_sees_its_deliveries(page, shoot, log_i
     page.get_by_role("button", name="Add webhook").click()
     expect(page.locator(".field-error").first).to_contain_text("Enter an http:// or https:// URL.")
     assert not Webhook.objects.exists()
+    page.get_by_label("Endpoint URL").fill("http://169.254.169.254/latest/meta-data/")
+    page.get_by_role("button", name="Add webhook").click()
+    expect(page.locator(".field-error").first).to_contain_text("Momento sends events only to public internet")
+    shoot("webhook-internal-address-refused")
+    assert not Webhook.objects.exists()
     page.get_by_label("Endpoint URL").fill("https://hooks.example/momento")
     page.get_by_label("Description").fill("Ops channel")
     page.get_by_role("button", name="Add webhook").click()
@@ -98,3 +103,17 @@ def test_an_admin_registers_a_webhook_and_sees_its_deliveries(page, shoot, log_i
     webhook.refresh_from_db()
     assert webhook.active is False
     shoot("webhook-detail")
+
+
+def test_an_internal_webhook_address_is_refused_in_spanish(page, shoot, log_in, transactional_db):
+    admin = UserFactory(username="marta")
+    MembershipFactory(user=admin, role=Membership.Role.ADMIN)
+    log_in(admin)
+    page.locator("#language-select").select_option("es")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL del destino").fill("http://10.0.0.5:8080/hooks")
+    page.get_by_role("button", name="Añadir webhook").click()
+    expect(page.locator(".field-error").first).to_contain_text(
+        "Momento solo envía eventos a direcciones públicas de internet")
+    shoot("webhook-internal-address-refused-es")
+    assert not Webhook.objects.exists()

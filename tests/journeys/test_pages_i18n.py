@@ -30,9 +30,10 @@ def test_compiled_catalogue_matches_the_po_file(domain):
     """The .mo is committed (no gettext needed to run); it must not lag the .po."""
     po = polib.pofile(str(LOCALE / f"{domain}.po"))
     mo = polib.mofile(str(LOCALE / f"{domain}.mo"))
-    compiled = {entry.msgid: entry.msgstr for entry in mo}
+    # Keyed by context too: "Admin" is both the admin site's link and, as a role, a person.
+    compiled = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in mo}
     stale = [entry.msgid for entry in po.translated_entries()
-             if not entry.msgid_plural and compiled.get(entry.msgid) != entry.msgstr]
+             if not entry.msgid_plural and compiled.get((entry.msgctxt, entry.msgid)) != entry.msgstr]
     assert not stale, f"{domain}.mo is out of date; run compilemessages: {stale[:5]}"
 
 
@@ -131,3 +132,16 @@ def test_dates_are_written_the_spanish_way_in_spanish(client, organization):
     spanish = client.get(url).content.decode()
     assert "11/03/2026" in english and "03/11/2026" not in english
     assert "03/11/2026" in spanish
+
+
+def test_every_role_label_reads_as_a_role_in_spanish():
+    """The admin role is a person ("Administrador"), not the admin site ("Administración"),
+    which shares the English word "Admin"."""
+    from journeys.models import Membership
+
+    with translation.override("es"):
+        labels = {value: str(label) for value, label in Membership.Role.choices}
+        site_link = translation.gettext("Admin")
+    assert labels == {"admin": "Administrador", "cx_manager": "Responsable de CX", "team_lead": "Jefe de equipo",
+                      "viewer": "Lector"}
+    assert site_link == "Administración"

@@ -113,6 +113,8 @@ def service_env(*, redis_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": child_database_url(), "REDIS_URL": redis_url, "DEBUG": "False",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False", "SECURE_HSTS_SECONDS": "0",
+        # Plain HTTP on loopback: opt out of the HTTPS redirect production has by default.
+        "SECURE_SSL_REDIRECT": "False",
         "DJANGO_SETTINGS_MODULE": "momento.settings", "LOG_LEVEL": "WARNING", "MOMENTO_REQUIRE_SERVICES": "0",
         # These tests count what is stored, not how the rate limiter behaves.
         "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s",
@@ -131,7 +133,8 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
         self.last_headers: dict[str, str] = {}
 
-    def start(self) -> None:
+    def start(self, *, ready_status: int = 200) -> None:
+        """Start and wait until /healthz answers `ready_status` (503: a server started without its database)."""
         with open(self.log, "ab") as output:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{self.port}",
@@ -145,7 +148,7 @@ class Gunicorn:
                 break
             try:
                 status, _body = self.request("GET", "/healthz", timeout=5)
-                if status == 200:
+                if status == ready_status:
                     return
             except OSError:
                 pass

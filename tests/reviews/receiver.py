@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# In every answer's body: Momento must never store or show it.
+RESPONSE_MARKER = b"receiver-body-7f3a"
 
 
 @dataclass
@@ -17,16 +21,24 @@ class Received:
 
 @dataclass
 class Receiver:
-    """`/ok` answers 200, `/fail` 500, `/slow` sleeps `slow_seconds` before answering."""
+    """`/ok` answers 200, `/fail` 500, `/slow` sleeps `slow_seconds` before answering,
+    `/redirect` 302 to `/ok`. Every answer carries the body marker `RESPONSE_MARKER`.
+    With `tls` (a server-side SSLContext) it speaks HTTPS; `server_names` records the SNI sent."""
 
     slow_seconds: float = 3.0
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
+    server_names: list[str | None] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -44,10 +56,12 @@ class Receiver:
                 receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
                 if self.path == "/slow":
                     time.sleep(receiver.slow_seconds)
-                status = 500 if self.path == "/fail" else 200
-                answer = b'{"error": "boom"}' if status == 500 else b"thanks"
+                status = {"/fail": 500, "/redirect": 302}.get(self.path, 200)
+                answer = RESPONSE_MARKER + (b' {"error": "boom"}' if status == 500 else b" thanks")
                 try:
                     self.send_response(status)
+                    if status == 302:
+                        self.send_header("Location", "/ok")
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(answer)))
                     self.end_headers()
@@ -60,6 +74,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -36,6 +36,9 @@ def receiver():
 def fast_webhooks(settings):
     settings.MOMENTO_WEBHOOK_TIMEOUT_SECONDS = 0.5
     settings.MOMENTO_WEBHOOK_MAX_ATTEMPTS = 3
+    # The receiver listens on 127.0.0.1, which webhooks may reach only when allowed
+    # (tests/reviews/test_webhook_egress.py covers the refusal).
+    settings.MOMENTO_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture
@@ -109,8 +112,7 @@ def test_a_500_endpoint_is_retried_and_every_attempt_recorded(organization, rece
     deliveries = list(WebhookDelivery.objects.filter(webhook=webhook).order_by("attempt"))
     assert [delivery.attempt for delivery in deliveries] == [1, 2, 3]
     assert all(delivery.status_code == 500 and not delivery.succeeded for delivery in deliveries)
-    assert all("boom" in delivery.response_excerpt and delivery.error == "HTTP 500 Internal Server Error"
-               for delivery in deliveries)
+    assert all(delivery.error == "HTTP 500" for delivery in deliveries)
     assert all(delivery.payload == {"id": EVENT_ID} for delivery in deliveries)
     assert len(receiver.received("/fail")) == 3
     assert result["gave_up"] is True

@@ -43,7 +43,10 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     # REST API
     "api:organization-list": ("read", "none"),
     "api:organization-detail": ("read", "none"),
-    "api:membership-list": ("manage", "manage"),
+    "api:membership-list": ("manage", "none"),  # people join by invitation, never added by username
+    "api:invitation-list": ("manage", "manage"),
+    "api:invitation-detail": ("manage", "manage"),
+    "api:invitation-resend": ("none", "manage"),
     "api:membership-detail": ("manage", "manage"),
     "api:cycle-list": ("read", "edit"),
     "api:cycle-detail": ("read", "edit"),
@@ -107,6 +110,10 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "journeys:members": ("manage", "manage"),
     "journeys:member_role": ("none", "manage"),
     "journeys:member_remove": ("manage", "manage"),
+    "journeys:invitation_resend": ("none", "manage"),
+    "journeys:invitation_revoke": ("none", "manage"),
+    # The invitation link: public, its token is the credential.
+    "journeys:invitation_accept": ("public", "public"),
     "touchpoints:tokens": ("manage", "manage"),
     "touchpoints:token_revoke": ("manage", "manage"),
     "reviews:webhooks_home": ("manage", "none"),

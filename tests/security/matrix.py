@@ -37,6 +37,8 @@ def attack_body(world: World) -> dict:
         "order": [moment.pk for moment in reversed(world.moments)], "archived": "1", "start": "blank",
         "description": "intruded", "active": True, "timezone": "UTC",
         "ratings": [{"touchpoint": world.touchpoint.pk, "score": 1, "external_id": "intruder-2"}],
+        "email": "intruder@example.com", "role": "admin", "username": "intruder",
+        "password1": "intruder passphrase 42", "password2": "intruder passphrase 42",
     }
 
 

@@ -2,7 +2,7 @@
 
 The isolation and role matrices build an organization with one object of
 every kind a URL can point at (cycle, moments, touchpoints, segment, ratings,
-API token, CSV import, review item with an action, webhook, a recompute task
+API token, CSV import, review item with an action, webhook, pending invitation, a recompute task
 id). Every text in it carries a marker, so a response that leaks any of it is
 caught by a substring search. `organization_fingerprint` reads every row that
 belongs to the organization, through whatever path leads to it, so "nothing
@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from analytics.stats import SCALES
-from journeys.models import Membership, Organization
+from journeys.models import Invitation, Membership, Organization
 from reviews.models import ActionItem, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
     MembershipFactory,
@@ -70,6 +70,7 @@ class World:
     review_item: ReviewItem
     action: ActionItem
     webhook: Webhook
+    invitation: Invitation
     task_id: str
     markers: list[str] = field(default_factory=list)
 
@@ -130,6 +131,12 @@ def world_build(label: str) -> World:
         webhook=webhook, event="review_item.opened", event_id="6b0c3a4e-0000-4000-8000-000000000001",
         payload={"label": label}, attempt=1, started_at=now,
     )
+    # A pending invitation; its address is marked (another organization must never see it).
+    invitation = Invitation.objects.create(
+        organization=organization, email=f"{label}-invitee@example.com", role=Membership.Role.CX_MANAGER,
+        token_hash=hashlib.sha256(f"{label}-invitation".encode()).hexdigest(), invited_by=admin, sent_at=now,
+        expires_at=now + dt.timedelta(days=7),
+    )
     # analytics.views.task_status answers only for task ids a recompute of this cycle started.
     # Not marked: pages echo their own URL (the language switcher's "next"), which is no leak.
     task_id = "recompute-" + hashlib.sha256(label.encode()).hexdigest()[:12]
@@ -137,7 +144,7 @@ def world_build(label: str) -> World:
     return World(
         label=label, organization=organization, admin=admin, cycle=cycle, moments=moments, touchpoint=touchpoint,
         segment=segment, rating=rating, token=token, token_plaintext=plaintext, rating_import=rating_import,
-        review_item=review_item, action=action, webhook=webhook, task_id=task_id,
+        review_item=review_item, action=action, webhook=webhook, invitation=invitation, task_id=task_id,
         markers=[label, token.prefix],
     )
 
