@@ -72,7 +72,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
-        "errors": errors, "dimension": dimension, "period": period, "dimensions": DIMENSIONS,
+        "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
+        "dimensions": DIMENSIONS,
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
