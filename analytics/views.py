@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys.selectors import cycle_get_for_user
 
-from . import charts, services
+from . import charts, labels, services
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -67,7 +67,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
-    figures = charts.dashboard_figures(data) if data and data["n"] else None
+    figures = None
+    if data and data["n"]:
+        column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
+                                             segments=structure.segments)
+        figures = charts.dashboard_figures(data, column_labels=column_labels)
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
