@@ -31,7 +31,9 @@ CRITICAL_COLOR, CURVE_COLOR = "#d73027", "#3b4cc0"
 # Below this width (px) dashboard.js draws the heatmap as a scrollable table
 # and the emotion curve with `narrow_layout`.
 NARROW_WIDTH = 640
-TICK_LABEL_CHARS = 28
+# Names under the emotion curve: lines of at most this many characters, and
+# this much room per moment (px), else dashboard.js shows the numbers instead.
+TICK_LINE_CHARS, TICK_WIDTH = 16, 110
 # Room above the plot for Plotly's toolbar (one button, ~28 px), so it never
 # covers the top axis labels or the band names.
 TOOLBAR_ROOM = 34
@@ -172,21 +174,34 @@ def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moment
 
 
 def _tick_label(text: str) -> str:
-    return text if len(text) <= TICK_LABEL_CHARS else text[: TICK_LABEL_CHARS - 1].rstrip() + "…"
+    """A moment's name on up to three short lines (horizontal labels never overlap
+    while each moment has TICK_WIDTH px; below that the numbers are used)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= TICK_LINE_CHARS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 3:
+        lines = [*lines[:2], lines[2] + "…"]
+    return "<br>".join(escape(line if len(line) <= TICK_LINE_CHARS + 1 else line[: TICK_LINE_CHARS - 1] + "…")
+                       for line in lines)
 
 
 def emotion_curve_figure(data: dict) -> dict[str, Any]:
     """Mean normalised score per moment in cycle order, over bands of moment kind.
 
     Red markers are exactly the critical moments of the page's list (the moment
-    or one of its touchpoints is critical). `narrow_layout` replaces the named
-    ticks by the moments' numbers on a phone, where names would overlap.
+    or one of its touchpoints is critical). Below `narrow_below` px,
+    `narrow_layout` replaces the named ticks by the moments' numbers, where
+    the names would overlap (a phone, or many moments).
     """
     fmt = numbers()
     moments = data["rows"]
     critical = {item["moment_id"] for item in data["critical_moments"]}
     x = list(range(len(moments)))
-    names = [escape(f"{moment['position'] + 1}. {moment['name']}") for moment in moments]
+    raw_names = [f"{moment['position'] + 1}. {moment['name']}" for moment in moments]
+    names = [escape(name) for name in raw_names]
     mean_word, n_word, critical_word = _("mean score"), _("n"), _("critical moment")
     hover = []
     for name, moment in zip(names, moments):
@@ -225,20 +240,22 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
 
     axis_range = [-0.5, len(moments) - 0.5]
     layout = {
-        "height": 380, "margin": {"l": 50, "r": 10, "t": TOOLBAR_ROOM + 20, "b": 130}, "shapes": shapes,
+        "height": 380, "margin": {"l": 50, "r": 10, "t": TOOLBAR_ROOM + 20, "b": 60}, "shapes": shapes,
         "annotations": band_names(11),
         "yaxis": {"range": [0, 100], "title": {"text": _("mean score (0–100)")}, "fixedrange": True},
-        "xaxis": {"tickvals": x, "ticktext": [_tick_label(name) for name in names], "tickangle": -30,
-                  "range": axis_range, "fixedrange": True, "automargin": True},
+        "xaxis": {"tickvals": x, "ticktext": [_tick_label(name) for name in raw_names], "tickangle": 0,
+                  "range": axis_range, "fixedrange": True, "automargin": True, "zeroline": False},
         "showlegend": False, "plot_bgcolor": "#ffffff", "dragmode": False,
     }
     narrow_layout = {
         "height": 320, "margin": {"l": 44, "r": 8, "t": TOOLBAR_ROOM + 16, "b": 40},
-        "annotations": band_names(9),
+        "annotations": band_names(8),
         "xaxis": {"tickvals": x, "ticktext": [str(moment["position"] + 1) for moment in moments], "tickangle": 0,
-                  "range": axis_range, "fixedrange": True, "title": {"text": _("moment (number as in the list)")}},
+                  "range": axis_range, "fixedrange": True, "zeroline": False,
+                  "title": {"text": _("moment (number as in the list)")}},
     }
-    return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout}
+    return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout,
+            "narrow_below": max(NARROW_WIDTH, TICK_WIDTH * len(moments))}
 
 
 def dashboard_figures(data: dict, *, column_labels: list[str]) -> dict[str, Any]:

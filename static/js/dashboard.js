@@ -9,6 +9,7 @@ const figuresNode = document.getElementById("dashboard-figures");
 const figures = figuresNode ? JSON.parse(figuresNode.textContent) : null;
 let level = "moments";
 let drawnNarrow = null;
+let drawnNarrowEmotion = null;
 
 // Labels and hover texts are HTML-escaped for Plotly; the table shows them as text.
 function plainText(html) {
@@ -16,8 +17,8 @@ function plainText(html) {
   return new DOMParser().parseFromString(text, "text/html").body.textContent;
 }
 
-function isNarrow(node) {
-  return (node.parentElement || node).clientWidth < figures.narrow_width;
+function isNarrow(node, below = figures.narrow_width) {
+  return (node.parentElement || node).clientWidth < below;
 }
 
 function drawTable(container, figure) {
@@ -57,7 +58,11 @@ function drawTable(container, figure) {
       td.addEventListener("focus", show);
     });
   });
-  container.replaceChildren(table, details);
+  // The table scrolls sideways inside its own box; the details below it stay in view.
+  const scroller = document.createElement("div");
+  scroller.className = "heatmap-scroll";
+  scroller.appendChild(table);
+  container.replaceChildren(scroller, details);
 }
 
 function drawHeatmap() {
@@ -65,7 +70,8 @@ function drawHeatmap() {
   const tableNode = document.getElementById("heatmap-table");
   if (!chart || !tableNode) return;
   const figure = figures.heatmap[level];
-  if (isNarrow(chart)) {
+  drawnNarrow = isNarrow(chart);
+  if (drawnNarrow) {
     if (typeof window.Plotly !== "undefined") window.Plotly.purge(chart);
     chart.hidden = true;
     tableNode.hidden = false;
@@ -88,26 +94,24 @@ function drawEmotion() {
   const node = document.getElementById("emotion-chart");
   if (!node) return;
   const figure = figures.emotion;
-  const layout = isNarrow(node) ? { ...figure.layout, ...figure.narrow_layout } : figure.layout;
+  const narrow = isNarrow(node, figure.narrow_below);
+  drawnNarrowEmotion = narrow;
+  const layout = narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout;
   plot(node, figure.data, layout);
 }
 
-function drawAll() {
-  const chart = document.getElementById("heatmap-chart");
-  drawnNarrow = chart ? isNarrow(chart) : null;
+if (figures) {
   drawHeatmap();
   drawEmotion();
-}
-
-if (figures) {
-  drawAll();
   let pending = null;
   window.addEventListener("resize", () => {
     clearTimeout(pending);
     pending = setTimeout(() => {
       const chart = document.getElementById("heatmap-chart");
-      // Plotly follows the width by itself (responsive); redraw only across the phone breakpoint.
-      if (chart && isNarrow(chart) !== drawnNarrow) drawAll();
+      const emotion = document.getElementById("emotion-chart");
+      // Plotly follows the width by itself (responsive); redraw only across a breakpoint.
+      if (chart && isNarrow(chart) !== drawnNarrow) drawHeatmap();
+      if (emotion && isNarrow(emotion, figures.emotion.narrow_below) !== drawnNarrowEmotion) drawEmotion();
     }, 150);
   });
   document.querySelectorAll(".level-toggle [data-level]").forEach((button) => {
