@@ -16,7 +16,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from django.utils.html import escape
+import orjson
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from . import stats
@@ -56,24 +57,37 @@ PLOTLY_CONFIG: dict[str, Any] = {
 }
 
 
+def escape(text: str) -> str:
+    """User text (moment, touchpoint, segment names) as Plotly's pseudo-HTML text:
+    no tag can form. Only &, < and > : Plotly decodes these entities but not
+    &quot; or &#x27;, which Django's escape would leave on screen."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _hex(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-_STOPS = [(position, _hex(color)) for position, color in SHARE_COLORSCALE]
+def _interpolated(position: float) -> str:
+    stops = [(stop, _hex(color)) for stop, color in SHARE_COLORSCALE]
+    for (low, low_rgb), (high, high_rgb) in pairwise(stops):
+        if position <= high:
+            weight = (position - low) / (high - low)
+            return "#{:02x}{:02x}{:02x}".format(*(round(a + (b - a) * weight) for a, b in zip(low_rgb, high_rgb)))
+    return SHARE_COLORSCALE[-1][1]
+
+
+# The scale in 240 steps (a quarter of a percentage point each): one list
+# look-up per cell instead of an interpolation.
+_COLOR_STEPS = 240
+_COLORS = [_interpolated(step / _COLOR_STEPS) for step in range(_COLOR_STEPS + 1)]
 
 
 def share_color(share: float | None) -> str | None:
     """The heatmap's colour of a share (the same scale Plotly draws), for the table."""
     if share is None:
         return None
-    position = min(max(share / SHARE_MAX, 0.0), 1.0)
-    for (low, low_rgb), (high, high_rgb) in pairwise(_STOPS):
-        if position <= high:
-            weight = (position - low) / (high - low)
-            rgb = (round(a + (b - a) * weight) for a, b in zip(low_rgb, high_rgb))
-            return "#{:02x}{:02x}{:02x}".format(*rgb)
-    return SHARE_COLORSCALE[-1][1]
+    return _COLORS[min(_COLOR_STEPS, max(0, round(share / SHARE_MAX * _COLOR_STEPS)))]
 
 
 class _Texts:
@@ -267,3 +281,11 @@ def dashboard_figures(data: dict, *, column_labels: list[str]) -> dict[str, Any]
                     "touchpoints": heatmap_figure(data, column_labels=column_labels, level="touchpoints")},
         "emotion": emotion_curve_figure(data),
     }
+
+
+def figures_json(figures: dict[str, Any]) -> SafeString:
+    """The figures as JSON safe inside <script type="application/json">, like
+    Django's `json_script` but with orjson and C-speed escaping: its
+    str.translate over ~100 KB of hover texts took 6 ms a page."""
+    text = orjson.dumps(figures).decode()
+    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))

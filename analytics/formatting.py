@@ -20,25 +20,29 @@ class NumberFormat:
     thousands: str
     percent_pattern: str  # "%(number)s%%" or "%(number)s\u00a0%%"
 
-    def _localise(self, text: str) -> str:
-        # Python writes "1,234.5"; swap in the language's separators.
-        return text.translate({ord(","): self.thousands, ord("."): self.decimal})
+    def _grouped(self, text: str) -> str:
+        # Python writes "1,234.5"; swap in the language's separators (replace
+        # runs in C; str.translate with a mapping cost 5 ms a dashboard).
+        return text.replace(",", "\x00").replace(".", self.decimal).replace("\x00", self.thousands)
 
     def count(self, value: float | None) -> str:
         if value is None:
             return ""
-        return self._localise(f"{round(value):,}")
+        value = round(value)
+        return str(value) if -1000 < value < 1000 else self._grouped(f"{value:,}")
 
     def decimal_number(self, value: float | None, places: int = 1) -> str:
         if value is None:
             return ""
-        return self._localise(f"{value:,.{places}f}")
+        if -1000 < value < 1000:
+            return f"{value:.{places}f}".replace(".", self.decimal)
+        return self._grouped(f"{value:,.{places}f}")
 
     def number(self, share: float | None) -> str:
         """A share as the number of its percentage, without the sign ("43")."""
         if share is None:
             return ""
-        return self._localise(f"{share * 100:,.0f}")
+        return f"{share * 100:.0f}" if -10 < share < 10 else self._grouped(f"{share * 100:,.0f}")
 
     def percent(self, share: float | None) -> str:
         """A share (0–1) as a whole percentage: "43%" / "43 %"."""

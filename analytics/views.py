@@ -76,6 +76,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
+        "figures_json": charts.figures_json(figures) if figures else None,
         "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
         "dimensions": DIMENSIONS,
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,

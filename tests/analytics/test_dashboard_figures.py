@@ -166,3 +166,17 @@ def test_plotly_gets_no_cloud_button_no_logo_and_a_download_only_toolbar(client,
     for figure in (figures["heatmap"]["moments"], figures["emotion"]):
         assert figure["layout"]["margin"]["t"] >= charts.TOOLBAR_ROOM
         assert figure["layout"]["xaxis"]["fixedrange"] and figure["layout"]["yaxis"]["fixedrange"]
+
+
+def test_a_moment_name_cannot_break_out_of_the_figures_script(client, member, cycle):
+    name = '</script><script>alert("x")</script> & <b>'
+    moment = cycle.moments.get(name="Boarding")
+    moment.name = name
+    moment.save()
+    client.force_login(member)
+    _response, html, figures = _page(client, cycle)
+    script = html.split('<script id="dashboard-figures" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in script and ">" not in script and "&" not in script
+    # Plotly draws its own markup: the name reaches it escaped, and reads as written.
+    assert '2. &lt;/script&gt;&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;' in figures["heatmap"][
+        "moments"]["data"][0]["y"]
