@@ -1,6 +1,6 @@
 """Plotly figures built from snapshot data (plain dicts), returned as JSON-ready dicts.
 
-The page embeds them with `json_script` and `static/js/dashboard.js` hands them
+The page embeds them with `figures_json` and `static/js/dashboard.js` hands them
 to `Plotly.react`; no figure logic lives in JavaScript. Figures are written as
 the plain Plotly JSON (`{"data": [...], "layout": {...}}`) rather than through
 `plotly.graph_objects`, whose per-attribute validation cost ~100 ms a page;
