@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from . import stats
 from .formatting import NumberFormat, numbers
@@ -97,8 +96,7 @@ class _Texts:
     def __init__(self, dimension: str):
         self.fmt: NumberFormat = numbers()
         self.n = _("n")
-        # Translators: title of the heatmap's colour bar (the share of dissatisfied ratings).
-        self.dissatisfied = pgettext("heatmap colour bar", "dissatisfied")
+        self.dissatisfied = _("Dissatisfied")  # the colour bar's title
         self.level = self.fmt.percent(0.95)
         self.share_line = _("%(share)s dissatisfied (%(level)s interval: %(interval)s)")
         self.mean = _("mean score")
