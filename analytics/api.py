@@ -1,6 +1,7 @@
 """REST API of the analytics (mounted under /api/v1/cycles/<id>/…).
 
-Read-only JSON of the same snapshots the dashboard shows. Scoped like every
+Read-only JSON of the same snapshots the dashboard shows; column labels follow
+Accept-Language (snapshots keep codes). Scoped like every
 other resource (journeys.permissions): another organization's cycle is 404;
 an unknown dimension, a bad or too long period, or a cycle without moments is 400.
 """
@@ -27,7 +28,7 @@ from journeys.api_support import OBJECT_READ_ERRORS, CapabilityMixin, error_resp
 from journeys.models import ServiceCycle
 from journeys.permissions import READ, HasCapability, request_organization_ids
 
-from . import services
+from . import labels, services, stats
 from .models import HeatmapSnapshot
 from .periods import (
     DIMENSIONS,
@@ -45,42 +46,110 @@ VIEW_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="Custom period start (with end), cycle time zone."),
     OpenApiParameter("end", OpenApiTypes.DATE, description=f"Custom period end; at most {MAX_PERIOD_DAYS} days."),
 ]
+TREND_CHOICES = [stats.TREND_WORSENING, stats.TREND_IMPROVING, stats.TREND_STEADY, stats.TREND_NO_EARLIER_DATA]
+TREND_HELP = ("Against the column before (week columns; the first has none) or the previous period (channel and "
+              "segment columns, totals): worsening / improving when a two-proportion z-test at 95 % says the "
+              "dissatisfied share rose / fell, steady when it cannot tell, no_earlier_data when there is nothing "
+              "to compare with or either side has fewer than min_sample ratings.")
+WORSENING_HELP = "true when trend is worsening, false when improving or steady, null when no_earlier_data."
+
+
+def _figures(**extra) -> dict[str, serializers.Field]:
+    """The fields of a heatmap cell (and of every total, which adds `extra`)."""
+    return {
+        "n": serializers.IntegerField(help_text="Ratings."),
+        "d": serializers.IntegerField(help_text="Dissatisfied ratings."),
+        "share": serializers.FloatField(allow_null=True, help_text="d / n; null without ratings."),
+        "mean": serializers.FloatField(allow_null=True, help_text="Mean normalised score, 0–100."),
+        "low": serializers.FloatField(help_text="Wilson 95 % interval of the share, lower end."),
+        "high": serializers.FloatField(help_text="Wilson 95 % interval of the share, upper end."),
+        "critical": serializers.BooleanField(help_text="n ≥ min_sample and low ≥ critical_share."),
+        "trend": serializers.ChoiceField(choices=TREND_CHOICES, help_text=TREND_HELP),
+        "worsening": serializers.BooleanField(allow_null=True, help_text=WORSENING_HELP),
+        "previous_n": serializers.IntegerField(allow_null=True, help_text="Ratings of what it is compared with "
+                                                                           "(null: nothing, the first week column)."),
+        "previous_share": serializers.FloatField(allow_null=True),
+        "enough": serializers.BooleanField(help_text="n ≥ min_sample: enough ratings to judge."),
+        **extra,
+    }
+
+
+TOTAL_FIELDS = _figures(
+    previous_d=serializers.IntegerField(),
+    severity=serializers.FloatField(help_text="Ordering key: the Wilson lower bound × n."),
+    reach=serializers.FloatField(help_text="People estimated to hear of it: d × share telling × people told."),
+    social=serializers.FloatField(help_text="Dissatisfied customers estimated to vent on social media."),
+    fcr_rate=serializers.FloatField(allow_null=True, help_text="Resolved at first contact, of those asked."),
+    fcr_asked=serializers.IntegerField(),
+)
+CELL = inline_serializer(name="HeatmapCell", fields=_figures(), many=True,
+                         help_text="One per column, in the order of columns.")
+TOTAL = inline_serializer(name="HeatmapTotal", fields=TOTAL_FIELDS, help_text="The whole period.")
+TOUCHPOINT_ROW = inline_serializer(name="HeatmapTouchpointRow", many=True, fields={
+    "id": serializers.IntegerField(), "name": serializers.CharField(), "channel": serializers.CharField(),
+    "cells": CELL, "total": TOTAL,
+})
+MOMENT_ROW = inline_serializer(name="HeatmapMomentRow", many=True, help_text="Moments in cycle order.", fields={
+    "id": serializers.IntegerField(), "name": serializers.CharField(), "moment_kind": serializers.CharField(),
+    "position": serializers.IntegerField(), "protocol": serializers.CharField(allow_blank=True),
+    "owner": serializers.CharField(allow_null=True), "cells": CELL, "total": TOTAL, "touchpoints": TOUCHPOINT_ROW,
+})
+COLUMN = inline_serializer(name="HeatmapColumn", many=True, fields={
+    "key": serializers.CharField(help_text="ISO week (2026-W42), channel code, or segment (s<id>, none)."),
+    "label": serializers.CharField(help_text="In the language of Accept-Language (en, es)."),
+    "start": serializers.DateField(required=False, help_text="Week columns: the first day of the period in it."),
+})
+PERIOD = inline_serializer(name="HeatmapPeriod", fields={
+    "start": serializers.DateField(), "end": serializers.DateField(), "days": serializers.IntegerField(),
+    "weeks": serializers.IntegerField(allow_null=True, help_text="N when the period is the last N ISO weeks up "
+                                      "to its end (it starts on a Monday), else null."),
+})
+THRESHOLDS = inline_serializer(name="HeatmapThresholds", fields={
+    "min_sample": serializers.IntegerField(), "critical_share": serializers.FloatField(),
+})
 SNAPSHOT_META = {
     "cycle": serializers.IntegerField(),
     "status": serializers.ChoiceField(choices=HeatmapSnapshot.Status.choices),
     "computed_at": serializers.DateTimeField(),
     "dimension": serializers.ChoiceField(choices=list(DIMENSIONS)),
-    "period": serializers.DictField(help_text="start, end (dates), days, weeks (or null)."),
+    "period": PERIOD,
+    "thresholds": THRESHOLDS,
 }
 HEATMAP_RESPONSE = inline_serializer(name="HeatmapSnapshot", fields={
     **SNAPSHOT_META,
-    "columns": serializers.ListField(child=serializers.DictField(), help_text="key, label (and start for weeks)."),
-    "rows": serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Moments in cycle order: id, name, moment_kind, position, protocol, owner, cells (one per "
-                  "column: n, d, share, mean, low, high, critical, worsening, enough), total (the period: "
-                  "the cell plus previous_share, severity, reach, social, fcr_rate) and touchpoints (same shape).",
-    ),
-    "thresholds": serializers.DictField(),
+    "columns": COLUMN,
+    "rows": MOMENT_ROW,
     "empty": serializers.CharField(allow_null=True,
                                    help_text="too_few when no moment or touchpoint has enough ratings to judge (a cycle "
                                              "without touchpoints, or a period without ratings, is a 400)."),
 })
+CRITICAL_TOUCHPOINT = inline_serializer(name="CriticalTouchpoint", many=True, fields={
+    "id": serializers.IntegerField(), "name": serializers.CharField(), "channel": serializers.CharField(),
+    **TOTAL_FIELDS,
+})
+CRITICAL_MOMENT = inline_serializer(name="CriticalMoment", many=True, help_text="By severity, highest first.", fields={
+    "moment_id": serializers.IntegerField(), "name": serializers.CharField(), "kind": serializers.CharField(),
+    "position": serializers.IntegerField(), "protocol": serializers.CharField(allow_blank=True),
+    "owner": serializers.CharField(allow_null=True),
+    "moment_critical": serializers.BooleanField(help_text="The moment as a whole is critical (else only some of "
+                                                          "its touchpoints are)."),
+    "severity": serializers.FloatField(),
+    "trend": serializers.ChoiceField(choices=TREND_CHOICES, help_text="worsening when the moment or one of its "
+                                     "critical touchpoints worsens, else the moment's own trend."),
+    "worsening": serializers.BooleanField(allow_null=True, help_text=WORSENING_HELP),
+    "dissatisfied": serializers.IntegerField(), "reach": serializers.FloatField(),
+    "social": serializers.FloatField(), "total": TOTAL, "critical_touchpoints": CRITICAL_TOUCHPOINT,
+})
 CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
     **SNAPSHOT_META,
-    "thresholds": serializers.DictField(),
-    "critical_moments": serializers.ListField(
-        child=serializers.DictField(),
-        help_text="By severity, highest first: moment_id, name, kind, position, protocol, owner, moment_critical, "
-                  "severity, worsening, dissatisfied, reach, social, total, critical_touchpoints.",
-    ),
+    "critical_moments": CRITICAL_MOMENT,
 })
 
 
 class _CycleSnapshotView(CapabilityMixin, APIView):
     permission_classes = [HasCapability]
 
-    def snapshot(self, request: Request, pk: int) -> HeatmapSnapshot:
+    def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
         cycle = get_object_or_404(
             ServiceCycle.objects.select_related("organization").filter(
                 organization_id__in=request_organization_ids(request, READ)
@@ -92,7 +161,7 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
             period = period_parse(params=request.query_params, today=local_today(cycle.timezone))
         except DjangoValidationError as error:
             raise ValidationError(detail=serializers.as_serializer_error(error)) from None
-        snapshot, _structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+        snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
         if snapshot is None:
             raise ValidationError({"cycle": [_("This cycle has no moments of truth yet.")]})
         # Nothing to compute from: a 400 that says why (too few ratings to judge is
@@ -102,7 +171,7 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
         if snapshot.data["empty"] == "no_ratings":
             raise ValidationError({"period": [_("No ratings in this period (%(start)s to %(end)s).") % {
                 "start": period.start.isoformat(), "end": period.end.isoformat()}]})
-        return snapshot
+        return snapshot, structure
 
     @staticmethod
     def meta(snapshot: HeatmapSnapshot) -> dict:
@@ -118,10 +187,12 @@ class CycleHeatmapView(_CycleSnapshotView):
         responses={200: HEATMAP_RESPONSE, **error_responses(400, *OBJECT_READ_ERRORS)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        snapshot = self.snapshot(request, pk)
+        snapshot, structure = self.snapshot(request, pk)
         data = snapshot.data
-        return Response({**self.meta(snapshot), "columns": data["columns"], "rows": data["rows"],
-                         "empty": data["empty"]})
+        # Labels in the language the client asked for (Accept-Language); the snapshot keeps codes.
+        columns = labels.labelled_columns(dimension=snapshot.dimension, columns=data["columns"],
+                                          segments=structure.segments)
+        return Response({**self.meta(snapshot), "columns": columns, "rows": data["rows"], "empty": data["empty"]})
 
 
 class CycleCriticalMomentsView(_CycleSnapshotView):
@@ -131,7 +202,7 @@ class CycleCriticalMomentsView(_CycleSnapshotView):
         responses={200: CRITICAL_RESPONSE, **error_responses(400, *OBJECT_READ_ERRORS)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        snapshot = self.snapshot(request, pk)
+        snapshot, _structure = self.snapshot(request, pk)
         return Response({**self.meta(snapshot), "critical_moments": snapshot.data["critical_moments"]})
 
 

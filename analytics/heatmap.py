@@ -2,7 +2,7 @@
 
 Pure functions over small dictionaries (one entry per touchpoint × column, never
 per rating): cells get the dissatisfied share, mean normalised score, Wilson
-interval and the critical / worsening flags of DESIGN.md; moments sum their
+interval, the critical flag and the trend of DESIGN.md; moments sum their
 touchpoints. `analytics.services` feeds them from SQL aggregates.
 """
 
@@ -64,13 +64,19 @@ class WordOfMouth:
 
 
 def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> dict[str, object]:
-    """One heatmap cell. `share`/`mean` are None when the cell has no ratings."""
+    """One heatmap cell. `share`/`mean` are None when the cell has no ratings.
+
+    `trend` compares with `previous` (the column or period before) through
+    `stats.trend`: "no_earlier_data" when there is none, or when either side
+    has fewer than `min_sample` ratings. `worsening` is its flag, None then.
+    """
     counts = counts or Counts()
     n, d = int(counts.n), int(counts.dissatisfied)
     low, high = stats.wilson_interval(d, n)
-    worsening = False
-    if previous is not None and previous.n and n:
-        worsening = stats.is_worsening(int(previous.dissatisfied), int(previous.n), d, n)
+    if previous is None:
+        trend = stats.TREND_NO_EARLIER_DATA
+    else:
+        trend = stats.trend(int(previous.dissatisfied), int(previous.n), d, n, min_sample=thresholds.min_sample)
     return {
         "n": n,
         "d": d,
@@ -81,18 +87,21 @@ def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | No
         "critical": stats.is_critical(
             d, n, min_sample=thresholds.min_sample, critical_share=thresholds.critical_share
         ),
-        "worsening": worsening,
+        "trend": trend,
+        "worsening": stats.worsening_flag(trend),
+        "previous_n": int(previous.n) if previous else None,
+        "previous_share": (previous.dissatisfied / previous.n if previous.n else None) if previous else None,
         "enough": n >= thresholds.min_sample,
     }
 
 
 def summary(counts: Counts, previous: Counts, *, thresholds: Thresholds, wom: WordOfMouth) -> dict[str, object]:
-    """A row's whole-period figures: the cell plus previous period, severity, reach, FCR."""
+    """A row's whole-period figures: the cell (trend against the previous period)
+    plus the previous period, severity, reach, FCR."""
     result = cell(counts, thresholds=thresholds, previous=previous)
     d = int(counts.dissatisfied)
     result.update({
-        "previous_n": int(previous.n),
-        "previous_share": previous.dissatisfied / previous.n if previous.n else None,
+        "previous_d": int(previous.dissatisfied),
         "severity": stats.severity(d, int(counts.n)),
         "reach": stats.word_of_mouth_reach(d, share_telling=wom.share_telling, people_told=wom.people_told),
         "social": stats.social_venting(d, share_venting=wom.share_social),
@@ -115,12 +124,15 @@ class RowInput:
 def row_cells(
     row: RowInput, *, column_keys: list[str], thresholds: Thresholds, compare_with_previous_column: bool
 ) -> list[dict[str, object]]:
+    """The cells of one row. Week columns compare with the column before (the
+    first has none: the week before the period is not on screen); channel and
+    segment columns with the same column in the previous period."""
     cells = []
     for index, key in enumerate(column_keys):
         if compare_with_previous_column:
-            previous = row.columns.get(column_keys[index - 1]) if index else row.previous_columns.get(key)
+            previous = (row.columns.get(column_keys[index - 1]) or Counts()) if index else None
         else:
-            previous = row.previous_columns.get(key)
+            previous = row.previous_columns.get(key) or Counts()
         cells.append(cell(row.columns.get(key), thresholds=thresholds, previous=previous))
     return cells
 
@@ -136,12 +148,21 @@ def merge_rows(rows: Iterable[RowInput]) -> RowInput:
     return merged
 
 
+def _item_trend(total: dict[str, object], critical_touchpoints: list[dict[str, object]]) -> str:
+    """A critical moment's trend: worsening when the moment or one of its critical
+    touchpoints worsens, else the moment's own (improving, steady or no earlier data)."""
+    if any(level["trend"] == stats.TREND_WORSENING for level in [total, *critical_touchpoints]):
+        return stats.TREND_WORSENING
+    return str(total["trend"])
+
+
 def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """Moments that are critical, or hold a critical touchpoint, by severity (highest first).
 
     A moment whose own share is diluted by healthy touchpoints still shows up
     when one of its touchpoints is critical (the check-in kiosk among web and
-    app check-in): that touchpoint is named and carries the severity.
+    app check-in): that touchpoint is named and carries the severity. This list
+    is what "critical moment" means everywhere (the emotion curve marks these).
     """
     items = []
     for row in rows:
@@ -156,6 +177,7 @@ def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
         levels = ([total] if total["critical"] else []) + critical_touchpoints
         scope = total if total["critical"] else None
         dissatisfied = total["d"] if scope else sum(tp["d"] for tp in critical_touchpoints)
+        trend = _item_trend(total, critical_touchpoints)
         items.append({
             "moment_id": row["id"],
             "name": row["name"],
@@ -165,7 +187,8 @@ def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
             "owner": row["owner"],
             "moment_critical": bool(total["critical"]),
             "severity": max(level["severity"] for level in levels),
-            "worsening": any(level["worsening"] for level in levels),
+            "trend": trend,
+            "worsening": stats.worsening_flag(trend),
             "dissatisfied": dissatisfied,
             "reach": sum(level["reach"] for level in ([total] if scope else critical_touchpoints)),
             "social": sum(level["social"] for level in ([total] if scope else critical_touchpoints)),

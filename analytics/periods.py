@@ -27,17 +27,36 @@ DEFAULT_DIMENSION = "weeks"
 
 @dataclass(frozen=True)
 class Period:
+    """A closed range of local days. Its identity is its days and nothing else:
+    a period rebuilt from a stored snapshot's start and end (the worker's
+    refresh, "recompute now") is the very period that was asked for."""
+
     start: dt.date
     end: dt.date
-    weeks: int | None = None  # set when the period is "the last N weeks"
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
     @property
+    def weeks(self) -> int | None:
+        """N when this is "the last N ISO weeks" as seen on its end day (it starts
+        on the Monday N − 1 weeks before the week of its end), else None.
+
+        Derived from the days, so it cannot be lost when a period is rebuilt.
+        """
+        if self.start.weekday() != 0:
+            return None
+        return (self.end - self.start).days // 7 + 1
+
+    def picked_weeks(self, today: dt.date) -> int | None:
+        """What the period picker shows: N when this is the last N weeks up to
+        today and N is one of its choices; None for custom dates."""
+        return self.weeks if self.end == today and self.weeks in WEEK_CHOICES else None
+
+    @property
     def previous(self) -> Period:
-        """The period of equal length just before this one (for worsening)."""
+        """The period of equal length just before this one (for trends)."""
         end = self.start - dt.timedelta(days=1)
         return Period(start=end - dt.timedelta(days=self.days - 1), end=end)
 
@@ -53,7 +72,7 @@ def local_today(tz_name: str, now: dt.datetime | None = None) -> dt.date:
 def last_weeks(*, weeks: int, today: dt.date) -> Period:
     """The last `weeks` ISO weeks, Monday-aligned, the current (partial) week included."""
     monday = today - dt.timedelta(days=today.weekday())
-    return Period(start=monday - dt.timedelta(weeks=weeks - 1), end=today, weeks=weeks)
+    return Period(start=monday - dt.timedelta(weeks=weeks - 1), end=today)
 
 
 def period_parse(*, params: Mapping[str, str], today: dt.date) -> Period:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import DateField, F, OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from journeys.models import ServiceCycle
 
@@ -33,13 +36,26 @@ def snapshot_is_fresh(*, snapshot: HeatmapSnapshot, signature: str) -> bool:
     return snapshot.rollup_version == current_version and snapshot.signature == signature
 
 
-def _newest_default(cycle_id: int):
-    # The newest snapshot of the default view (last DEFAULT_WEEKS weeks, by week):
-    # whatever day it was computed on, it describes "the recent weeks".
+def _newest_default(cycle_id):
+    """Snapshots of the default view, the one for the most recent days first.
+
+    The default view is "the last DEFAULT_WEEKS ISO weeks" by week, and that is
+    a shape of the period's own days (it starts on a Monday, its end falls in
+    the DEFAULT_WEEKS-th week), so it is found from the snapshot's columns, not
+    from how some request once asked for it. Whatever day it was computed on,
+    the newest such period describes "the recent weeks"; a custom view of the
+    same shape months ago, looked at later, is older by its days and is not
+    taken for it, nor is one that ends in the future.
+    """
+    first_end, last_end = (dt.timedelta(days=7 * (DEFAULT_WEEKS - 1)), dt.timedelta(days=7 * DEFAULT_WEEKS - 1))
+    # Tomorrow in UTC is on or after today in every time zone.
+    latest_today = (timezone.now() + dt.timedelta(days=1)).date()
     return HeatmapSnapshot.objects.filter(
         cycle_id=cycle_id, dimension=DEFAULT_DIMENSION, status=HeatmapSnapshot.Status.READY,
-        data__period__weeks=DEFAULT_WEEKS,
-    ).order_by("-computed_at")
+        period_start__iso_week_day=1,
+        period_end__gte=Cast(F("period_start") + first_end, DateField()),
+        period_end__lte=Cast(F("period_start") + last_end, DateField()),
+    ).filter(period_end__lte=latest_today).order_by("-period_end", "-computed_at")
 
 
 def latest_moment_shares(*, cycle: ServiceCycle) -> dict[int, float | None]:

@@ -61,7 +61,8 @@ BROKER_OUTAGE_ERRORS = (RedisError, KombuOperationalError, OSError)
 
 WATERMARK_NAME = "ratings"
 REFRESH_PENDING_KEY = "analytics:rollups-refresh-pending"
-SNAPSHOT_FORMAT = 1
+# 2: trends as codes (issue 13), columns as codes without translated labels.
+SNAPSHOT_FORMAT = 2
 # Snapshots viewed/computed within this window are kept warm after new ratings.
 WARM_SNAPSHOT_DAYS = 7
 STALE_SNAPSHOT_DAYS = 30
@@ -294,21 +295,21 @@ def _week_key(day: dt.date) -> str:
 
 
 def _columns(dimension: str, period: Period, structure: CycleStructure) -> list[dict[str, str]]:
+    """The columns as codes: week key ("2026-W42", with the first day it covers),
+    channel code, segment key ("s12", "none"). Labels are translated when a page
+    or an answer renders them (`analytics.labels`), so a snapshot reads the same
+    whatever language computed it."""
     if dimension == "weeks":
         monday = period.start - dt.timedelta(days=period.start.weekday())
         columns = []
         while monday <= period.end:
-            year, week, _weekday = monday.isocalendar()
-            columns.append({"key": _week_key(monday), "label": _("W%(week)02d %(year)s") % {"week": week, "year": year},
-                            "start": max(monday, period.start).isoformat()})
+            columns.append({"key": _week_key(monday), "start": max(monday, period.start).isoformat()})
             monday += dt.timedelta(weeks=1)
         return columns
     if dimension == "channels":
         present = {tp.channel for tp in structure.touchpoints}
-        return [{"key": value, "label": str(label)} for value, label in Channel.choices if value in present]
-    return [{"key": f"s{segment.pk}", "label": segment.name} for segment in structure.segments] + [
-        {"key": "none", "label": _("No segment")}
-    ]
+        return [{"key": value} for value in Channel.values if value in present]
+    return [{"key": f"s{segment.pk}"} for segment in structure.segments] + [{"key": "none"}]
 
 
 class WeeksSince(Func):
@@ -329,26 +330,22 @@ class WeeksSince(Func):
 
 
 # Where a rollup day falls, for `_aggregate`.
-IN_PERIOD, IN_PREVIOUS, BEFORE = 2, 1, 0
+IN_PERIOD, IN_PREVIOUS = 2, 1
 
 
 def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure
                ) -> dict[int, heatmap.RowInput]:
     """One SQL GROUP BY over the cycle's rollups per view: touchpoint × column ×
-    where the day falls (period, previous period, or the week before the first
-    week column, which the weeks view compares its first column with). The
-    period and previous-period totals are sums of those rows."""
+    whether the day falls in the period or the previous one. The period and
+    previous-period totals are sums of those rows."""
     previous = period.previous
     rows: dict[int, heatmap.RowInput] = {tp.pk: heatmap.RowInput() for tp in structure.touchpoints}
-    first_monday = period.start - dt.timedelta(days=period.start.weekday())
-    lookback_monday = first_monday - dt.timedelta(weeks=1)
-    start = min(previous.start, lookback_monday) if dimension == "weeks" else previous.start
-    where = Case(When(day__gte=period.start, then=Value(IN_PERIOD)), When(day__gte=previous.start, then=Value(IN_PREVIOUS)),
-                 default=Value(BEFORE), output_field=IntegerField())
-    query = (DailyRollup.objects.filter(touchpoint_id__in=[tp.pk for tp in structure.touchpoints], day__gte=start,
-                                        day__lte=period.end)
+    where = Case(When(day__gte=period.start, then=Value(IN_PERIOD)), default=Value(IN_PREVIOUS),
+                 output_field=IntegerField())
+    query = (DailyRollup.objects.filter(touchpoint_id__in=[tp.pk for tp in structure.touchpoints],
+                                        day__gte=previous.start, day__lte=period.end)
              .order_by().annotate(where=where))
-    anchor = start - dt.timedelta(days=start.weekday())
+    anchor = previous.start - dt.timedelta(days=previous.start.weekday())
     if dimension == "weeks":
         query = query.annotate(week=WeeksSince("day", anchor)).values("touchpoint_id", "where", "week")
     elif dimension == "segments":
@@ -356,29 +353,26 @@ def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: C
     else:
         query = query.values("touchpoint_id", "where")
 
-    lookback_key, first_key = _week_key(lookback_monday), _week_key(first_monday)
     known_segments = {segment.pk for segment in structure.segments}
     week_keys: dict[int, str] = {}
     for row, counts in _rows_with_counts(query.annotate(**_sums())):
         target = rows.get(row["touchpoint_id"])
         if target is None:
             continue
-        where = row["where"]
-        if where != BEFORE:
-            (target.period if where == IN_PERIOD else target.previous_period).add(counts)
+        in_period = row["where"] == IN_PERIOD
+        (target.period if in_period else target.previous_period).add(counts)
         if dimension == "weeks":
-            week = row["week"]
-            if week not in week_keys:
-                week_keys[week] = _week_key(anchor + dt.timedelta(weeks=week))
-            key = week_keys[week]
-            if where == IN_PERIOD:
-                target.columns.setdefault(key, heatmap.Counts()).add(counts)
-            elif key == lookback_key:
-                target.previous_columns.setdefault(first_key, heatmap.Counts()).add(counts)
-        elif dimension == "segments" and where != BEFORE:
+            # Week columns compare with each other only: the previous period's
+            # weeks count towards its total, not towards a column.
+            if in_period:
+                week = row["week"]
+                if week not in week_keys:
+                    week_keys[week] = _week_key(anchor + dt.timedelta(weeks=week))
+                target.columns.setdefault(week_keys[week], heatmap.Counts()).add(counts)
+        elif dimension == "segments":
             # A deleted segment leaves its ratings without one (SET_NULL): same here.
             key = f"s{row['segment_key']}" if row["segment_key"] in known_segments else "none"
-            columns = target.columns if where == IN_PERIOD else target.previous_columns
+            columns = target.columns if in_period else target.previous_columns
             columns.setdefault(key, heatmap.Counts()).add(counts)
 
     if dimension == "channels":

@@ -75,7 +75,10 @@ def heatmaps_refresh(self, cycle_id: int) -> dict:
 @shared_task(name="analytics.cycle_recompute", **TASK_OPTIONS)
 def cycle_recompute(self, cycle_id: int, dimension: str, start: str, end: str) -> dict:
     """The dashboard's "recompute now": new ratings into rollups, then this cycle's
-    snapshots, the one on screen first. Progress goes to the task state."""
+    snapshots, the one on screen first. Progress goes to the task state.
+
+    The period travels as its days: a `Period` is nothing more (its `weeks`
+    follows from them), so the snapshot stored is the one on screen."""
     report = _progress(self)
     report(0, 1)
     services.refresh_pending_clear()

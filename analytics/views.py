@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys.selectors import cycle_get_for_user
 
-from . import charts, services
+from . import charts, labels, services
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -73,12 +73,18 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
-    figures = charts.dashboard_figures(data) if data and data["n"] else None
+    figures = None
+    if data and data["n"]:
+        column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
+                                             segments=structure.segments)
+        figures = charts.dashboard_figures(data, column_labels=column_labels)
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
-        "errors": errors, "dimension": dimension, "period": period, "dimensions": DIMENSIONS,
+        "figures_json": charts.figures_json(figures) if figures else None,
+        "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
+        "dimensions": DIMENSIONS,
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,

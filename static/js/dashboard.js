@@ -1,28 +1,129 @@
 // Dashboard: draws the Plotly figures the server built (JSON in #dashboard-figures),
 // toggles heatmap rows between moments and touchpoints, and runs "recompute now"
-// with a progress bar. No figure logic here: analytics/charts.py builds them.
+// with a progress bar. No figure logic here: analytics/charts.py builds the
+// figures, their hover texts, cell colours, Plotly's config and the layout for
+// phones. Below `narrow_width` the heatmap is drawn as a table whose row labels
+// stay put while its columns scroll, from the same figure.
 
 const figuresNode = document.getElementById("dashboard-figures");
 const figures = figuresNode ? JSON.parse(figuresNode.textContent) : null;
-const config = { responsive: true, displaylogo: false };
+let level = "moments";
+let drawnNarrow = null;
+let drawnNarrowEmotion = null;
 
-function draw(id, figure) {
-  const node = document.getElementById(id);
-  if (!node || !figure || typeof window.Plotly === "undefined") return;
-  window.Plotly.react(node, figure.data, figure.layout, config);
+// Labels and hover texts are HTML-escaped for Plotly; the table shows them as text.
+function plainText(html) {
+  const text = html.replace(/<br>/g, "\n");
+  return new DOMParser().parseFromString(text, "text/html").body.textContent;
+}
+
+function isNarrow(node, below = figures.narrow_width) {
+  return (node.parentElement || node).clientWidth < below;
+}
+
+function drawTable(container, figure) {
+  const trace = figure.data[0];
+  const table = document.createElement("table");
+  table.className = "heatmap-table";
+  const head = table.createTHead().insertRow();
+  const corner = document.createElement("th");
+  corner.scope = "col";
+  head.appendChild(corner);
+  trace.x.forEach((label) => {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = plainText(label);
+    head.appendChild(th);
+  });
+  const body = table.createTBody();
+  const details = document.createElement("p");
+  details.className = "cell-details";
+  details.setAttribute("aria-live", "polite");
+  trace.y.forEach((label, row) => {
+    const tr = body.insertRow();
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = plainText(label);
+    tr.appendChild(th);
+    trace.customdata[row].forEach(([hover, text, color]) => {
+      const td = tr.insertCell();
+      td.textContent = text;
+      if (color) td.style.backgroundColor = color;
+      const explained = plainText(hover);
+      td.title = explained;
+      td.tabIndex = 0;
+      // A phone has no hover: touching (or focusing) a cell shows its figures below.
+      const show = () => { details.textContent = explained.replace(/\n/g, " · "); };
+      td.addEventListener("click", show);
+      td.addEventListener("focus", show);
+    });
+  });
+  // The table scrolls sideways inside its own box; the details below it stay in view.
+  const scroller = document.createElement("div");
+  scroller.className = "heatmap-scroll";
+  scroller.appendChild(table);
+  container.replaceChildren(scroller, details);
+}
+
+function drawHeatmap() {
+  const chart = document.getElementById("heatmap-chart");
+  const tableNode = document.getElementById("heatmap-table");
+  if (!chart || !tableNode) return;
+  const figure = figures.heatmap[level];
+  drawnNarrow = isNarrow(chart);
+  if (drawnNarrow) {
+    if (typeof window.Plotly !== "undefined") window.Plotly.purge(chart);
+    chart.hidden = true;
+    tableNode.hidden = false;
+    drawTable(tableNode, figure);
+  } else {
+    tableNode.hidden = true;
+    tableNode.replaceChildren();
+    chart.hidden = false;
+    plot(chart, figure.data, figure.layout);
+  }
+}
+
+function plot(node, data, layout) {
+  if (typeof window.Plotly === "undefined") return;
+  // Plotly keeps (and fills in) the layout it is given: hand it a copy.
+  window.Plotly.react(node, data, structuredClone(layout), figures.config);
+}
+
+function drawEmotion() {
+  const node = document.getElementById("emotion-chart");
+  if (!node) return;
+  const figure = figures.emotion;
+  const narrow = isNarrow(node, figure.narrow_below);
+  drawnNarrowEmotion = narrow;
+  const layout = narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout;
+  plot(node, figure.data, layout);
 }
 
 if (figures) {
-  draw("heatmap-chart", figures.heatmap.moments);
-  draw("emotion-chart", figures.emotion);
+  drawHeatmap();
+  drawEmotion();
+  let pending = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      const chart = document.getElementById("heatmap-chart");
+      const emotion = document.getElementById("emotion-chart");
+      // Plotly follows the width by itself (responsive); redraw only across a breakpoint.
+      if (chart && isNarrow(chart) !== drawnNarrow) drawHeatmap();
+      if (emotion && isNarrow(emotion, figures.emotion.narrow_below) !== drawnNarrowEmotion) drawEmotion();
+    }, 150);
+  });
   document.querySelectorAll(".level-toggle [data-level]").forEach((button) => {
     button.addEventListener("click", () => {
       document.querySelectorAll(".level-toggle [data-level]").forEach((other) => {
         other.setAttribute("aria-pressed", String(other === button));
       });
-      draw("heatmap-chart", figures.heatmap[button.dataset.level]);
+      level = button.dataset.level;
+      drawHeatmap();
     });
   });
+  document.body.dataset.chartsReady = "true";
 }
 
 const form = document.getElementById("recompute-form");

@@ -79,12 +79,14 @@ def test_week_columns_flag_worsening_against_the_previous_week(cycle):
     assert not cells["2026-W47"]["worsening"]
 
 
-def test_first_week_compares_with_the_week_before_the_period(cycle):
+def test_the_first_week_column_has_no_earlier_column_so_no_worsening_mark(cycle):
+    # Issue 13, item 5: ▲ means "rose against the previous column"; the week
+    # before the period is not on screen, so the first column compares with nothing.
     tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
     _rate(tp, dt.date(2026, 10, 27), bad=2, good=98)  # W44, before the period
     _rate(tp, dt.date(2026, 11, 3), bad=40, good=60)
-    data = _build(cycle)
-    assert data["rows"][0]["cells"][0]["worsening"]
+    first = _build(cycle)["rows"][0]["cells"][0]
+    assert (first["trend"], first["worsening"], first["previous_n"]) == ("no_earlier_data", None, None)
 
 
 def test_channel_and_segment_columns_compare_with_the_previous_period(cycle):
@@ -102,7 +104,7 @@ def test_channel_and_segment_columns_compare_with_the_previous_period(cycle):
     assert (web_cell["n"], kiosk_cell["n"]) == (100, 100)
     assert kiosk_cell["worsening"] and kiosk_cell["critical"] and not web_cell["critical"]
     segments = services.heatmap_data_build(cycle=cycle, dimension="segments", period=PERIOD)
-    assert [c["label"] for c in segments["columns"]] == ["Business", "No segment"]
+    assert [c["key"] for c in segments["columns"]] == [f"s{business.pk}", "none"]
     business_cell, none_cell = segments["rows"][0]["cells"]
     assert (business_cell["n"], business_cell["worsening"], none_cell["n"]) == (100, True, 100)
 
@@ -193,7 +195,7 @@ def test_longest_allowed_period_is_accepted():
     assert period == Period(start=start, end=TODAY) and period.previous.days == MAX_PERIOD_DAYS
 
 
-def test_a_short_period_compares_its_first_week_with_the_week_before_but_totals_only_the_previous_days(cycle):
+def test_a_short_periods_total_compares_with_the_previous_days_only(cycle):
     tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
     period = Period(start=dt.date(2026, 11, 11), end=dt.date(2026, 11, 13))  # Wed..Fri of W46
     assert period.previous.start == dt.date(2026, 11, 8)  # Sun of W45: the lookback week reaches further back
@@ -203,9 +205,10 @@ def test_a_short_period_compares_its_first_week_with_the_week_before_but_totals_
     data = _build(cycle, period=period)
     row = data["rows"][0]
     assert [column["key"] for column in data["columns"]] == ["2026-W46"]
-    assert row["cells"][0]["n"] == 100 and row["cells"][0]["worsening"], "W46 against the whole of W45"
+    assert row["cells"][0]["n"] == 100 and row["cells"][0]["worsening"] is None, "no column before W46"
     assert row["total"]["n"] == 100
     assert row["total"]["previous_n"] == 10, "the previous period is Sun..Tue only"
+    assert row["total"]["trend"] == "no_earlier_data", "10 ratings before: too few to compare"
 
 
 @pytest.mark.parametrize("dimension", ["weeks", "channels", "segments"])
@@ -228,7 +231,7 @@ def test_a_snapshot_reads_the_rollups_once_and_never_loads_the_old_snapshot(cycl
 def test_week_columns_follow_iso_weeks_across_a_53_week_year(cycle):
     tp = TouchpointFactory(moment=MomentFactory(cycle=cycle))
     period = Period(start=dt.date(2026, 12, 23), end=dt.date(2027, 1, 6))  # Wed of W52 .. Wed of 2027-W01
-    _rate(tp, dt.date(2026, 12, 16), bad=1, good=1)  # W51: the lookback week of the first column
+    _rate(tp, dt.date(2026, 12, 16), bad=1, good=1)  # W51: before the period, in no column
     _rate(tp, dt.date(2026, 12, 27), bad=1, good=2)  # Sun of W52
     _rate(tp, dt.date(2026, 12, 28), bad=1, good=3)  # Mon of W53
     _rate(tp, dt.date(2027, 1, 3), bad=1, good=4)  # Sun of W53, already in 2027
@@ -236,7 +239,7 @@ def test_week_columns_follow_iso_weeks_across_a_53_week_year(cycle):
     data = _build(cycle, period=period)
     assert [column["key"] for column in data["columns"]] == ["2026-W52", "2026-W53", "2027-W01"]
     assert [cell["n"] for cell in data["rows"][0]["cells"]] == [3, 9, 6]
-    assert data["rows"][0]["cells"][0]["worsening"] is False  # 1/3 against W51's 1/2: compared, not worse
+    assert [cell["trend"] for cell in data["rows"][0]["cells"]] == ["no_earlier_data"] * 3  # first; then too few
 
 
 def test_snapshot_data_round_trips_unchanged(cycle):

@@ -292,8 +292,7 @@ def snapshot_matches_clean(cycle) -> bool:
     if snapshot is None:
         return False
     clean = heatmap_data_build(cycle=cycle, dimension=snapshot.dimension,
-                               period=Period(start=snapshot.period_start, end=snapshot.period_end,
-                                             weeks=snapshot.data.get("period", {}).get("weeks")))
+                               period=Period(start=snapshot.period_start, end=snapshot.period_end))
     return snapshot.data == json.loads(json.dumps(clean, cls=DjangoJSONEncoder))
 
 

@@ -76,6 +76,6 @@ def test_the_digest_is_in_the_sites_language(settings, cycle, team_lead, week, o
     review_digest_send(cycle=cycle, week_start=week)
 
     body = mail.outbox[0].body
-    assert "20 de 40 insatisfechos (50\u00a0%)" in body and "sin datos previos" in body
+    assert "20 de 40 insatisfechos (50\u00a0%)" in body and "sin datos anteriores" in body
     assert "Estado: Abierto" in body or "Estado: Abierta" in body
     assert "dissatisfied" not in body and "no earlier data" not in body

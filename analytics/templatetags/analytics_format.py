@@ -1,0 +1,33 @@
+"""Template filters for the dashboard's figures, one way everywhere:
+`{{ share|percent }}` → "43%" / "43 %", `{{ n|count }}` → "1,802" / "1 802",
+`{{ cell|interval }}` → "35–51%"."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..formatting import numbers
+from ..labels import trend_label
+
+register = template.Library()
+
+
+@register.filter
+def percent(share):
+    return numbers().percent(share)
+
+
+@register.filter
+def count(value):
+    return numbers().count(value)
+
+
+@register.filter
+def interval(figures):
+    """The Wilson 95 % interval of a cell or total (a dict with low and high)."""
+    return numbers().percent_range(figures["low"], figures["high"])
+
+
+@register.filter
+def trend(code):
+    return trend_label(code)

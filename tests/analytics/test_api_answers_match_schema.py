@@ -1,0 +1,29 @@
+"""The heatmap and critical-moments answers, with every kind of figure in them
+(critical moments, critical touchpoints, nullable trends, labelled columns),
+match the OpenAPI schema field by field: the fuzzer's organization has too few
+ratings to produce most of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.analytics.test_dashboard_figures import cycle  # noqa: F401  (fixture)
+from tests.fuzz.test_api_schemathesis import CHECKS, SCHEMA, _in_process_requests  # noqa: F401  (fixture)
+from touchpoints.tokens import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cycles/{id}/heatmap/", "/api/v1/cycles/{id}/critical-moments/"])
+@pytest.mark.parametrize("query", [{"weeks": "4"}, {"dimension": "channels"}, {"dimension": "segments"}])
+def test_a_rich_answer_matches_the_schema(cycle, organization, path, query):  # noqa: F811
+    _token, secret = api_token_create(organization=organization, name="bi", scopes=["read"], created_by=None)
+    operation = SCHEMA[path]["GET"]
+    case = operation.Case(path_parameters={"id": cycle.pk}, query=query)
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {secret}", "Accept-Language": "es"},
+                                      checks=CHECKS)
+    body = response.json()
+    assert response.status_code == 200
+    if "critical_moments" in body:
+        assert any(item["critical_touchpoints"] for item in body["critical_moments"])
+        assert {item["trend"] for item in body["critical_moments"]} >= {"no_earlier_data"}
