@@ -92,7 +92,7 @@ def test_a_team_lead_opens_the_week_and_sees_one_item_per_problem(page, shoot, l
     expect(inside.first).to_contain_text("worsening" if language == "en" else "empeorando")
     expect(inside.nth(1)).to_contain_text("Lost baggage desk")
     expect(inside.nth(1)).to_contain_text("No earlier data (6 ratings the week before)" if language == "en"
-                                          else "Sin datos previos (6 valoraciones la semana anterior)")
+                                          else "Sin datos anteriores (6 valoraciones la semana anterior)")
     expect(baggage).not_to_contain_text("Baggage information screen")
     expect(opening).to_contain_text(team_lead.username)
     assert page.locator("[data-open-week]").count() == 0

@@ -37,8 +37,8 @@ def test_the_status_buttons_and_figures_are_in_spanish(client, team_lead, cycle,
 
     html = spanish_page(client, cycle, week)
 
-    for spanish in ("Reconocer", "Descartar…", "Puntos de contacto críticos de este momento", "Sin datos previos",
-                    "Sin datos previos (5 valoraciones la semana anterior)", "Apertura de la revisión"):
+    for spanish in ("Reconocer", "Descartar…", "Puntos de contacto críticos de este momento", "Sin datos anteriores",
+                    "Sin datos anteriores (5 valoraciones la semana anterior)", "Apertura de la revisión"):
         assert spanish in html, spanish
     for english in (">Acknowledge<", "No earlier data", "Critical touchpoints in this moment"):
         assert english not in html, english
