@@ -6,10 +6,7 @@ analytics) answers errors the same way and documents them once.
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
-import re
 
 import django_filters
 from django import forms
@@ -23,13 +20,11 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.parsers import JSONParser
 
+from momento.request_guard import UnsafeJson, json_body_parse
+
 from .permissions import READ, capability_for_method
 
 logger = logging.getLogger(__name__)
-
-# A "\ud800"-style escape may decode to a lone surrogate, which Python keeps but
-# no database encoding can store; look for one only when the raw body has one.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -64,11 +59,26 @@ def body_limit_check(request, limit: int | None = None) -> None:
         )
 
 
+class UnsafeBody(exceptions.ValidationError):
+    """A JSON body refused by momento.request_guard: 400 naming where the problem is.
+
+    `path` is the place in the body ("ratings", 3, "segment"); views whose
+    errors have another shape (the ratings batch) read it from here.
+    """
+
+    def __init__(self, error: UnsafeJson):
+        self.path = error.path
+        self.code = error.code
+        self.message = error.message
+        super().__init__({error.field: [exceptions.ErrorDetail(error.message, code=error.code)]})
+
+
 class StrictJSONParser(JSONParser):
-    """JSON with a size limit and no strings a database cannot store.
+    """JSON with a size limit, a depth limit and no strings a database cannot store.
 
     Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` is
     read; DRF parses from the stream, so the limit is applied here (413).
+    Depth, U+0000 and unpaired surrogates are `momento.request_guard`'s.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -81,20 +91,11 @@ class StrictJSONParser(JSONParser):
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            text = codecs.decode(raw, encoding)
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise exceptions.ParseError(_("JSON parse error: %(error)s") % {"error": error}) from None
-        if _SURROGATE_ESCAPE.search(raw):
-            try:
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:
-                raise exceptions.ParseError(_("JSON parse error: the body contains an unpaired surrogate.")) from None
-        return data
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
+            return json_body_parse(raw, encoding=encoding)
+        except UnsafeJson as error:
+            if error.code == "parse_error":
+                raise exceptions.ParseError(error.message) from None
+            raise UnsafeBody(error) from None
 
 
 # Ids are positive BIGINTs; a bigger number overflows the database driver (500).
@@ -172,7 +173,7 @@ WRITE_ERRORS = (400, 401, 403, 413, 429)
 OBJECT_WRITE_ERRORS = (400, 401, 403, 404, 413, 429)
 
 __all__ = [
-    "READ", "CapabilityMixin", "PageNumberPagination", "PayloadTooLarge", "StrictJSONParser",
+    "READ", "CapabilityMixin", "PageNumberPagination", "PayloadTooLarge", "StrictJSONParser", "UnsafeBody",
     "body_limit_check", "error_responses",
 ]
 
