@@ -54,8 +54,12 @@ class UnsafeJson(ValueError):
 
     @property
     def field(self) -> str:
-        """The path as one name ("ratings.3.segment"); "non_field_errors" for the body itself."""
-        return ".".join(str(part).replace("\x00", "\N{REPLACEMENT CHARACTER}") for part in self.path) \
+        """The path as one name ("ratings.3.segment"); "non_field_errors" for the body itself.
+
+        Too deep is the fault of the top-level field that nests, not of its thousandth level.
+        """
+        parts = self.path[:1] if self.code == "too_deep" else self.path
+        return ".".join(str(part).replace("\x00", "\N{REPLACEMENT CHARACTER}") for part in parts) \
             or "non_field_errors"
 
 
