@@ -178,19 +178,54 @@ __all__ = [
 ]
 
 
+def _too_many_message(exc) -> str:
+    from django.core.exceptions import TooManyFilesSent
+
+    if isinstance(exc, TooManyFilesSent):
+        return str(_("The request has more than %(limit)s files.") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES})
+    return str(_("The request has more than %(limit)s form fields.") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})
+
+
+def schema_document_bad_page(result, generator, request, public):
+    """drf-spectacular hook: every paginated operation documents its 400.
+
+    A bad `?page=` (0, "x", past the end) or `?cursor=` is a 400 on every list
+    (PageNumberPagination, RatingCursorPagination), including list actions
+    whose views declare only the errors of their object.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            names = {parameter.get("name") for parameter in operation.get("parameters", [])
+                     if parameter.get("in") == "query"}
+            if names & {"page", "cursor", "page_size"} and "400" not in operation.get("responses", {}):
+                operation["responses"]["400"] = {
+                    "description": "Invalid input: a bad page or cursor (messages by field); nothing was written.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}},
+                }
+    return result
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in JSON.
+    """DRF's handler, plus: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in
+    JSON, and one with more form fields (or files) than Django takes a JSON 400.
 
     DRF reads `request.body` for JSON, where Django raises RequestDataTooBig;
     unhandled, that would be a bare HTML 400.
     """
-    from django.core.exceptions import RequestDataTooBig
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
     from django.db import InterfaceError as DatabaseInterfaceError
     from django.db import OperationalError as DatabaseOperationalError
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        # Django's SuspiciousOperation: unhandled it is an HTML 400 logged as
+        # an error with a traceback, for what is only a bad request.
+        exc = exceptions.ValidationError({"non_field_errors": [exceptions.ErrorDetail(
+            _too_many_message(exc), code="too_many_fields")]})
     if isinstance(exc, (DatabaseOperationalError, DatabaseInterfaceError)):
         # A dropped connection, failover, deadlock or serialization failure:
         # the atomic block has rolled back, so answer a retryable 503 (JSON,

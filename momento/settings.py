@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Default hook, plus the 400 of every paginated list (journeys/api_support.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "journeys.api_support.schema_document_bad_page",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ScaleEnum": "touchpoints.models.ScaleChoice",
         "ChannelEnum": "touchpoints.models.Channel",
