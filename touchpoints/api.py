@@ -335,7 +335,7 @@ CSV_ERRORS = inline_serializer(
         "total_errors": serializers.IntegerField(),
         "errors": inline_serializer(name="RatingCsvLineError", many=True, fields={
             "line": serializers.IntegerField(), "field": serializers.CharField(),
-            "code": serializers.CharField(required=False, help_text="What is wrong, for programs."),
+            "code": serializers.CharField(help_text="What is wrong, for programs (e.g. external_id_conflict)."),
             "message": serializers.CharField(help_text="The same, in the request's language."),
         }),
     },
@@ -554,14 +554,16 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         organization = ingest_organization(request)
         upload = request.FILES.get("file")
         if upload is None:
-            return _csv_refused([{"line": 0, "field": "file", "message": _("Attach the CSV as the form field “file”.")}])
+            return _csv_refused([{"line": 0, "field": "file", "code": "file_missing",
+                                  "message": _("Attach the CSV as the form field “file”.")}])
         if upload.size > limit:
             return Response({"detail": _("The file is larger than %(limit)s bytes.") % {"limit": limit}},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
             csv_upload_type_check(upload=upload)
         except DjangoValidationError as error:
-            return _csv_refused([{"line": 0, "field": "file", "message": message} for message in error.messages])
+            return _csv_refused([{"line": 0, "field": "file", "code": "file_type_refused", "message": message}
+                                 for message in error.messages])
         try:
             result = ratings_import_csv(organization=organization, file=upload)
         except CsvInvalid as error:
