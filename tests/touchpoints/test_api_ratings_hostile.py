@@ -128,3 +128,24 @@ def test_stored_problem_parameters_never_carry_a_nul():
 
     assert stored_problem("touchpoint_key_unknown", {"key": "a\x00b"}, line=2) == {
         "line": 2, "code": "touchpoint_key_unknown", "params": {"key": "a\N{REPLACEMENT CHARACTER}b"}}
+
+
+def test_a_session_batch_with_a_nul_answers_in_the_batch_shape(touchpoint):
+    """Session authentication parses the body before the view (looking for a CSRF token in it)."""
+    from django.test import Client
+
+    from journeys.models import Membership
+    from tests.factories import MembershipFactory
+
+    secret = "csrfsecret0123456789abcdefghijkl"
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(MembershipFactory(organization=touchpoint.organization,
+                                         role=Membership.Role.CX_MANAGER).user)
+    client.cookies["csrftoken"] = secret
+    body = {"ratings": [{"touchpoint_key": "kiosk", "score": 3}, {"touchpoint_key": "kiosk", "score": 3,
+                                                                  "segment": "b\x00"}]}
+    response = client.post(BATCH, data=json.dumps(body), content_type="application/json",
+                           headers={"X-CSRFToken": secret})
+    assert response.status_code == 400
+    assert [(error["index"], error["field"]) for error in response.json()["errors"]] == [(1, "segment")]
+    assert not Rating.objects.exists()
