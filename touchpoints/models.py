@@ -223,8 +223,8 @@ class RatingImport(models.Model):
     organization = models.ForeignKey(
         "journeys.Organization", on_delete=models.CASCADE, related_name="rating_imports"
     )
-    # Where the import was started from (the cycle page); ratings still go to
-    # whatever touchpoints of the organization the file names.
+    # Where the import was started from (the cycle page): such an import takes
+    # only that cycle's touchpoints (a line naming another cycle's is refused).
     cycle = models.ForeignKey(
         "journeys.ServiceCycle", on_delete=models.SET_NULL, null=True, blank=True, related_name="rating_imports"
     )
