@@ -6,10 +6,7 @@ analytics) answers errors the same way and documents them once.
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
-import re
 
 import django_filters
 from django import forms
@@ -23,13 +20,11 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.parsers import JSONParser
 
+from momento.request_guard import UnsafeJson, json_body_parse
+
 from .permissions import READ, capability_for_method
 
 logger = logging.getLogger(__name__)
-
-# A "\ud800"-style escape may decode to a lone surrogate, which Python keeps but
-# no database encoding can store; look for one only when the raw body has one.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -64,11 +59,26 @@ def body_limit_check(request, limit: int | None = None) -> None:
         )
 
 
+class UnsafeBody(exceptions.ValidationError):
+    """A JSON body refused by momento.request_guard: 400 naming where the problem is.
+
+    `path` is the place in the body ("ratings", 3, "segment"); views whose
+    errors have another shape (the ratings batch) read it from here.
+    """
+
+    def __init__(self, error: UnsafeJson):
+        self.path = error.path
+        self.code = error.code
+        self.message = error.message
+        super().__init__({error.field: [exceptions.ErrorDetail(error.message, code=error.code)]})
+
+
 class StrictJSONParser(JSONParser):
-    """JSON with a size limit and no strings a database cannot store.
+    """JSON with a size limit, a depth limit and no strings a database cannot store.
 
     Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` is
     read; DRF parses from the stream, so the limit is applied here (413).
+    Depth, U+0000 and unpaired surrogates are `momento.request_guard`'s.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -81,20 +91,11 @@ class StrictJSONParser(JSONParser):
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            text = codecs.decode(raw, encoding)
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise exceptions.ParseError(_("JSON parse error: %(error)s") % {"error": error}) from None
-        if _SURROGATE_ESCAPE.search(raw):
-            try:
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:
-                raise exceptions.ParseError(_("JSON parse error: the body contains an unpaired surrogate.")) from None
-        return data
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
+            return json_body_parse(raw, encoding=encoding)
+        except UnsafeJson as error:
+            if error.code == "parse_error":
+                raise exceptions.ParseError(error.message) from None
+            raise UnsafeBody(error) from None
 
 
 # Ids are positive BIGINTs; a bigger number overflows the database driver (500).
@@ -172,18 +173,48 @@ WRITE_ERRORS = (400, 401, 403, 413, 429)
 OBJECT_WRITE_ERRORS = (400, 401, 403, 404, 413, 429)
 
 __all__ = [
-    "READ", "CapabilityMixin", "PageNumberPagination", "PayloadTooLarge", "StrictJSONParser",
+    "READ", "CapabilityMixin", "PageNumberPagination", "PayloadTooLarge", "StrictJSONParser", "UnsafeBody",
     "body_limit_check", "error_responses",
 ]
 
 
+def _too_many_message(exc) -> str:
+    from django.core.exceptions import TooManyFilesSent
+
+    if isinstance(exc, TooManyFilesSent):
+        return str(_("The request has more than %(limit)s files.") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES})
+    return str(_("The request has more than %(limit)s form fields.") % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})
+
+
+def schema_document_bad_page(result, generator, request, public):
+    """drf-spectacular hook: every paginated operation documents its 400.
+
+    A bad `?page=` (0, "x", past the end) or `?cursor=` is a 400 on every list
+    (PageNumberPagination, RatingCursorPagination), including list actions
+    whose views declare only the errors of their object.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            names = {parameter.get("name") for parameter in operation.get("parameters", [])
+                     if parameter.get("in") == "query"}
+            if names & {"page", "cursor", "page_size"} and "400" not in operation.get("responses", {}):
+                operation["responses"]["400"] = {
+                    "description": "Invalid input: a bad page or cursor (messages by field); nothing was written.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}},
+                }
+    return result
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in JSON.
+    """DRF's handler, plus: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in
+    JSON, and one with more form fields (or files) than Django takes a JSON 400.
 
     DRF reads `request.body` for JSON, where Django raises RequestDataTooBig;
     unhandled, that would be a bare HTML 400.
     """
-    from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+    from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
     from django.db import InterfaceError as DatabaseInterfaceError
     from django.db import OperationalError as DatabaseOperationalError
     from rest_framework.exceptions import NotFound
@@ -195,6 +226,11 @@ def exception_handler(exc, context):
         # Deleted by another request between the view's read and the service's
         # lock (`model_update`): the same 404 as had it been gone before.
         exc = NotFound()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        # Django's SuspiciousOperation: unhandled it is an HTML 400 logged as
+        # an error with a traceback, for what is only a bad request.
+        exc = exceptions.ValidationError({"non_field_errors": [exceptions.ErrorDetail(
+            _too_many_message(exc), code="too_many_fields")]})
     if isinstance(exc, (DatabaseOperationalError, DatabaseInterfaceError)):
         # A dropped connection, failover, deadlock or serialization failure:
         # the atomic block has rolled back, so answer a retryable 503 (JSON,

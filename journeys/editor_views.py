@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from momento.request_guard import UnsafeJson, json_body_parse
 from touchpoints.models import Touchpoint
 from touchpoints.services import touchpoint_add, touchpoint_remove, touchpoint_update
 
@@ -40,9 +41,11 @@ def _json_login_required(view: Callable) -> Callable:
 
 
 def _body(request: HttpRequest) -> dict | None:
+    # The shared guard: a body nested without end or with text no database
+    # stores (U+0000, a lone surrogate) is refused like malformed JSON.
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        data = json_body_parse(request.body or b"{}")
+    except UnsafeJson:
         return None
     return data if isinstance(data, dict) else None
 

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # U+0000 in a query string is a 400 before any view (momento/request_guard.py).
+    "momento.request_guard.HostileQueryStringMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -263,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Default hook, plus the 400 of every paginated list (journeys/api_support.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "journeys.api_support.schema_document_bad_page",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ScaleEnum": "touchpoints.models.ScaleChoice",
         "ChannelEnum": "touchpoints.models.Channel",

@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, pagination, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,6 +42,7 @@ from journeys.api_support import (
     WRITE_ERRORS,
     IdFilter,
     StrictJSONParser,
+    UnsafeBody,
     body_limit_check,
     error_responses,
 )
@@ -245,6 +246,8 @@ class RatingSerializer(serializers.ModelSerializer):
                   "dissatisfied", "occurred_at", "received_at", "segment", "comment", "first_contact_resolved",
                   "source", "external_id"]
         read_only_fields = fields
+        extra_kwargs = {"external_id": {"help_text": "The client's idempotency key, or the one Momento assigned "
+                                                     "(`momento:` + 32 hex digits) when none was sent."}}
 
 
 class RatingIngestedSerializer(RatingSerializer):
@@ -279,7 +282,9 @@ class RatingInputSerializer(serializers.Serializer):
     first_contact_resolved = serializers.BooleanField(required=False, allow_null=True)
     external_id = serializers.CharField(
         required=False, allow_null=True, max_length=128,
-        help_text="Your idempotency key, unique per organization: a replay returns the stored rating.",
+        help_text="Your idempotency key, unique per organization: a replay with the same content returns the "
+                  "stored rating; different content is a conflict. Omitted or null: Momento assigns "
+                  "`momento:` + 32 hex digits. Not empty; other keys starting with `momento:` are refused.",
     )
 
 
@@ -304,8 +309,19 @@ BATCH_ERRORS = inline_serializer(
         "detail": serializers.CharField(),
         "errors": inline_serializer(name="RatingItemError", many=True, fields={
             "index": serializers.IntegerField(), "field": serializers.CharField(),
-            "message": serializers.CharField(),
+            "code": serializers.CharField(help_text="What is wrong, for programs (e.g. external_id_conflict)."),
+            "message": serializers.CharField(help_text="The same, in the request's language."),
         }),
+    },
+)
+RATING_CONFLICT = inline_serializer(
+    name="RatingConflict",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(help_text="external_id_conflict"),
+        "fields": serializers.ListField(child=serializers.CharField(),
+                                        help_text="The fields whose content differs from the stored rating."),
+        "rating": RatingSerializer(help_text="The rating stored under this external_id."),
     },
 )
 CSV_RESULT = inline_serializer(
@@ -320,7 +336,8 @@ CSV_ERRORS = inline_serializer(
         "total_errors": serializers.IntegerField(),
         "errors": inline_serializer(name="RatingCsvLineError", many=True, fields={
             "line": serializers.IntegerField(), "field": serializers.CharField(),
-            "message": serializers.CharField(),
+            "code": serializers.CharField(help_text="What is wrong, for programs (e.g. external_id_conflict)."),
+            "message": serializers.CharField(help_text="The same, in the request's language."),
         }),
     },
 )
@@ -441,21 +458,43 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             return [IngestRateThrottle()]
         return super().get_throttles()
 
+    def handle_exception(self, exc):
+        # The body may be parsed before the view runs (session authentication
+        # reads it looking for a CSRF token), so the batch's shape is given here.
+        if isinstance(exc, UnsafeBody) and getattr(self, "action", None) == "batch":
+            return _batch_unsafe(exc)
+        return super().handle_exception(exc)
+
     @extend_schema(
         summary="Record one rating",
-        description="A replayed `external_id` answers 200 with the stored rating and `duplicate: true`.",
+        description="A replayed `external_id` with the same content answers 200 with the stored rating and "
+                    "`duplicate: true`. The same `external_id` with different content (touchpoint, score, "
+                    "occurred_at, segment, comment or first_contact_resolved) is a conflict: 409 with the "
+                    "stored rating, and nothing is written. Without `external_id` Momento assigns one "
+                    "(`momento:` and 32 hex digits); `\"\"` or blanks are refused, as are other keys "
+                    "starting with `momento:`.",
         parameters=[ORGANIZATION_PARAMETER],
         request=RatingInputSerializer,
         responses={201: RatingIngestedSerializer,
                    200: OpenApiResponse(RatingIngestedSerializer, description="Replay: the stored rating."),
+                   409: OpenApiResponse(RATING_CONFLICT, description="external_id is stored with different "
+                                                                     "content; nothing was written."),
                    **error_responses(*WRITE_ERRORS, 404)},
     )
     def create(self, request: Request) -> Response:
         organization = ingest_organization(request)
         try:
             result = services.ratings_ingest(organization=organization, rows=[request.data])
+        except services.RatingsConflicted as error:
+            conflict = error.conflicts[0]
+            stored = _rating_queryset().get(pk=conflict.rating_id)
+            return Response({
+                "detail": error.errors[0].message, "code": error.errors[0].code, "fields": list(conflict.fields),
+                "rating": RatingSerializer(stored).data,
+            }, status=status.HTTP_409_CONFLICT)
         except services.RatingsInvalid as error:
-            raise ValidationError({field: [message] for field, message in error.errors_by_index[0].items()}) from None
+            raise ValidationError({field: [ErrorDetail(problem.message, code=problem.code)]
+                                   for field, problem in error.errors_by_index[0].items()}) from None
         rating = _rating_queryset().get(pk=result.ids[0])
         created = result.created_flags[0]
         body = {**RatingSerializer(rating).data, "duplicate": not created}
@@ -464,8 +503,10 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @extend_schema(
         summary="Record a batch of up to 5,000 ratings",
         description="All or nothing: any invalid item answers 400 listing errors by item index and field, "
-                    "and nothing of the batch is written. Items replaying a stored `external_id` are "
-                    "counted as duplicates and never stored twice.",
+                    "and nothing of the batch is written. Items replaying a stored `external_id` with the "
+                    "same content are counted as duplicates and never stored twice; an `external_id` stored, "
+                    "or repeated in the batch, with different content is an error of that item (code "
+                    "`external_id_conflict` or `external_id_repeated_item`).",
         parameters=[ORGANIZATION_PARAMETER],
         request=RatingBatchInputSerializer,
         responses={201: BATCH_RESULT, 200: OpenApiResponse(BATCH_RESULT, description="Every item was a replay."),
@@ -475,7 +516,7 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"])
     def batch(self, request: Request) -> Response:
         organization = ingest_organization(request)
-        body = request.data
+        body = request.data  # a body the JSON guard refuses is answered by handle_exception
         items = body.get("ratings") if isinstance(body, dict) else None
         limit = _max_batch()
         if not isinstance(items, list):
@@ -492,8 +533,8 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             return Response({
                 "detail": _("%(invalid)s of %(count)s ratings are invalid; nothing was written.")
                 % {"invalid": invalid, "count": len(items)},
-                "errors": [{"index": item.position, "field": item.field, "message": item.message}
-                           for item in error.errors],
+                "errors": [{"index": item.position, "field": item.field, "code": item.code,
+                            "message": item.message} for item in error.errors],
             }, status=status.HTTP_400_BAD_REQUEST)
         return Response(
             {"created": result.created_count, "duplicate": result.duplicate_count, "ids": result.ids,
@@ -518,19 +559,22 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         organization = ingest_organization(request)
         upload = request.FILES.get("file")
         if upload is None:
-            return _csv_refused([{"line": 0, "field": "file", "message": _("Attach the CSV as the form field “file”.")}])
+            return _csv_refused([{"line": 0, "field": "file", "code": "file_missing",
+                                  "message": _("Attach the CSV as the form field “file”.")}])
         if upload.size > limit:
             return Response({"detail": _("The file is larger than %(limit)s bytes.") % {"limit": limit}},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
             csv_upload_type_check(upload=upload)
         except DjangoValidationError as error:
-            return _csv_refused([{"line": 0, "field": "file", "message": message} for message in error.messages])
+            return _csv_refused([{"line": 0, "field": "file", "code": "file_type_refused", "message": message}
+                                 for message in error.messages])
         try:
             result = ratings_import_csv(organization=organization, file=upload)
         except CsvInvalid as error:
             return _csv_refused(
-                [{"line": item.position, "field": item.field, "message": item.message} for item in error.errors],
+                [{"line": item.position, "field": item.field, "code": item.code, "message": item.message}
+                 for item in error.errors],
                 total=error.total_errors,
             )
         return Response({"rows": result.rows, "created": result.created, "duplicate": result.duplicate},
@@ -539,6 +583,19 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
 def _batch_refused(message: str) -> Response:
     return Response({"detail": message, "errors": []}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _batch_unsafe(error: UnsafeBody) -> Response:
+    """A body the JSON guard refused, in the batch's shape: the item and field when it is inside one."""
+    path = error.path
+    if len(path) >= 2 and path[0] == "ratings" and type(path[1]) is int:
+        field = ".".join(str(part) for part in path[2:]) or "non_field_errors"
+        return Response({
+            "detail": _("Rating %(index)s is invalid; nothing was written.") % {"index": path[1]},
+            "errors": [{"index": path[1], "field": field.replace("\x00", "\N{REPLACEMENT CHARACTER}"),
+                        "code": error.code, "message": error.message}],
+        }, status=status.HTTP_400_BAD_REQUEST)
+    return _batch_refused(error.message)
 
 
 def _csv_refused(errors: list[dict], total: int | None = None) -> Response:

@@ -26,12 +26,13 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from journeys.models import Organization, ServiceCycle
 
-from .ingest import API_FIELDS, Catalogue, RatingsInvalid, RowError, RowValidator
+from .ingest import API_FIELDS, Catalogue, CycleScope, RatingsInvalid, RowError, RowValidator, ValidatedRow
+from .ingest_write import RatingsConflict, RatingsConflicted
 from .models import Rating
+from .problems import Problem
 from .services import ratings_store
 
 REQUIRED_COLUMNS = ("score",)
@@ -49,6 +50,10 @@ MAX_REPORTED_ERRORS = 200
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 _TRUE = {"true", "1", "yes", "y", "t", "si", "sí"}
 _FALSE = {"false", "0", "no", "n", "f"}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The export puts "'" before them, and before a leading "'" so the escaping can be undone.
+_ESCAPED_STARTS = (*FORMULA_STARTS, "'")
 
 Progress = Callable[[int, int], None]
 
@@ -90,39 +95,55 @@ def _text_stream(stream: IO[bytes]) -> io.TextIOWrapper:
 
 
 def _encoding_error(line: int) -> RowError:
-    return RowError(line, "file", _("The file is not UTF-8 text (near line %(line)s). Save it as “CSV UTF-8”.")
-                    % {"line": line})
+    return RowError(line, "file", "file_not_utf8", {"line": line})
+
+
+def _csv_error(line: int, error: csv.Error) -> RowError:
+    # The csv module's messages are English prose; name the one people meet.
+    if "field larger than field limit" in str(error):
+        return RowError(line, "file", "csv_cell_too_long", {"limit": csv.field_size_limit()})
+    return RowError(line, "file", "csv_unreadable")
 
 
 def _header(reader) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvInvalid([RowError(1, "file", _("The file is empty."))]) from None
+        raise CsvInvalid([RowError(1, "file", "file_empty")]) from None
     except UnicodeDecodeError:
         raise CsvInvalid([_encoding_error(1)]) from None
     except csv.Error as error:
-        raise CsvInvalid([RowError(1, "file", _("Not a CSV file: %(error)s") % {"error": error})]) from None
+        raise CsvInvalid([_csv_error(1, error)]) from None
     columns = [name.strip().lower() for name in header]
     known = set(REQUIRED_COLUMNS + TOUCHPOINT_COLUMNS + OPTIONAL_COLUMNS + EXPORT_ONLY_COLUMNS)
-    problems = []
+    problems: list[RowError] = []
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if not any(name in columns for name in TOUCHPOINT_COLUMNS):
         missing.insert(0, "touchpoint_key")
     if missing:
-        problems.append(_("Missing column(s): %(columns)s. The header must name at least touchpoint_key "
-                          "(or touchpoint) and score.") % {"columns": ", ".join(missing)})
+        problems.append(RowError(1, "header", "header_missing_columns", {"columns": ", ".join(missing)}))
     unknown = [name for name in columns if name not in known]
     if unknown:
-        problems.append(_("Unknown column(s): %(columns)s. Known: %(known)s.") % {
+        problems.append(RowError(1, "header", "header_unknown_columns", {
             "columns": ", ".join(name[:40] for name in unknown[:10]),
             "known": ", ".join(TOUCHPOINT_COLUMNS + REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
-        })
+        }))
     if len(set(columns)) != len(columns):
-        problems.append(_("A column appears twice in the header."))
+        problems.append(RowError(1, "header", "header_duplicate_column"))
     if problems:
-        raise CsvInvalid([RowError(1, "header", problem) for problem in problems])
+        raise CsvInvalid(problems)
     return columns
+
+
+def _line(error: RowError) -> int:
+    return error.position
+
+
+def unescape_cell(cell: str) -> str:
+    """Undo the export's formula escaping (`escape_cell`): "'=x" → "=x", "''x" → "'x"."""
+    if cell[:1] == "'" and cell[1:2] in _ESCAPED_STARTS:
+        return cell[1:]
+    return cell
 
 
 def _coerce(record: list[str], columns: list[str]) -> dict[str, Any]:
@@ -133,31 +154,36 @@ def _coerce(record: list[str], columns: list[str]) -> dict[str, Any]:
             continue
         cell = raw.strip()
         if name == "comment":
-            row[name] = raw
+            row[name] = unescape_cell(raw)
+        elif name == "external_id":
+            # Present but empty is refused, as "" is in JSON: leave the column out for server keys.
+            row[name] = unescape_cell(cell)
         elif cell == "":
             continue
         elif name in ("score", "touchpoint", "segment"):
-            row[name] = int(cell) if _INTEGER.fullmatch(cell) else cell
+            row[name] = int(cell) if _INTEGER.fullmatch(cell) else unescape_cell(cell)
         elif name == "first_contact_resolved":
             lowered = cell.lower()
             row[name] = True if lowered in _TRUE else False if lowered in _FALSE else cell
         else:
-            row[name] = cell
+            row[name] = unescape_cell(cell)
     return row
 
 
 def ratings_import_csv(
-    *, organization: Organization, file: IO, progress: Progress | None = None
+    *, organization: Organization, file: IO, progress: Progress | None = None, cycle: ServiceCycle | None = None,
 ) -> CsvImportResult:
     """Import a ratings CSV whole or not at all; errors by line number.
 
     Columns: touchpoint_key (or touchpoint id), score, and optionally
     occurred_at (ISO 8601 with offset; default now), segment (key or id),
-    comment, first_contact_resolved (true/false/empty), external_id. A
-    replayed external_id is counted as a duplicate, never stored twice.
-    The file is read line by line; valid lines are written in chunks of
-    WRITE_CHUNK inside one transaction that any bad line rolls back, so
-    memory stays flat however long the file is.
+    comment, first_contact_resolved (true/false/empty), external_id (not
+    empty when the column is there). A replayed external_id with the same
+    content is counted as a duplicate, never stored twice; with different
+    content it is an error on its line. With `cycle`, a line naming a
+    touchpoint of another cycle is an error. The file is read line by line;
+    valid lines are written in chunks of WRITE_CHUNK inside one transaction
+    that any bad line rolls back, so memory stays flat however long the file is.
     """
     stream = _binary_stream(file)
     total = max(0, _count_lines(stream) - 1)
@@ -167,10 +193,26 @@ def ratings_import_csv(
     now = timezone.now()
     validator = RowValidator(
         catalogue=Catalogue.whole(organization_id=organization.pk), now=now, source=Rating.Source.CSV,
+        cycle=CycleScope(cycle.pk, cycle.name) if cycle is not None else None,
     )
     errors: list[RowError] = []
     error_count = rows = created = duplicate = 0
-    pending: list[tuple] = []
+    pending: list[ValidatedRow] = []
+    pending_lines: list[int] = []
+
+    def store() -> None:
+        nonlocal created, duplicate, error_count
+        try:
+            outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
+        except RatingsConflict as conflict:
+            found = RatingsConflicted(conflict.conflicts, positions=pending_lines).errors
+            error_count += len(found)
+            errors.extend(found[:max(0, MAX_REPORTED_ERRORS - len(errors))])
+        else:
+            created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
+        pending.clear()
+        pending_lines.clear()
+
     with transaction.atomic():
         while True:
             try:
@@ -182,7 +224,7 @@ def ratings_import_csv(
                 error_count += 1
                 break
             except csv.Error as error:
-                errors.append(RowError(reader.line_num, "file", _("Not valid CSV: %(error)s") % {"error": error}))
+                errors.append(_csv_error(reader.line_num, error))
                 error_count += 1
                 break
             line = reader.line_num
@@ -190,32 +232,32 @@ def ratings_import_csv(
                 continue
             rows += 1
             if len(record) != len(columns):
-                row_errors = {"line": _("Expected %(expected)s columns, found %(found)s.") % {
-                    "expected": len(columns), "found": len(record)}}
+                row_errors = {"line": Problem("column_count", {"expected": len(columns), "found": len(record)})}
             else:
                 values, row_errors = validator(_coerce(record, columns))
+                if row_errors.get("external_id", Problem("")).code == "external_id_blank":
+                    row_errors["external_id"] = Problem("external_id_blank_cell")
             if row_errors:
                 error_count += len(row_errors)
                 if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.extend(RowError(line, name, message) for name, message in row_errors.items())
+                    errors.extend(RowError(line, name, *problem) for name, problem in row_errors.items())
                 pending.clear()
+                pending_lines.clear()
             elif not errors:
                 pending.append(values)
+                pending_lines.append(line)
                 if len(pending) >= WRITE_CHUNK:
-                    outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
-                    created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
-                    pending = []
+                    store()
             if progress is not None and rows % PROGRESS_EVERY == 0:
                 progress(rows, max(total, rows))
+        if not errors and pending:
+            store()
         if not errors and rows == 0:
-            errors.append(RowError(2, "file", _("The file has a header but no ratings.")))
+            errors.append(RowError(2, "file", "file_without_ratings"))
             error_count += 1
         if errors:
             # Raised inside the atomic block: every chunk written so far is rolled back.
-            raise CsvInvalid(errors[:MAX_REPORTED_ERRORS], total_errors=error_count)
-        if pending:
-            outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
-            created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
+            raise CsvInvalid(sorted(errors, key=_line)[:MAX_REPORTED_ERRORS], total_errors=error_count)
     if progress is not None:
         progress(rows, rows)
     return CsvImportResult(rows=rows, created=created, duplicate=duplicate)
@@ -231,9 +273,15 @@ class _Line:
         return value
 
 
-def _cell(value: Any) -> Any:
-    # A spreadsheet would run a cell starting with these as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+def escape_cell(value: str | None) -> str:
+    """Text a spreadsheet shows as text: a leading formula character gets a "'" before it.
+
+    A leading "'" gets one too, so `unescape_cell` can undo it exactly and an
+    export imports again as the same ratings.
+    """
+    if not value:
+        return ""
+    if value[:1] in _ESCAPED_STARTS:
         return "'" + value
     return value
 
@@ -261,11 +309,13 @@ def ratings_export_lines(
     buffer: list[str] = []
     for (pk, key, touchpoint_id, moment, score, scale, normalized, dissatisfied, occurred_at, received_at,
          segment, comment, resolved, external_id, source) in values.iterator(chunk_size=chunk_size):
+        # Every text a tenant or a client chose is escaped; the rest are numbers,
+        # dates and codes from fixed choices.
         buffer.append(writer.writerow((
-            pk, key, touchpoint_id, _cell(moment), score, scale, round(normalized, 2),
+            pk, escape_cell(key), touchpoint_id, escape_cell(moment), score, scale, round(normalized, 2),
             "true" if dissatisfied else "false", occurred_at.isoformat(), received_at.isoformat(),
-            segment or "", _cell(comment), "" if resolved is None else ("true" if resolved else "false"),
-            external_id or "", source,
+            escape_cell(segment), escape_cell(comment),
+            "" if resolved is None else ("true" if resolved else "false"), escape_cell(external_id), source,
         )))
         if len(buffer) >= 500:
             yield "".join(buffer)

@@ -26,6 +26,7 @@ from .csv_io import (
     REQUIRED_COLUMNS,
     TOUCHPOINT_COLUMNS,
 )
+from .problems import Problem, stored_message, stored_problem
 
 PREVIEW_BYTES = 64 * 1024
 PREVIEW_LINES = 10
@@ -41,7 +42,8 @@ COLUMN_FIELDS = {
     "segment": gettext_lazy("Customer segment (key or id)"),
     "comment": gettext_lazy("Comment (verbatim)"),
     "first_contact_resolved": gettext_lazy("Resolved at first contact (true/false)"),
-    "external_id": gettext_lazy("External id (a line already imported is skipped)"),
+    "external_id": gettext_lazy("External id (a line already imported is skipped; if the column is there, "
+                                "no cell may be empty)"),
 }
 IMPORT_COLUMNS = TOUCHPOINT_COLUMNS + REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -55,26 +57,60 @@ class NotCsv(ValueError):
 
 @dataclass
 class MappedColumn:
-    name: str
-    field: str
+    name: str  # as written in the file (trimmed)
+    key: str  # lower-cased: what it is matched on
     state: str  # "ok", "ignored" (export-only), "unknown", "duplicate"
 
 
 @dataclass
 class CsvPreview:
+    """What the upload found. Stored on the RatingImport as codes (`as_dict`);
+    `preview_display` turns the stored form into text in the reader's language."""
+
     columns: list[MappedColumn]
     missing: list[str]
-    problems: list[str]
+    problems: list[Problem]
     lines: list[list[str]]
     more_lines: bool
-    notes: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def can_import(self) -> bool:
         return not self.problems
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        stored = asdict(self)
+        stored["problems"] = [stored_problem(*problem) for problem in self.problems]
+        stored["notes"] = [stored_problem(*note) for note in self.notes]
+        return stored
+
+
+def _column_reading(column: dict) -> str:
+    state = column.get("state")
+    if "key" not in column:  # stored before codes: the label as it was written
+        return str(column.get("field", ""))
+    if state == "duplicate":
+        return _("Appears twice")
+    if state == "ignored":
+        return _("Ignored (written by the export)")
+    if state == "unknown":
+        return _("Unknown column")
+    return str(COLUMN_FIELDS.get(column["key"], ""))
+
+
+def _text(item: dict | str) -> str:
+    return item if isinstance(item, str) else stored_message(item)
+
+
+def preview_display(preview: dict) -> dict:
+    """A stored preview with every label and sentence in the active language."""
+    return {
+        **preview,
+        "columns": [{**column, "name": column.get("name") or _("(empty)"), "field": _column_reading(column)}
+                    for column in preview.get("columns", [])],
+        "problems": [_text(problem) for problem in preview.get("problems", [])],
+        "notes": [_text(note) for note in preview.get("notes", [])],
+    }
 
 
 def _decode_head(head: bytes, complete: bool) -> str:
@@ -103,34 +139,33 @@ def _refuse_binary(head: bytes) -> None:
         raise NotCsv(_("This is not a CSV file (it contains binary data). Upload a comma-separated text file."))
 
 
-def _map_columns(header: list[str]) -> tuple[list[MappedColumn], list[str], list[str]]:
+def _map_columns(header: list[str]) -> tuple[list[MappedColumn], list[str], list[Problem]]:
     names = [cell.strip().lower() for cell in header]
     columns: list[MappedColumn] = []
     seen: set[str] = set()
-    problems: list[str] = []
+    problems: list[Problem] = []
     for raw, name in zip(header, names):
-        shown = raw.strip()[:PREVIEW_CELL_CHARS] or _("(empty)")
+        shown = raw.strip()[:PREVIEW_CELL_CHARS]
         if name in seen:
-            columns.append(MappedColumn(shown, _("Appears twice"), "duplicate"))
+            columns.append(MappedColumn(shown, name, "duplicate"))
         elif name in COLUMN_FIELDS:
-            columns.append(MappedColumn(shown, str(COLUMN_FIELDS[name]), "ok"))
+            columns.append(MappedColumn(shown, name, "ok"))
         elif name in EXPORT_ONLY_COLUMNS:
-            columns.append(MappedColumn(shown, _("Ignored (written by the export)"), "ignored"))
+            columns.append(MappedColumn(shown, name, "ignored"))
         else:
-            columns.append(MappedColumn(shown, _("Unknown column"), "unknown"))
+            columns.append(MappedColumn(shown, name, "unknown"))
         seen.add(name)
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     if not any(name in seen for name in TOUCHPOINT_COLUMNS):
         missing.insert(0, "touchpoint_key")
     if missing:
-        problems.append(_("Missing column(s): %(columns)s. The header must name at least touchpoint_key "
-                          "(or touchpoint) and score.") % {"columns": ", ".join(missing)})
-    unknown = [column.name for column in columns if column.state == "unknown"]
+        problems.append(Problem("header_missing_columns", {"columns": ", ".join(missing)}))
+    unknown = [column.name or "“”" for column in columns if column.state == "unknown"]
     if unknown:
-        problems.append(_("Unknown column(s): %(columns)s. Rename or remove them; known columns are "
-                          "%(known)s.") % {"columns": ", ".join(unknown[:10]), "known": ", ".join(IMPORT_COLUMNS)})
+        problems.append(Problem("header_unknown_columns_rename",
+                                {"columns": ", ".join(unknown[:10]), "known": ", ".join(IMPORT_COLUMNS)}))
     if any(column.state == "duplicate" for column in columns):
-        problems.append(_("A column appears twice in the header."))
+        problems.append(Problem("header_duplicate_column"))
     return columns, missing, problems
 
 
@@ -161,12 +196,11 @@ def csv_preview(*, file: IO[bytes]) -> CsvPreview:
     columns, missing, problems = _map_columns(header)
     notes = []
     if len(header) == 1 and ";" in header[0]:
-        problems.insert(0, _("The columns are separated by semicolons. Momento reads comma-separated files: "
-                             "save the file as “CSV UTF-8 (comma delimited)”."))
+        problems.insert(0, Problem("header_semicolons"))
     if not lines and complete:
-        problems.append(_("The file has a header but no ratings."))
-    if "occurred_at" not in [column.name.lower() for column in columns]:
-        notes.append(_("There is no occurred_at column: every rating will be dated at the moment of the import."))
+        problems.append(Problem("file_without_ratings"))
+    if "occurred_at" not in [column.key for column in columns]:
+        notes.append(Problem("no_occurred_at_column"))
     shown = [[cell[:PREVIEW_CELL_CHARS] for cell in line[:PREVIEW_COLUMNS]] for line in lines[:PREVIEW_LINES]]
     return CsvPreview(
         columns=columns[:PREVIEW_COLUMNS], missing=missing, problems=problems, lines=shown,

@@ -1,17 +1,14 @@
-"""The ratings fast path: plain-code row validation and one bulk INSERT.
+"""The ratings fast path, part one: plain-code row validation.
 
 A 5,000-rating batch must cost a handful of queries, not 5,000 model or
 serializer instances: touchpoints and segments are fetched once per batch
-(`Catalogue`), each row is checked by `RowValidator` into a plain tuple, and
-`ratings_insert` writes all tuples with one statement. On PostgreSQL that is
-`INSERT … SELECT FROM unnest(arrays) ON CONFLICT (organization_id, external_id)
-DO NOTHING RETURNING id, external_id`: the unique constraint, not a prior
-SELECT, decides which replay wins, so counts of created and duplicate ratings
-stay exact when several clients replay the same ids at once. SQLite (the
-embedded mode) gets the same statement shape with multi-row VALUES.
+(`Catalogue`), and each row is checked by `RowValidator` into a `ValidatedRow`
+that `touchpoints.ingest_write.ratings_insert` writes with one statement.
+Problems are codes and parameters (`touchpoints.problems`), translated when
+they are shown.
 
 The services in `touchpoints.services` and `touchpoints.csv_io` own the
-transaction; nothing here commits.
+transaction; nothing here writes.
 """
 
 from __future__ import annotations
@@ -22,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from analytics.stats import SCALES
 
-from .models import Rating, Segment, Touchpoint
+from .models import SERVER_KEY, SERVER_KEY_PREFIX, Rating, Segment, Touchpoint
+from .problems import Problem, problem_message
 
 MAX_COMMENT_LENGTH = 5000
 MAX_EXTERNAL_ID_LENGTH = 128
@@ -60,14 +57,19 @@ class RowError(NamedTuple):
 
     position: int
     field: str
-    message: str
+    code: str
+    params: Mapping[str, Any] | None = None
+
+    @property
+    def message(self) -> str:
+        return problem_message(self.code, self.params)
 
 
 class RatingsInvalid(ValidationError):
     """Some rows were invalid, so nothing was written.
 
-    `errors` lists (position, field, message); `total_errors` may exceed
-    len(errors) when a long file was cut short of reporting every problem.
+    `errors` lists RowErrors; `total_errors` may exceed len(errors) when a long
+    file was cut short of reporting every problem.
     """
 
     def __init__(self, errors: Sequence[RowError], *, total_errors: int | None = None):
@@ -79,20 +81,44 @@ class RatingsInvalid(ValidationError):
         super().__init__(grouped or {"rows": [_("No ratings were given.")]})
 
     @property
-    def errors_by_index(self) -> dict[int, dict[str, str]]:
-        grouped: dict[int, dict[str, str]] = {}
+    def errors_by_index(self) -> dict[int, dict[str, RowError]]:
+        grouped: dict[int, dict[str, RowError]] = {}
         for error in self.errors:
-            grouped.setdefault(error.position, {})[error.field] = error.message
+            grouped.setdefault(error.position, {})[error.field] = error
         return grouped
 
 
 class TouchpointRef(NamedTuple):
     id: int
     scale: str
+    cycle_id: int
+
+
+class ValidatedRow(NamedTuple):
+    """One rating ready to insert: the first eleven fields are the INSERT's columns, in order."""
+
+    touchpoint_id: int
+    scale: str
+    score: int
+    normalized: float
+    dissatisfied: bool
+    occurred_at: dt.datetime
+    segment_id: int | None
+    comment: str
+    first_contact_resolved: bool | None
+    source: str
+    external_id: str | None  # None: the client sent none; ratings_insert assigns one
+    # False when occurred_at defaulted to "now": a replay without it is still a replay.
+    occurred_at_given: bool
 
 
 def _is_id(value: Any) -> bool:
     return type(value) is int and 0 < value <= MAX_DATABASE_ID
+
+
+def _is_lookup_key(value: Any) -> bool:
+    # A key the database could never hold is not looked up (a NUL would even make the driver raise).
+    return isinstance(value, str) and len(value) <= MAX_KEY_LENGTH and "\x00" not in value
 
 
 @dataclass
@@ -116,13 +142,13 @@ class Catalogue:
                 touchpoint = touchpoint.pk
             if _is_id(touchpoint):
                 touchpoint_ids.add(touchpoint)
-            if isinstance(key, str) and len(key) <= MAX_KEY_LENGTH:
+            if _is_lookup_key(key):
                 touchpoint_keys.add(key)
             if isinstance(segment, Segment):
                 segment = segment.pk
             if _is_id(segment):
                 segment_ids.add(segment)
-            elif isinstance(segment, str) and len(segment) <= MAX_KEY_LENGTH:
+            elif _is_lookup_key(segment):
                 segment_keys.add(segment)
         return cls._load(organization_id, touchpoint_ids, touchpoint_keys, segment_ids, segment_keys)
 
@@ -140,8 +166,8 @@ class Catalogue:
         if touchpoint_ids is not None:
             touchpoints = touchpoints.filter(Q(pk__in=touchpoint_ids) | Q(key__in=touchpoint_keys))
         if touchpoint_ids != set() or touchpoint_keys != set():
-            for pk, key, scale in touchpoints.values_list("pk", "key", "scale"):
-                ref = TouchpointRef(pk, scale)
+            for pk, key, scale, cycle_id in touchpoints.values_list("pk", "key", "scale", "moment__cycle_id"):
+                ref = TouchpointRef(pk, scale, cycle_id)
                 catalogue.touchpoints_by_id[pk] = ref
                 catalogue.touchpoints_by_key[key] = ref
         segments = Segment.objects.filter(organization_id=organization_id)
@@ -154,8 +180,8 @@ class Catalogue:
         return catalogue
 
 
-def parse_occurred_at(value: Any, *, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
-    """An aware datetime from an ISO 8601 string (or datetime), or an error message."""
+def parse_occurred_at(value: Any, *, now: dt.datetime) -> tuple[dt.datetime | None, Problem | None]:
+    """An aware datetime from an ISO 8601 string (or datetime), or a problem."""
     if value is None:
         return now, None
     if isinstance(value, dt.datetime):
@@ -164,31 +190,55 @@ def parse_occurred_at(value: Any, *, now: dt.datetime) -> tuple[dt.datetime | No
         try:
             parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            return None, _("Not an ISO 8601 date and time (e.g. 2026-11-23T10:00:00+01:00).")
+            return None, Problem("occurred_at_not_iso")
     else:
-        return None, _("Give the date and time as an ISO 8601 string with offset.")
+        return None, Problem("occurred_at_not_string")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None, _("The date and time needs a time zone offset (e.g. 2026-11-23T10:00:00+01:00).")
+        return None, Problem("occurred_at_without_offset")
     try:
         if parsed > now + FUTURE_TOLERANCE:
-            return None, _("occurred_at is more than 5 minutes in the future.")
+            return None, Problem("occurred_at_in_future")
         if parsed < EARLIEST_OCCURRED_AT:
-            return None, _("occurred_at is before 1970.")
+            return None, Problem("occurred_at_before_1970")
         return parsed.astimezone(dt.UTC), None
     except OverflowError:
-        return None, _("occurred_at is out of range.")
+        return None, Problem("occurred_at_out_of_range")
 
 
-def _text_error(value: str, max_length: int) -> str | None:
+def _text_problem(value: str, max_length: int) -> Problem | None:
     if len(value) > max_length:
-        return _("At most %(max)s characters.") % {"max": max_length}
+        return Problem("too_long", {"max": max_length})
     if "\x00" in value:
-        return _("Null characters are not allowed.")
+        return Problem("null_character")
     return None
 
 
+def _external_id_problem(value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem("external_id_not_string")
+    if not value.strip():
+        # "" used to mean "no key", so a client whose template lost its ids got
+        # a new rating on every replay; a key that is there must say something.
+        return Problem("external_id_blank")
+    if problem := _text_problem(value, MAX_EXTERNAL_ID_LENGTH):
+        return problem
+    if value[:len(SERVER_KEY_PREFIX)].lower() == SERVER_KEY_PREFIX and not SERVER_KEY.fullmatch(value):
+        # A server key comes back when an export is imported again; anything
+        # else with the prefix could one day collide with a key Momento assigns.
+        return Problem("external_id_reserved", {"prefix": SERVER_KEY_PREFIX})
+    return None
+
+
+@dataclass(frozen=True)
+class CycleScope:
+    """An import started from a cycle's page takes only that cycle's touchpoints."""
+
+    id: int
+    name: str
+
+
 class RowValidator:
-    """Turn one row mapping into the tuple `ratings_insert` writes, or field errors.
+    """Turn one row mapping into a ValidatedRow, or problems by field.
 
     Plain code on purpose: no serializer or model instance per row. Accepts
     JSON values (touchpoint id or `touchpoint_key`, segment id or key, ISO
@@ -198,38 +248,40 @@ class RowValidator:
 
     def __init__(
         self, *, catalogue: Catalogue, now: dt.datetime, source: str = Rating.Source.API,
-        allowed_fields: frozenset[str] = API_FIELDS,
+        allowed_fields: frozenset[str] = API_FIELDS, cycle: CycleScope | None = None,
     ):
         self.catalogue = catalogue
         self.now = now
         self.source = source
         self.allowed_fields = allowed_fields
         self.per_row_source = "source" in allowed_fields
+        self.cycle = cycle
 
-    def __call__(self, row: Any) -> tuple[tuple | None, dict[str, str]]:
+    def __call__(self, row: Any) -> tuple[ValidatedRow | None, dict[str, Problem]]:
         if not isinstance(row, Mapping):
-            return None, {"non_field_errors": _("Each rating must be a JSON object.")}
-        errors: dict[str, str] = {}
+            return None, {"non_field_errors": Problem("not_an_object")}
+        errors: dict[str, Problem] = {}
         if not row.keys() <= self.allowed_fields:
             for name in [name for name in row if name not in self.allowed_fields][:5]:
-                errors[str(name)[:50]] = _("Unknown field.")
+                errors[str(name)[:50]] = Problem("unknown_field")
 
         touchpoint_ref = self._touchpoint(row, errors)
 
         score = row.get("score")
         if score is None:
-            errors["score"] = _("This field is required.")
+            errors["score"] = Problem("required")
         elif type(score) is not int:
-            errors["score"] = _("The score must be an integer.")
+            errors["score"] = Problem("score_not_integer")
         elif touchpoint_ref is not None and score not in SCORE_TABLES[touchpoint_ref.scale]:
             scale = SCALES[touchpoint_ref.scale]
-            errors["score"] = _("Score %(score)s is outside the %(scale)s scale (%(low)s–%(high)s).") % {
+            errors["score"] = Problem("score_outside_scale", {
                 "score": score, "scale": scale.code, "low": scale.low, "high": scale.high,
-            }
+            })
 
-        occurred_at, message = parse_occurred_at(row.get("occurred_at"), now=self.now)
-        if message:
-            errors["occurred_at"] = message
+        given_occurred_at = row.get("occurred_at")
+        occurred_at, problem = parse_occurred_at(given_occurred_at, now=self.now)
+        if problem:
+            errors["occurred_at"] = problem
 
         segment_id = self._segment(row.get("segment"), errors)
 
@@ -237,66 +289,69 @@ class RowValidator:
         if comment is None:
             comment = ""
         elif not isinstance(comment, str):
-            errors["comment"] = _("The comment must be a string.")
-        elif message := _text_error(comment, MAX_COMMENT_LENGTH):
-            errors["comment"] = message
+            errors["comment"] = Problem("comment_not_string")
+        elif problem := _text_problem(comment, MAX_COMMENT_LENGTH):
+            errors["comment"] = problem
 
         resolved = row.get("first_contact_resolved")
         if resolved is not None and type(resolved) is not bool:
-            errors["first_contact_resolved"] = _("first_contact_resolved must be true, false or null.")
+            errors["first_contact_resolved"] = Problem("resolved_not_boolean")
 
         external_id = row.get("external_id")
-        if external_id == "":
-            external_id = None
-        if external_id is not None:
-            if not isinstance(external_id, str):
-                errors["external_id"] = _("external_id must be a string.")
-            elif message := _text_error(external_id, MAX_EXTERNAL_ID_LENGTH):
-                errors["external_id"] = message
+        if external_id is not None and (problem := _external_id_problem(external_id)):
+            errors["external_id"] = problem
 
         source = row.get("source", self.source) if self.per_row_source else self.source
         if source not in _SOURCES:
-            errors["source"] = _("Unknown source.")
+            errors["source"] = Problem("source_unknown")
 
         if errors:
             return None, errors
         normalized, dissatisfied = SCORE_TABLES[touchpoint_ref.scale][score]
-        return (
+        return ValidatedRow(
             touchpoint_ref.id, touchpoint_ref.scale, score, normalized, dissatisfied, occurred_at,
-            segment_id, comment, resolved, source, external_id,
+            segment_id, comment, resolved, source, external_id, given_occurred_at is not None,
         ), {}
 
-    def _touchpoint(self, row: Mapping[str, Any], errors: dict[str, str]) -> TouchpointRef | None:
+    def _touchpoint(self, row: Mapping[str, Any], errors: dict[str, Problem]) -> TouchpointRef | None:
         touchpoint, key = row.get("touchpoint"), row.get("touchpoint_key")
         if isinstance(touchpoint, Touchpoint):
             touchpoint = touchpoint.pk
         by_id = by_key = None
         if touchpoint is not None:
             if type(touchpoint) is not int:
-                errors["touchpoint"] = _("touchpoint must be a touchpoint id (an integer); "
-                                         "send a key as touchpoint_key.")
+                errors["touchpoint"] = Problem("touchpoint_not_id")
                 return None
             by_id = self.catalogue.touchpoints_by_id.get(touchpoint)
             if by_id is None:
-                errors["touchpoint"] = _("Unknown touchpoint %(id)s.") % {"id": touchpoint}
+                errors["touchpoint"] = Problem("touchpoint_unknown", {"id": touchpoint})
                 return None
         if key is not None:
             if not isinstance(key, str):
-                errors["touchpoint_key"] = _("touchpoint_key must be a string.")
+                errors["touchpoint_key"] = Problem("touchpoint_key_not_string")
+                return None
+            if "\x00" in key:
+                errors["touchpoint_key"] = Problem("null_character")
                 return None
             by_key = self.catalogue.touchpoints_by_key.get(key)
             if by_key is None:
-                errors["touchpoint_key"] = _("Unknown touchpoint key “%(key)s”.") % {"key": key[:MAX_KEY_LENGTH]}
+                errors["touchpoint_key"] = Problem("touchpoint_key_unknown", {"key": key[:MAX_KEY_LENGTH]})
                 return None
         if by_id is None and by_key is None:
-            errors["touchpoint"] = _("Give touchpoint (id) or touchpoint_key.")
+            errors["touchpoint"] = Problem("touchpoint_missing")
             return None
         if by_id is not None and by_key is not None and by_id != by_key:
-            errors["touchpoint_key"] = _("touchpoint and touchpoint_key name different touchpoints.")
+            errors["touchpoint_key"] = Problem("touchpoint_mismatch")
             return None
-        return by_id or by_key
+        found = by_id or by_key
+        if self.cycle is not None and found.cycle_id != self.cycle.id:
+            errors["touchpoint_key" if by_key is not None else "touchpoint"] = Problem(
+                "touchpoint_other_cycle", {"cycle": self.cycle.name}
+            )
+            return None
+        return found
 
-    def _segment(self, segment: Any, errors: dict[str, str]) -> int | None:
+    def _segment(self, segment: Any, errors: dict[str, Problem]) -> int | None:
         if segment is None or segment == "":
             return None
         if isinstance(segment, Segment):
@@ -304,144 +359,28 @@ class RowValidator:
         if type(segment) is int:
             found = self.catalogue.segments_by_id.get(segment)
         elif isinstance(segment, str):
+            if "\x00" in segment:
+                errors["segment"] = Problem("null_character")
+                return None
             found = self.catalogue.segments_by_key.get(segment)
         else:
-            errors["segment"] = _("segment must be a segment id or key.")
+            errors["segment"] = Problem("segment_invalid")
             return None
         if found is None:
-            errors["segment"] = _("Unknown segment.")
+            errors["segment"] = Problem("segment_unknown")
         return found
 
 
-def validate_rows(
-    rows: Sequence[Any], *, validator: RowValidator
-) -> list[tuple]:
-    """Validate every row; raise RatingsInvalid listing all errors by index."""
-    validated: list[tuple] = []
+def validate_rows(rows: Sequence[Any], *, validator: RowValidator) -> list[ValidatedRow]:
+    """Validate every row; raise RatingsInvalid listing all problems by index."""
+    validated: list[ValidatedRow] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows):
         values, row_errors = validator(row)
         if row_errors:
-            errors.extend(RowError(index, name, message) for name, message in row_errors.items())
+            errors.extend(RowError(index, name, *problem) for name, problem in row_errors.items())
         elif not errors:
             validated.append(values)
     if errors:
         raise RatingsInvalid(errors)
     return validated
-
-
-@dataclass
-class InsertOutcome:
-    """Per input row: the stored rating's id and whether this call created it."""
-
-    ids: list[int]
-    created: list[bool]
-
-    @property
-    def created_count(self) -> int:
-        return sum(self.created)
-
-    @property
-    def duplicate_count(self) -> int:
-        return len(self.created) - self.created_count
-
-
-_ROW_COLUMNS = (
-    "touchpoint_id", "scale", "score", "normalized", "dissatisfied", "occurred_at",
-    "segment_id", "comment", "first_contact_resolved", "source", "external_id",
-)
-_PG_ARRAY_TYPES = (
-    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamptz[]",
-    "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]",
-)
-
-
-def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequence[tuple]) -> InsertOutcome:
-    """Write validated rows; replays of an external_id (stored or earlier in
-    `rows`) are not inserted again but answered with the stored id.
-
-    Must run inside the caller's transaction (and its `ingest_guard`).
-    """
-    ids: list[int | None] = [None] * len(rows)
-    created = [False] * len(rows)
-    unkeyed: list[int] = []
-    first_by_key: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        external_id = row[-1]
-        if external_id is None:
-            unkeyed.append(index)
-        elif external_id not in first_by_key:
-            first_by_key[external_id] = index
-
-    if unkeyed:
-        returned = _insert([rows[i] for i in unkeyed], organization_id, received_at, on_conflict=False)
-        for index, (rating_id, _external_id) in zip(unkeyed, returned, strict=True):
-            ids[index], created[index] = rating_id, True
-    stored_by_key: dict[str, int] = {}
-    if first_by_key:
-        # Sorted by key so concurrent batches that share keys take the unique
-        # index's row locks in the same order and cannot deadlock.
-        keyed_indexes = [first_by_key[key] for key in sorted(first_by_key)]
-        for rating_id, external_id in _insert(
-            [rows[i] for i in keyed_indexes], organization_id, received_at, on_conflict=True
-        ):
-            stored_by_key[external_id] = rating_id
-            created[first_by_key[external_id]] = True
-        missing = [key for key in first_by_key if key not in stored_by_key]
-        if missing:
-            stored_by_key.update(
-                Rating.objects.filter(organization_id=organization_id, external_id__in=missing)
-                .values_list("external_id", "pk")
-            )
-        for index, row in enumerate(rows):
-            if row[-1] is not None:
-                ids[index] = stored_by_key[row[-1]]
-    return InsertOutcome(ids=ids, created=created)  # type: ignore[arg-type]
-
-
-def _insert(
-    rows: Sequence[tuple], organization_id: int, received_at: dt.datetime, *, on_conflict: bool
-) -> list[tuple[int, str | None]]:
-    table = connection.ops.quote_name(Rating._meta.db_table)
-    columns = ", ".join(("organization_id", "received_at", *_ROW_COLUMNS))
-    conflict = " ON CONFLICT (organization_id, external_id) DO NOTHING" if on_conflict else ""
-    returned: list[tuple[int, str | None]] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement for the whole batch; psycopg2 sends each column as
-            # one array literal, so there is no per-row parameter overhead.
-            arrays = [list(column) for column in zip(*rows, strict=True)]
-            unnest = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT %s, %s, t.* FROM unnest({unnest}) AS t"
-                f"{conflict} RETURNING id, external_id",
-                [organization_id, received_at, *arrays],
-            )
-            return list(cursor.fetchall())
-        adapt = connection.ops.adapt_datetimefield_value
-        received = adapt(received_at)
-        per_statement = max(1, min(2000, _sqlite_variable_limit() // (len(_ROW_COLUMNS) + 2)))
-        placeholders = "(" + ", ".join(["%s"] * (len(_ROW_COLUMNS) + 2)) + ")"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
-            params: list[Any] = []
-            for row in chunk:
-                params.extend((organization_id, received, *row[:5], adapt(row[5]), *row[6:]))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))}"
-                f"{conflict} RETURNING id, external_id",
-                params,
-            )
-            returned.extend(cursor.fetchall())
-    return returned
-
-
-def _sqlite_variable_limit() -> int:
-    """How many bound parameters one SQLite statement takes (999 on old builds)."""
-    import sqlite3
-
-    connection.ensure_connection()
-    try:
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    except AttributeError:
-        return connection.features.max_query_params

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import time
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -90,6 +94,23 @@ class Segment(models.Model):
         return self.name
 
 
+# Ratings sent without an external_id get one of these, so every stored rating
+# has a key (shown in the API and the export) and re-importing an export finds
+# each line again. Clients may not invent keys with this prefix.
+SERVER_KEY_PREFIX = "momento:"
+SERVER_KEY = re.compile(r"momento:[0-9a-f]{32}")
+
+
+def rating_key_new() -> str:
+    """A server-assigned external_id: the prefix and 32 hex digits.
+
+    The first 12 digits are the time in milliseconds, so consecutive keys land
+    next to each other in the unique index (random keys would touch a random
+    page of a large index on every insert); 80 random bits make it unique.
+    """
+    return f"{SERVER_KEY_PREFIX}{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
 class Rating(models.Model):
     class Source(models.TextChoices):
         API = "api", _("API")
@@ -115,7 +136,8 @@ class Rating(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     first_contact_resolved = models.BooleanField(_("resolved at first contact"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
-    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
+    # The idempotency key: the client's, or one from rating_key_new() when it sent none.
+    external_id = models.CharField(_("external id"), max_length=128, default=rating_key_new)
 
     class Meta:
         verbose_name = _("rating")
@@ -201,8 +223,8 @@ class RatingImport(models.Model):
     organization = models.ForeignKey(
         "journeys.Organization", on_delete=models.CASCADE, related_name="rating_imports"
     )
-    # Where the import was started from (the cycle page); ratings still go to
-    # whatever touchpoints of the organization the file names.
+    # Where the import was started from (the cycle page): such an import takes
+    # only that cycle's touchpoints (a line naming another cycle's is refused).
     cycle = models.ForeignKey(
         "journeys.ServiceCycle", on_delete=models.SET_NULL, null=True, blank=True, related_name="rating_imports"
     )
@@ -224,6 +246,7 @@ class RatingImport(models.Model):
     errors = models.JSONField(default=list, editable=False)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -27,18 +27,18 @@ from .ingest import (
     API_FIELDS,
     INTERNAL_FIELDS,
     Catalogue,
-    InsertOutcome,
     RatingsInvalid,
     RowError,
     RowValidator,
-    ratings_insert,
+    ValidatedRow,
     validate_rows,
 )
+from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
 from .models import Rating, Segment, Touchpoint
 from .tokens import api_token_create, api_token_revoke
 
 __all__ = [
-    "RatingsInvalid", "RatingsResult", "RowError", "api_token_create", "api_token_revoke", "rating_record",
+    "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "api_token_create", "api_token_revoke", "rating_record",
     "ratings_ingest", "ratings_record", "segment_create", "segment_update", "touchpoint_add", "touchpoint_remove",
     "touchpoint_update",
 ]
@@ -236,12 +236,14 @@ def _notify_analytics(organization_id: int) -> None:
     transaction.on_commit(lambda: ratings_arrived(organization_id=organization_id))
 
 
-def ratings_store(*, organization_id: int, rows: Sequence[tuple], received_at: dt.datetime) -> InsertOutcome:
+def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], received_at: dt.datetime) -> InsertOutcome:
     """Write already validated rows inside the caller's transaction.
 
     Holds `ingest_guard` around the INSERT (the rollup watermark must not pass
     ids this transaction holds until it commits) and queues the analytics
-    notification on commit when anything new was stored.
+    notification on commit when anything new was stored. Raises
+    RatingsConflict (from `ratings_insert`) before queueing anything; the
+    caller lets it leave its atomic block, which rolls the batch back.
     """
     with ingest_guard():
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
@@ -267,7 +269,11 @@ def ratings_ingest(
     invalid, RatingsInvalid lists every error by index and field and nothing
     is written. Valid rows go in with one bulk statement whose ON CONFLICT
     clause, not a prior read, decides replays, so concurrent replays store
-    each external_id exactly once.
+    each external_id exactly once. A replay must repeat the stored content:
+    an external_id stored (or repeated in `rows`) with a different touchpoint,
+    score, occurred_at, segment, comment or first_contact_resolved raises
+    RatingsConflicted, and nothing of the batch is written. Rows without an
+    external_id get a server-assigned one.
     """
     if not rows:
         raise RatingsInvalid([])
@@ -278,7 +284,11 @@ def ratings_ingest(
     )
     validated = validate_rows(rows, validator=validator)
     with transaction.atomic():
-        outcome = ratings_store(organization_id=organization.pk, rows=validated, received_at=now)
+        try:
+            outcome = ratings_store(organization_id=organization.pk, rows=validated, received_at=now)
+        except RatingsConflict as conflict:
+            # Raised inside the atomic block: the rows this batch inserted roll back.
+            raise RatingsConflicted(conflict.conflicts) from None
     return RatingsResult(organization_id=organization.pk, ids=outcome.ids, created_flags=outcome.created)
 
 
@@ -301,7 +311,8 @@ def rating_record(
     external_id: str | None = None,
 ) -> tuple[Rating, bool]:
     """Record one rating; returns (rating, created). A replayed external_id returns
-    the stored rating with created=False. Field errors raise ValidationError."""
+    the stored rating with created=False. Field errors, and a replayed
+    external_id with different content, raise ValidationError."""
     try:
         result = ratings_record(
             organization=touchpoint.organization,
@@ -313,5 +324,5 @@ def rating_record(
         )
     except RatingsInvalid as error:
         # Single rating: surface the field errors without the row index.
-        raise ValidationError({name: [message] for name, message in error.errors_by_index[0].items()}) from None
+        raise ValidationError({name: [problem.message] for name, problem in error.errors_by_index[0].items()}) from None
     return Rating.objects.get(pk=result.ids[0]), bool(result.created_flags[0])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from . import imports
 
@@ -17,16 +16,33 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
+class RatingImportTask(Task):
+    """Records the outcome when the task gives up, so the page never says "Importing" forever."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Called once the task has failed for good: transient errors after the
+        # last retry, anything else at once, and a hard time limit. (A worker
+        # that dies is not a failure: the message is redelivered.)
+        import_id = args[0] if args else kwargs.get("import_id")
+        code = "database_unavailable" if isinstance(exc, TRANSIENT_ERRORS) else "import_crashed"
+        try:
+            imports.rating_import_fail(import_id=import_id, code=code)
+        except TRANSIENT_ERRORS:
+            # The database is still away; the upload-time sweep marks it once it is stale.
+            logger.warning("ratings import %s: could not record its failure (%s)", import_id, code)
+
+
 @shared_task(
-    name="touchpoints.ratings_import", bind=True, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True, retry_backoff_max=120, max_retries=5,
+    name="touchpoints.ratings_import", bind=True, base=RatingImportTask, acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=120, max_retries=5,
 )
 def ratings_import(self, import_id: int, language: str | None = None) -> dict:
     """Import an uploaded ratings CSV (a RatingImport row), reporting progress.
 
     Progress goes to the task state as PROGRESS {"done", "total"} (lines), which
-    the import page polls. `language` is the uploader's, so the errors by line
-    stored for the page read in the language they asked in.
+    the import page polls. Errors are stored as codes and translated when
+    the page shows them, so `language` (the uploader's, sent by
+    `rating_import_start`) only sets the language the task runs in.
     """
     def progress(done: int, total: int) -> None:
         # No request id when called as a plain function (e.g. from a test).
@@ -34,16 +50,7 @@ def ratings_import(self, import_id: int, language: str | None = None) -> dict:
             self.update_state(state="PROGRESS", meta={"done": done, "total": total})
 
     with translation.override(language or translation.get_language()):
-        try:
-            rating_import = imports.rating_import_run(import_id=import_id, progress=progress)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
-            logger.exception("ratings import %s failed", import_id)
-            imports.rating_import_fail(
-                import_id=import_id, message=_("The import stopped on an unexpected error; nothing was written.")
-            )
-            raise
+        rating_import = imports.rating_import_run(import_id=import_id, progress=progress)
     return {
         "status": rating_import.status, "rows": rating_import.row_count, "created": rating_import.created_count,
         "duplicate": rating_import.duplicate_count, "errors": rating_import.error_count,

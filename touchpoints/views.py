@@ -25,13 +25,16 @@ from journeys.models import Organization, ServiceCycle
 from journeys.permissions import INGEST, READ, request_can, request_organization_ids
 
 from . import imports, selectors
-from .csv_preview import COLUMN_FIELDS, IMPORT_COLUMNS
+from .csv_preview import COLUMN_FIELDS, IMPORT_COLUMNS, preview_display
 from .forms import RatingsUploadForm
 from .models import RatingImport
+from .problems import stored_message
 
 # Multipart overhead allowed on top of the file itself.
 UPLOAD_BODY_MARGIN = 64 * 1024
 SHOWN_ERRORS = 50
+# Outcomes of an import that stopped for a reason other than the file's content.
+STOPPED_CODES = frozenset({"upload_gone", "import_crashed", "database_unavailable", "import_stalled"})
 
 
 def organization_for(request: HttpRequest, pk: int, capability: str, denied: str) -> Organization:
@@ -191,10 +194,21 @@ def _result_context(rating_import: RatingImport) -> dict:
         dashboard_url = reverse("analytics:dashboard", args=[rating_import.cycle_id])
     return {
         "rating_import": rating_import,
-        "shown_errors": rating_import.errors[:SHOWN_ERRORS],
+        # Stored as codes: shown in the language of whoever reads the page.
+        "shown_errors": [{**error, "message": stored_message(error)} for error in rating_import.errors[:SHOWN_ERRORS]],
+        "stopped_reason": _stopped_reason(rating_import),
         "dashboard_url": dashboard_url,
         "again_url": _again_url(rating_import),
     }
+
+
+def _stopped_reason(rating_import: RatingImport) -> str | None:
+    """Why an import ended without reading the whole file (not a problem of the file), if it did."""
+    errors = rating_import.errors
+    if rating_import.status == RatingImport.Status.FAILED and len(errors) == 1 \
+            and errors[0].get("code") in STOPPED_CODES:
+        return stored_message(errors[0])
+    return None
 
 
 def _again_url(rating_import: RatingImport) -> str:
@@ -210,7 +224,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     progress = selectors.rating_import_progress(rating_import=rating_import)
     return render(request, "touchpoints/import_detail.html", {
         "rating_import": rating_import,
-        "preview": rating_import.preview,
+        "preview": preview_display(rating_import.preview),
         "progress": progress,
         "started": rating_import.status != RatingImport.Status.UPLOADED,
         "status_url": reverse("touchpoints:import_status", args=[rating_import.pk]),

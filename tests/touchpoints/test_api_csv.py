@@ -40,7 +40,7 @@ def test_csv_upload_stores_every_line_and_counts_replays(touchpoint):
         'bag-drop,9,2026-11-20T09:00:00+01:00,business,"Fast, friendly",true,c-1\n'
         "bag-drop,3,2026-11-20T10:00:00Z,,,false,c-2\n"
         "\n"
-        "bag-drop,6,,,,,\n"
+        "bag-drop,6,2026-11-20T11:00:00Z,,,,c-3\n"
     )
     response = upload(client, content)
     assert response.status_code == 201, response.content
@@ -48,7 +48,7 @@ def test_csv_upload_stores_every_line_and_counts_replays(touchpoint):
     first = Rating.objects.get(external_id="c-1")
     assert (first.score, first.comment, first.first_contact_resolved, first.source) == (9, "Fast, friendly", True, "csv")
     again = upload(client, content)
-    assert again.status_code == 201 and again.json() == {"rows": 3, "created": 1, "duplicate": 2}
+    assert again.status_code == 200 and again.json() == {"rows": 3, "created": 0, "duplicate": 3}
 
 
 def test_csv_with_missing_columns_is_refused(touchpoint):
@@ -91,14 +91,16 @@ def test_bad_line_40000_refuses_the_whole_file_and_names_the_line(touchpoint):
     lines[40_000 - 1] = "bag-drop,11,2026-11-01T10:00:00Z,,,,big-bad\n"
     response = upload(token_client(touchpoint.organization), "".join(lines))
     assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {"line": 40_000, "field": "score", "message": response.json()["errors"][0]["message"]}
-    ]
+    assert response.json()["errors"] == [{
+        "line": 40_000, "field": "score", "code": "score_outside_scale",
+        "message": "Score 11 is outside the nps11 scale (0–10).",
+    }]
     assert not Rating.objects.exists()
 
 
 def test_errors_name_lines_and_fields(touchpoint):
-    content = HEADER + "bag-drop,5,,,,,\nbag-drop,x,,,,,\nnope,5,,,,,\nbag-drop,5,2026-11-01 10:00,,,,\nbag-drop,5\n"
+    content = HEADER + ("bag-drop,5,,,,,e-1\nbag-drop,x,,,,,e-2\nnope,5,,,,,e-3\n"
+                        "bag-drop,5,2026-11-01 10:00,,,,e-4\nbag-drop,5\n")
     response = upload(token_client(touchpoint.organization), content)
     assert response.status_code == 400
     errors = {(error["line"], error["field"]) for error in response.json()["errors"]}
@@ -119,7 +121,7 @@ def test_upload_needs_ingest_scope(touchpoint):
 
 
 def test_import_service_reports_progress(touchpoint):
-    content = (HEADER + "bag-drop,5,,,,,\n" * 2500).encode()
+    content = ("touchpoint_key,score\n" + "bag-drop,5\n" * 2500).encode()
     calls = []
     result = ratings_import_csv(organization=touchpoint.organization, file=io.BytesIO(content),
                                 progress=lambda done, total: calls.append((done, total)))

