@@ -28,8 +28,8 @@ from journeys.api_support import OBJECT_READ_ERRORS, CapabilityMixin, error_resp
 from journeys.models import ServiceCycle
 from journeys.permissions import READ, HasCapability, request_organization_ids
 
-from . import labels, services, stats
-from .models import HeatmapSnapshot
+from . import labels, services
+from .models import HeatmapSnapshot, Trend
 from .periods import (
     DIMENSIONS,
     MAX_PERIOD_DAYS,
@@ -46,7 +46,7 @@ VIEW_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="Custom period start (with end), cycle time zone."),
     OpenApiParameter("end", OpenApiTypes.DATE, description=f"Custom period end; at most {MAX_PERIOD_DAYS} days."),
 ]
-TREND_CHOICES = [stats.TREND_WORSENING, stats.TREND_IMPROVING, stats.TREND_STEADY, stats.TREND_NO_EARLIER_DATA]
+TREND_CHOICES = Trend.choices
 TREND_HELP = ("Against the column before (week columns; the first has none) or the previous period (channel and "
               "segment columns, totals): worsening / improving when a two-proportion z-test at 95 % says the "
               "dissatisfied share rose / fell, steady when it cannot tell, no_earlier_data when there is nothing "

@@ -13,9 +13,21 @@ from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
+from . import stats
+
 # Rollups store "no segment" as 0 instead of NULL so that one plain unique
 # constraint (and therefore INSERT … ON CONFLICT) works on PostgreSQL and SQLite.
 NO_SEGMENT = 0
+
+
+class Trend(models.TextChoices):
+    """How a dissatisfied share moved against the period (or week, or column) before: the
+    codes of `stats.trend`, one choice set for the snapshots, the API and review items."""
+
+    WORSENING = stats.TREND_WORSENING, _("worsening")
+    IMPROVING = stats.TREND_IMPROVING, _("improving")
+    STEADY = stats.TREND_STEADY, _("steady")
+    NO_EARLIER_DATA = stats.TREND_NO_EARLIER_DATA, _("no earlier data")
 
 
 class RollupWatermark(models.Model):

@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "journeys.models.Membership.Role",
         "SourceEnum": "touchpoints.models.Rating.Source",
         "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "TrendEnum": "analytics.models.Trend",
         "ReviewEventKindEnum": "reviews.models.ReviewEvent.Kind",
         # Named because the review enums above would otherwise collide with them.
         "MomentKindEnum": "journeys.models.Moment.Kind",

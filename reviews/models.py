@@ -20,6 +20,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from analytics.models import Trend
+
+__all__ = ["Trend"]  # re-exported: review items store the analytics' trend codes
+
 
 class ReviewStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -30,15 +34,6 @@ class ReviewStatus(models.TextChoices):
 
 
 FINAL_STATUSES = (ReviewStatus.RESOLVED, ReviewStatus.DISMISSED)
-
-
-class Trend(models.TextChoices):
-    """How the dissatisfied share moved against the week before (analytics.stats.trend)."""
-
-    WORSENING = "worsening", _("worsening")
-    IMPROVING = "improving", _("improving")
-    STEADY = "steady", _("steady")
-    NO_EARLIER_DATA = "no_earlier_data", _("no earlier data")
 
 
 def _trend_matches_worsening(prefix: str) -> models.CheckConstraint:
