@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .stats import SCALES
+from touchpoints.scales import SCALES
 
 # Local days are computed from fixed UTC offsets for instants in this window
 # around now (where nearly every rating falls), and by the time zone rules outside it.

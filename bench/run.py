@@ -93,7 +93,7 @@ class Dataset:
                  now: dt.datetime, prefix: str, late_share: float = 0.0, recent_days: float | None = None):
         import numpy as np
 
-        from analytics.stats import SCALES
+        from touchpoints.scales import SCALES
 
         rng = np.random.default_rng(seed)
         self.n = n

@@ -18,8 +18,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.stats import SCALES
 from touchpoints.models import Rating, Segment, Touchpoint
+from touchpoints.scales import SCALES
 from touchpoints.services import ratings_record, segment_create, touchpoint_add
 
 from .models import Membership, Moment, Organization, ServiceCycle

@@ -21,10 +21,9 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from analytics.stats import SCALES
-
 from .models import SERVER_KEY, SERVER_KEY_PREFIX, Rating, Segment, Touchpoint
 from .problems import Problem, problem_message
+from .scales import SCALES
 
 MAX_COMMENT_LENGTH = 5000
 MAX_EXTERNAL_ID_LENGTH = 128

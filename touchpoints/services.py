@@ -1,6 +1,6 @@
 """Writes for touchpoints, segments and ratings.
 
-Ratings are normalised in one place: `analytics.stats.SCALES` decides the range,
+Ratings are normalised in one place: `touchpoints.scales.SCALES` decides the range,
 the 0–100 value and the dissatisfied flag of every score, whether it comes from
 one API call, a batch, a CSV or the demo.
 """

@@ -15,7 +15,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from analytics.stats import get_scale
 from journeys.forms import add_service_errors
 from journeys.models import Organization
 from journeys.permissions import MANAGE
@@ -23,6 +22,7 @@ from journeys.permissions import MANAGE
 from . import selectors
 from .forms import ApiTokenCreateForm
 from .models import ApiToken
+from .scales import get_scale
 from .tokens import TOKEN_PREFIX, api_token_create, api_token_revoke
 from .views import organization_for, organization_home, other_organizations
 

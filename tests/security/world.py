@@ -23,7 +23,6 @@ from django.core.exceptions import FieldError
 from django.db import connection
 from django.utils import timezone
 
-from analytics.stats import SCALES
 from journeys.models import Invitation, Membership, Organization
 from reviews.models import ActionItem, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
@@ -36,6 +35,7 @@ from tests.factories import (
     UserFactory,
 )
 from touchpoints.models import ApiToken, Rating, RatingImport
+from touchpoints.scales import SCALES
 from touchpoints.tokens import api_token_create
 
 # Apps whose models hold organization data. A new model in them must be
