@@ -24,9 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys.api_support import OBJECT_READ_ERRORS, CapabilityMixin, error_responses
 from journeys.models import ServiceCycle
-from journeys.permissions import READ, HasCapability, request_organization_ids
+from journeys.permissions import READ, request_organization_ids
+from momento.api.errors import OBJECT_READ_ERRORS, error_responses
+from momento.api.scoping import CapabilityMixin
 
 from . import labels, services
 from .models import HeatmapSnapshot, Trend
@@ -147,7 +148,6 @@ CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
 
 
 class _CycleSnapshotView(CapabilityMixin, APIView):
-    permission_classes = [HasCapability]
 
     def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
         cycle = get_object_or_404(

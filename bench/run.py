@@ -434,9 +434,9 @@ def build_cycle():
 
     from journeys.demo import _ensure_structure
     from journeys.models import Membership, Organization
+    from journeys.tokens import api_token_create
     from touchpoints.models import Segment, Touchpoint
     from touchpoints.services import segment_create
-    from touchpoints.tokens import api_token_create
 
     organization = Organization.objects.create(name="Bench Airline", slug="bench-airline")
     password = secrets.token_urlsafe(16)

@@ -8,8 +8,6 @@ organization's object is 404 for every method.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,46 +24,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from momento.api.fields import IdFilter
+from momento.api.scoping import ScopedQuerysetMixin
+
 from . import services
-from .api_support import (
-    OBJECT_READ_ERRORS,
-    OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    CapabilityMixin,
-    IdFilter,
-    error_responses,
-)
 from .models import Membership, Moment, Organization, ServiceCycle
 from .permissions import (
     EDIT,
     MANAGE,
     READ,
-    HasCapability,
-    request_access,
     request_organization_ids,
     request_organizations,
 )
-
-
-@contextmanager
-def service_errors():
-    """Turn a service's Django ValidationError into DRF's 400 with field messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(detail=serializers.as_serializer_error(error)) from None
-
-
-class ScopedQuerysetMixin(CapabilityMixin):
-    """Every queryset is limited to the organizations the request may read."""
-
-    permission_classes = [HasCapability]
-    organization_lookup = "organization_id__in"
-
-    def scoped(self, queryset):
-        return queryset.filter(**{self.organization_lookup: request_organization_ids(self.request, READ)})
-
 
 # --- Organizations ----------------------------------------------------------------
 
@@ -164,14 +135,12 @@ class MembershipViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         membership = self.get_object()
         data = MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors():
-            membership = services.membership_set(organization=membership.organization, user=membership.user,
-                                                 role=data.validated_data["role"])
+        membership = services.membership_set(organization=membership.organization, user=membership.user,
+                                             role=data.validated_data["role"])
         return Response(MembershipSerializer(membership).data)
 
     def destroy(self, request: Request, pk=None) -> Response:
-        with service_errors():
-            services.membership_remove(membership=self.get_object())
+        services.membership_remove(membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -282,16 +251,14 @@ class CycleViewSet(
     def create(self, request: Request) -> Response:
         data = CycleCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            cycle = services.cycle_create(**data.validated_data)
+        cycle = services.cycle_create(**data.validated_data)
         return Response(CycleSerializer(self._annotated(cycle)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         cycle = self.get_object()
         data = CycleUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors():
-            cycle = services.cycle_update(cycle=cycle, **data.validated_data)
+        cycle = services.cycle_update(cycle=cycle, **data.validated_data)
         return Response(CycleSerializer(self._annotated(cycle)).data)
 
     def _annotated(self, cycle: ServiceCycle) -> ServiceCycle:
@@ -423,23 +390,20 @@ class MomentViewSet(
         data.is_valid(raise_exception=True)
         cycle = data.validated_data["cycle"]
         self.check_object_permissions(request, cycle)
-        with service_errors():
-            moment = services.moment_add(**data.validated_data)
+        moment = services.moment_add(**data.validated_data)
         return Response(MomentSerializer(moment).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         moment = self.get_object()
         data = MomentUpdateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            moment = services.moment_update(moment=moment, **data.validated_data)
+        moment = services.moment_update(moment=moment, **data.validated_data)
         return Response(MomentSerializer(moment).data)
 
     def destroy(self, request: Request, pk=None) -> Response:
         moment = self.get_object()
-        with service_errors():
-            services.moment_remove(moment=moment)
+        services.moment_remove(moment=moment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-__all__ = ["CycleViewSet", "MomentViewSet", "OrganizationViewSet", "request_access", "service_errors"]
+__all__ = ["CycleViewSet", "MomentViewSet", "OrganizationViewSet"]

@@ -29,6 +29,7 @@ from . import selectors, services
 from .editor_state import lane_payload
 from .forms import MomentAddForm, MomentForm, ReorderForm, TouchpointForm
 from .models import Moment
+from .permissions import EDIT, user_can
 
 
 def _json_login_required(view: Callable) -> Callable:
@@ -70,7 +71,7 @@ def _validation_errors(error: ValidationError) -> dict[str, list[str]]:
 def _editor_cycle(request: HttpRequest, pk: int):
     """The cycle if the user may edit it; 404 outside their organizations, 403 when read-only."""
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    if not selectors.can_edit_cycles(user=request.user, organization=cycle.organization):
+    if not user_can(user=request.user, organization=cycle.organization, capability=EDIT):
         return cycle, JsonResponse({"message": _("Only CX managers and admins can change this cycle.")}, status=403)
     return cycle, None
 
@@ -119,7 +120,7 @@ def _editor_endpoint(view: Callable) -> Callable:
 @require_GET
 def editor_lane(request: HttpRequest, pk: int) -> JsonResponse:
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    can_edit = selectors.can_edit_cycles(user=request.user, organization=cycle.organization)
+    can_edit = user_can(user=request.user, organization=cycle.organization, capability=EDIT)
     return JsonResponse(lane_payload(request=request, cycle=cycle, can_edit=can_edit))
 
 

@@ -19,12 +19,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from touchpoints.views import organization_for, organization_home, other_organizations
-
 from . import services
 from .forms import InvitationForm, MemberRoleForm, add_service_errors
 from .invitations import invitation_create, invitation_is_expired, invitation_resend, invitation_revoke
 from .models import Invitation, Membership, Organization
+from .organization_pages import organization_for, organization_home, other_organizations
 from .permissions import MANAGE
 
 

@@ -7,22 +7,16 @@ organization's data is simply not in the queryset: it answers 404.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Moment, Organization, ServiceCycle
+from .models import ApiToken, Moment, Organization, ServiceCycle
 
 
 def organizations_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user).distinct()
-
-
-def membership_role(*, user: AbstractBaseUser, organization: Organization) -> str | None:
-    return (
-        Membership.objects.filter(user=user, organization=organization).values_list("role", flat=True).first()
-    )
 
 
 def cycles_for_user(*, user: AbstractBaseUser | AnonymousUser, include_archived: bool = False) -> QuerySet[ServiceCycle]:
@@ -50,20 +44,6 @@ def moments_with_touchpoints(*, cycle: ServiceCycle) -> QuerySet[Moment]:
         .prefetch_related(Prefetch("touchpoints", queryset=Touchpoint.objects.order_by("id")))
         .order_by("position")
     )
-
-
-EDITOR_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER)
-
-
-def can_edit_cycles(*, user: AbstractBaseUser, organization: Organization) -> bool:
-    """CX managers and admins shape cycles; team leads and viewers only read them."""
-    return membership_role(user=user, organization=organization) in EDITOR_ROLES
-
-
-def organizations_editable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(memberships__user=user, memberships__role__in=EDITOR_ROLES).distinct()
 
 
 def organization_members(*, organization: Organization) -> QuerySet:
@@ -109,4 +89,13 @@ def cycles_overview_for_user(
             recent_ratings=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)),
         )
         .order_by("organization__name", "name")
+    )
+
+
+def api_tokens_for_organization(*, organization: Organization) -> QuerySet[ApiToken]:
+    """Active tokens first, newest first; revoked ones stay listed for the record."""
+    return (
+        ApiToken.objects.filter(organization=organization)
+        .select_related("created_by")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
     )

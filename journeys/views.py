@@ -26,6 +26,7 @@ from .forms import (
     TouchpointForm,
     add_service_errors,
 )
+from .permissions import EDIT, organizations_where, user_can
 
 
 def _critical_counts(cycles) -> dict[int, int | None]:
@@ -53,7 +54,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     cycles = list(selectors.cycles_overview_for_user(user=request.user, archived=show_archived))
     critical = _critical_counts(cycles)
-    editable = list(selectors.organizations_editable_by(user=request.user))
+    editable = list(organizations_where(user=request.user, capability=EDIT))
     editable_ids = {organization.pk for organization in editable}
     for cycle in cycles:
         cycle.critical_count = critical.get(cycle.pk)
@@ -78,7 +79,7 @@ def _critical_available() -> bool:
 @login_required
 @require_POST
 def cycle_create(request: HttpRequest) -> HttpResponse:
-    editable = list(selectors.organizations_editable_by(user=request.user))
+    editable = list(organizations_where(user=request.user, capability=EDIT))
     if not editable:
         raise PermissionDenied
     form = CycleCreateForm(request.POST, organizations=editable)
@@ -106,7 +107,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 
 def _editable_cycle(request: HttpRequest, pk: int):
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    if not selectors.can_edit_cycles(user=request.user, organization=cycle.organization):
+    if not user_can(user=request.user, organization=cycle.organization, capability=EDIT):
         raise PermissionDenied
     return cycle
 
@@ -161,7 +162,7 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | None = None,
                 status: int = 200) -> HttpResponse:
-    can_edit = selectors.can_edit_cycles(user=request.user, organization=cycle.organization)
+    can_edit = user_can(user=request.user, organization=cycle.organization, capability=EDIT)
     context = lane_context(request=request, cycle=cycle, can_edit=can_edit)
     members = selectors.organization_members(organization=cycle.organization)
     context.update({

@@ -9,8 +9,6 @@ Webhooks: admins only. Querysets hold only the caller's organizations
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -20,27 +18,19 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from journeys.api_support import (
-    OBJECT_READ_ERRORS,
-    OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    CapabilityMixin,
-    IdFilter,
-    error_responses,
-)
 from journeys.permissions import (
     MANAGE,
     READ,
-    HasCapability,
+    REVIEW,
     request_organization_ids,
     request_organizations,
-    request_token,
 )
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from momento.api.fields import IdFilter
+from momento.api.scoping import CapabilityMixin
 
 from . import selectors, services, webhooks
 from .models import (
@@ -54,16 +44,6 @@ from .models import (
     WebhookDelivery,
     WebhookEvent,
 )
-
-
-@contextmanager
-def service_errors():
-    """A service's Django ValidationError becomes DRF's 400 with field messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(detail=serializers.as_serializer_error(error)) from None
-
 
 # --- Review items ------------------------------------------------------------------------------
 
@@ -182,23 +162,6 @@ class ReviewItemFilter(django_filters.FilterSet):
         return queryset.filter(week_start=monday)
 
 
-class CanReview(BasePermission):
-    """Reads follow the queryset; changes need a person who leads a team (or more) there."""
-
-    message = gettext_lazy("Only team leads, CX managers and admins of the organization can change review items.")
-
-    def has_permission(self, request: Request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in SAFE_METHODS:
-            return request_token(request) is None or bool(request_organization_ids(request, READ))
-        return request_token(request) is None
-
-    def has_object_permission(self, request: Request, view, obj) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return selectors.can_review(user=request.user, organization=obj.organization)
-
 
 @extend_schema_view(
     list=extend_schema(summary="Review items (critical moments of a week), most severe first",
@@ -213,7 +176,7 @@ class CanReview(BasePermission):
         responses={200: ReviewItemSerializer, **error_responses(*OBJECT_WRITE_ERRORS)},
     ),
 )
-class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                         viewsets.GenericViewSet):
     """Review items: one per critical moment of a cycle's ISO week (its critical touchpoints
     inside it), and one per critical touchpoint whose moment is not critical.
@@ -223,7 +186,9 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     """
 
     serializer_class = ReviewItemSerializer
-    permission_classes = [CanReview]
+    write_capability = REVIEW
+    capability_denied_message = gettext_lazy(
+        "Only team leads, CX managers and admins of the organization can change review items.")
     filterset_class = ReviewItemFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "patch", "post", "head", "options"]
@@ -253,7 +218,7 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 raise ValidationError(
                     {"owner": [_("The owner must be a team lead, CX manager or admin of this organization.")]}
                 )
-        with service_errors(), transaction.atomic():
+        with transaction.atomic():
             if "owner" in data:
                 services.review_item_assign(item=item, owner=owner, actor=request.user)
             if "notes" in data:
@@ -273,9 +238,8 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         item = self.get_object()
         data_in = ActionCreateSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
-        with service_errors():
-            created = services.action_item_add(item=item, text=data_in.validated_data["text"],
-                                               due_date=data_in.validated_data.get("due_date"), actor=request.user)
+        created = services.action_item_add(item=item, text=data_in.validated_data["text"],
+                                           due_date=data_in.validated_data.get("due_date"), actor=request.user)
         return Response(ActionItemSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Tick an action item off (or reopen it)", request=ActionUpdateSerializer,
@@ -379,7 +343,6 @@ class WebhookViewSet(AdminsOnlyMixin, mixins.ListModelMixin, mixins.RetrieveMode
     """
 
     serializer_class = WebhookSerializer
-    permission_classes = [HasCapability]
     filter_backends: list = []
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -391,19 +354,17 @@ class WebhookViewSet(AdminsOnlyMixin, mixins.ListModelMixin, mixins.RetrieveMode
         data_in = WebhookCreateSerializer(data=request.data, context=self.get_serializer_context())
         data_in.is_valid(raise_exception=True)
         data = data_in.validated_data
-        with service_errors():
-            webhook = webhooks.webhook_create(
-                organization=data["organization"], url=data["url"], events=data.get("events"),
-                active=data["active"], description=data["description"],
-            )
+        webhook = webhooks.webhook_create(
+            organization=data["organization"], url=data["url"], events=data.get("events"),
+            active=data["active"], description=data["description"],
+        )
         return Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         webhook = self.get_object()
         data_in = WebhookUpdateSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
-        with service_errors():
-            webhook = webhooks.webhook_update(webhook=webhook, **data_in.validated_data)
+        webhook = webhooks.webhook_update(webhook=webhook, **data_in.validated_data)
         return Response(WebhookSerializer(webhook).data)
 
     def update(self, request: Request, *args, **kwargs) -> Response:

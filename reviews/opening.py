@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from analytics import stats
 from journeys.models import Moment, ServiceCycle
+from journeys.permissions import REVIEW, user_can
 from touchpoints.models import Touchpoint
 
 from . import selectors
@@ -170,7 +171,7 @@ def review_week_open(
     count checked), so a second or concurrent run returns [] and writes nothing;
     the partial unique constraints on items stay as the last line of defence.
     """
-    if actor is not None and not selectors.can_review(user=actor, organization=cycle.organization):
+    if actor is not None and not user_can(capability=REVIEW, user=actor, organization=cycle.organization):
         raise PermissionDenied(_("Only team leads, CX managers and admins can open a week's review."))
     if week_start.weekday() != 0:
         raise ValidationError({"week_start": _("A review week starts on a Monday.")})

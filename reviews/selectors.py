@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from analytics.models import DailyRollup
 from journeys.models import Membership, Organization, ServiceCycle
+from journeys.permissions import REVIEW, roles_with
 from journeys.selectors import organizations_for_user
 
 from .models import (
@@ -38,7 +39,6 @@ from .models import (
 )
 
 # Who may work on review items: team leads and everyone above them.
-REVIEWER_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER, Membership.Role.TEAM_LEAD)
 SPARKLINE_WEEKS = 8
 # Local time (Monday) from which the week that just ended is opened.
 OPEN_HOUR = 6
@@ -190,24 +190,11 @@ def sparkline_shares(
 # --- Roles ---------------------------------------------------------------------------------
 
 
-def can_review(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
-    """Team leads, CX managers and admins change review items; viewers only read."""
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, organization=organization, role__in=REVIEWER_ROLES).exists()
-
-
-def is_admin(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.ADMIN).exists()
-
-
 def review_owner_candidates(*, organization: Organization) -> QuerySet:
     """Members who may own a review item: team leads and above."""
     return (
         get_user_model().objects.filter(
-            memberships__organization=organization, memberships__role__in=REVIEWER_ROLES, is_active=True
+            memberships__organization=organization, memberships__role__in=roles_with(REVIEW), is_active=True
         ).order_by("username").distinct()
     )
 
@@ -331,7 +318,7 @@ def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> t
     if not user.is_authenticated:
         return [], 0
     items = ReviewItem.objects.filter(
-        organization__memberships__user=user, organization__memberships__role__in=REVIEWER_ROLES,
+        organization__memberships__user=user, organization__memberships__role__in=roles_with(REVIEW),
         cycle__archived=False,
     ).exclude(status__in=FINAL_STATUSES)
     ordered = (
@@ -344,4 +331,4 @@ def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> t
 
 def reviews_anywhere(*, user: AbstractBaseUser) -> bool:
     """Whether `user` may change review items in at least one organization."""
-    return Membership.objects.filter(user=user, role__in=REVIEWER_ROLES).exists()
+    return Membership.objects.filter(user=user, role__in=roles_with(REVIEW)).exists()

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.models import Membership
+from journeys.permissions import REVIEW, roles_with, user_can
 
-from . import selectors
 from .events import review_item_event_emit
 from .models import (
     FINAL_STATUSES,
@@ -74,7 +74,7 @@ def allowed_transitions(status: str) -> list[str]:
 def _require_reviewer(actor: AbstractBaseUser | None, item: ReviewItem) -> None:
     if actor is None:
         return  # the scheduler
-    if not selectors.can_review(user=actor, organization=item.organization):
+    if not user_can(capability=REVIEW, user=actor, organization=item.organization):
         raise PermissionDenied(_("Only team leads, CX managers and admins can change review items."))
 
 
@@ -137,7 +137,7 @@ def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | None, acto
     item = _locked(item)
     _require_reviewer(actor, item)
     if owner is not None and not Membership.objects.filter(
-        user=owner, organization_id=item.organization_id, role__in=selectors.REVIEWER_ROLES
+        user=owner, organization_id=item.organization_id, role__in=roles_with(REVIEW)
     ).exists():
         raise ValidationError({"owner": _("The owner must be a team lead, CX manager or admin of this organization.")})
     new_owner_id = owner.pk if owner is not None else None

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys.permissions import REVIEW, user_can
 from journeys.selectors import cycle_get_for_user, cycles_for_user
 
 from . import emails, selectors, services
@@ -110,7 +111,7 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         item.can_dismiss = not item.is_final
         item.can_reopen = ReviewStatus.OPEN in services.allowed_transitions(item.status)
     week = filters["week"]
-    can_change = selectors.can_review(user=request.user, organization=cycle.organization)
+    can_change = user_can(capability=REVIEW, user=request.user, organization=cycle.organization)
     last_week = selectors.last_complete_week(cycle=cycle)
     last_week_run = selectors.review_run_opened(cycle=cycle, week_start=last_week)
     this_week = [item for item in items if item.week_start == week]
@@ -156,7 +157,7 @@ def open_week(request: HttpRequest, pk: int) -> HttpResponse:
     """"Open this week's review": the last week that ended in the cycle's time zone, as the
     schedule would open it (items, then the digest), recorded as opened by this person."""
     cycle = cycle_get_for_user(user=request.user, pk=pk)
-    if not selectors.can_review(user=request.user, organization=cycle.organization):
+    if not user_can(capability=REVIEW, user=request.user, organization=cycle.organization):
         raise PermissionDenied
     week = selectors.last_complete_week(cycle=cycle)
     label = selectors.iso_week_label(week)
@@ -267,7 +268,7 @@ def item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 @require_POST
 def item_owner(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
-    if not selectors.can_review(user=request.user, organization=item.organization):
+    if not user_can(capability=REVIEW, user=request.user, organization=item.organization):
         raise PermissionDenied
     form = OwnerForm(request.POST, candidates=selectors.review_owner_candidates(organization=item.organization))
     if not form.is_valid():
@@ -301,7 +302,7 @@ def item_action_add(request: HttpRequest, pk: int, item_id: int) -> HttpResponse
     item = _item(request, pk, item_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
-        if not selectors.can_review(user=request.user, organization=item.organization):
+        if not user_can(capability=REVIEW, user=request.user, organization=item.organization):
             raise PermissionDenied
         _form_errors(request, form)
         return _back(request, item)

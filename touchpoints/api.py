@@ -34,32 +34,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys.api import ScopedQuerysetMixin, service_errors
-from journeys.api_support import (
-    OBJECT_READ_ERRORS,
-    OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    IdFilter,
-    StrictJSONParser,
-    UnsafeBody,
-    body_limit_check,
-    error_responses,
-)
+from journeys.authentication import IngestRateThrottle
 from journeys.models import Moment, Organization, ServiceCycle
 from journeys.permissions import (
     INGEST,
     MANAGE,
     READ,
-    HasCapability,
     capability_for_method,
     request_organization_ids,
     request_organizations,
     request_token,
 )
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from momento.api.fields import IdFilter
+from momento.api.parsers import StrictJSONParser, UnsafeBody, body_limit_check
+from momento.api.scoping import CapabilityMixin, ScopedQuerysetMixin
 
 from . import services
-from .authentication import IngestRateThrottle
 from .csv_io import CsvInvalid, ratings_export_lines, ratings_import_csv
 from .models import ApiToken, Channel, Rating, ScaleChoice, Segment, Touchpoint
 from .uploads import csv_upload_type_check
@@ -146,16 +137,14 @@ class TouchpointViewSet(
         data = TouchpointCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         self.check_object_permissions(request, data.validated_data["moment"])
-        with service_errors():
-            touchpoint = services.touchpoint_add(**data.validated_data)
+        touchpoint = services.touchpoint_add(**data.validated_data)
         return Response(TouchpointSerializer(touchpoint).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         touchpoint = self.get_object()
         data = TouchpointUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors():
-            touchpoint = services.touchpoint_update(touchpoint=touchpoint, **data.validated_data)
+        touchpoint = services.touchpoint_update(touchpoint=touchpoint, **data.validated_data)
         return Response(TouchpointSerializer(touchpoint).data)
 
 
@@ -221,16 +210,14 @@ class SegmentViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retrieve
     def create(self, request: Request) -> Response:
         data = SegmentCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            segment = services.segment_create(**data.validated_data)
+        segment = services.segment_create(**data.validated_data)
         return Response(SegmentSerializer(segment).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         segment = self.get_object()
         data = SegmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors():
-            segment = services.segment_update(segment=segment, **data.validated_data)
+        segment = services.segment_update(segment=segment, **data.validated_data)
         return Response(SegmentSerializer(segment).data)
 
 
@@ -617,10 +604,9 @@ class CSVRenderer(renderers.BaseRenderer):
         return f"error\n{detail}\n".encode()
 
 
-class CycleRatingsExportView(APIView):
+class CycleRatingsExportView(CapabilityMixin, APIView):
     """GET a cycle's ratings as CSV, streamed from the database."""
 
-    permission_classes = [HasCapability]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def capability_for(self, request) -> str:
@@ -718,8 +704,7 @@ class ApiTokenViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request: Request) -> Response:
         data = ApiTokenCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            token, plaintext = services.api_token_create(created_by=request.user, **data.validated_data)
+        token, plaintext = services.api_token_create(created_by=request.user, **data.validated_data)
         return Response({**ApiTokenSerializer(token).data, "token": plaintext}, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk=None) -> Response:

@@ -6,14 +6,3 @@ class TouchpointsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "touchpoints"
     verbose_name = _("Touchpoints")
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from .context_processors import user_capabilities_warm
-
-        def warm_navigation(sender, request, user, **kwargs) -> None:
-            # Roles are read once at login for the navigation links, not on every page.
-            user_capabilities_warm(user=user)
-
-        user_logged_in.connect(warm_navigation, dispatch_uid="touchpoints.warm_navigation", weak=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken
+from journeys.models import ApiToken
+
 from .uploads import csv_upload_type_check
 
 

@@ -160,48 +160,6 @@ class Rating(models.Model):
         return f"{self.touchpoint_id}: {self.score} ({self.scale})"
 
 
-class ApiToken(models.Model):
-    """A secret a REST client sends as `Authorization: Bearer <token>`.
-
-    Bound to one organization. Only a SHA-256 of the token is stored: the
-    plaintext is shown once at creation and cannot be recovered, so a leaked
-    database does not leak working credentials. `prefix` is the public part of
-    the token, used to find the row and to tell tokens apart in lists.
-    """
-
-    class Scope(models.TextChoices):
-        INGEST = "ingest", _("Ingest ratings")
-        READ = "read", _("Read data")
-
-    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
-    scopes = models.JSONField(_("scopes"), default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="created_api_tokens", verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["organization", "-created_at"]
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    def has_scope(self, scope: str) -> bool:
-        return scope in (self.scopes or [])
-
-
 class RatingImport(models.Model):
     """A ratings CSV uploaded through the import page, from preview to outcome.
 

@@ -1,4 +1,4 @@
-"""Reads behind the import and API token pages. Callers pass an organization they
+"""Reads behind the import pages. Callers pass an organization they
 have already checked the user may act on (journeys.permissions)."""
 
 from __future__ import annotations
@@ -7,22 +7,13 @@ from dataclasses import dataclass
 
 from celery.result import AsyncResult
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from journeys.models import Organization, ServiceCycle
 
-from .models import ApiToken, RatingImport, Touchpoint
+from .models import RatingImport, Touchpoint
 
 RECENT_IMPORTS = 10
-
-
-def api_tokens_for_organization(*, organization: Organization) -> QuerySet[ApiToken]:
-    """Active tokens first, newest first; revoked ones stay listed for the record."""
-    return (
-        ApiToken.objects.filter(organization=organization)
-        .select_related("created_by")
-        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
-    )
 
 
 def rating_imports_recent(*, organization: Organization, limit: int = RECENT_IMPORTS) -> QuerySet[RatingImport]:

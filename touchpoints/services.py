@@ -35,10 +35,9 @@ from .ingest import (
 )
 from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
 from .models import Rating, Segment, Touchpoint
-from .tokens import api_token_create, api_token_revoke
 
 __all__ = [
-    "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "api_token_create", "api_token_revoke", "rating_record",
+    "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
     "ratings_ingest", "ratings_record", "segment_create", "segment_update", "touchpoint_add", "touchpoint_remove",
     "touchpoint_update",
 ]

@@ -14,9 +14,9 @@ import threading
 import pytest
 
 from analytics import services as analytics_services
+from journeys.tokens import api_token_create
 from tests.factories import MomentFactory, ServiceCycleFactory, TouchpointFactory
 from touchpoints.models import Rating
-from touchpoints.tokens import api_token_create
 
 from .support import Gunicorn, rating_items, rollups_match_raw, service_env, wait_until
 
