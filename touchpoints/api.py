@@ -38,7 +38,6 @@ from journeys.authentication import IngestRateThrottle
 from journeys.models import Moment, Organization, ServiceCycle
 from journeys.permissions import (
     INGEST,
-    MANAGE,
     READ,
     capability_for_method,
     request_organization_ids,
@@ -52,7 +51,7 @@ from momento.api.scoping import CapabilityMixin, ScopedQuerysetMixin
 
 from . import services
 from .csv_io import CsvInvalid, ratings_export_lines, ratings_import_csv
-from .models import ApiToken, Channel, Rating, ScaleChoice, Segment, Touchpoint
+from .models import Channel, Rating, ScaleChoice, Segment, Touchpoint
 from .uploads import csv_upload_type_check
 
 # --- Touchpoints ---------------------------------------------------------------------
@@ -639,78 +638,5 @@ class _BoundsSerializer(serializers.Serializer):
     occurred_before = serializers.DateTimeField(required=False)
 
 
-# --- API tokens ------------------------------------------------------------------------
-
-
-class ApiTokenSerializer(serializers.ModelSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices))
-
-    class Meta:
-        model = ApiToken
-        fields = ["id", "organization", "name", "prefix", "scopes", "created_by", "created_at", "last_used_at",
-                  "revoked_at"]
-        read_only_fields = fields
-
-
-class ApiTokenCreatedSerializer(ApiTokenSerializer):
-    token = serializers.CharField(read_only=True, help_text="The secret, shown this once only.")
-
-    class Meta(ApiTokenSerializer.Meta):
-        fields = [*ApiTokenSerializer.Meta.fields, "token"]
-        read_only_fields = fields
-
-
-class ApiTokenCreateSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices), min_length=1,
-                                   max_length=2)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["organization"].queryset = request_organizations(request, MANAGE)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="API tokens of the organizations you administer",
-                       responses={200: ApiTokenSerializer, **error_responses(*READ_ERRORS)}),
-    retrieve=extend_schema(summary="One API token",
-                           responses={200: ApiTokenSerializer, **error_responses(*OBJECT_READ_ERRORS)}),
-    create=extend_schema(summary="Create an API token (the secret is in this answer only)",
-                         request=ApiTokenCreateSerializer,
-                         responses={201: ApiTokenCreatedSerializer, **error_responses(*WRITE_ERRORS)}),
-    destroy=extend_schema(summary="Revoke an API token",
-                          responses={204: None, **error_responses(*OBJECT_READ_ERRORS)}),
-)
-class ApiTokenViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
-    """Admins only, and only from a browser session: a token cannot mint tokens."""
-
-    serializer_class = ApiTokenSerializer
-    lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "delete", "head", "options"]
-    filter_backends: list = []
-
-    def capability_for(self, request) -> str:
-        return MANAGE
-
-    def get_queryset(self):
-        return ApiToken.objects.filter(
-            organization_id__in=request_organization_ids(self.request, MANAGE)
-        ).order_by("-created_at", "-id")
-
-    def create(self, request: Request) -> Response:
-        data = ApiTokenCreateSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        token, plaintext = services.api_token_create(created_by=request.user, **data.validated_data)
-        return Response({**ApiTokenSerializer(token).data, "token": plaintext}, status=status.HTTP_201_CREATED)
-
-    def destroy(self, request: Request, pk=None) -> Response:
-        services.api_token_revoke(token=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-__all__ = ["ApiTokenViewSet", "CycleRatingsExportView", "RatingViewSet", "SegmentViewSet", "TouchpointViewSet",
+__all__ = ["CycleRatingsExportView", "RatingViewSet", "SegmentViewSet", "TouchpointViewSet",
            "capability_for_method"]
