@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 
 from journeys.models import Moment, ServiceCycle
 from touchpoints.models import Channel, Segment, Touchpoint
+from touchpoints.watermark import committed_max_rating_id
 
 from . import heatmap
 from .models import CycleRollupState, DailyRollup, HeatmapSnapshot, RollupWatermark
@@ -51,7 +52,6 @@ from .periods import (
     local_today,
 )
 from .rollups import bump_cycle_versions, upsert_ratings_range
-from .watermark import committed_max_rating_id
 
 logger = logging.getLogger(__name__)
 

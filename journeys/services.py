@@ -127,7 +127,7 @@ def cycle_update(*, cycle: ServiceCycle, **fields: Any) -> ServiceCycle:
     cycle, changed = model_update(instance=cycle, fields=CYCLE_EDITABLE_FIELDS, data=fields,
                                   clean_exclude=["organization"])
     if "timezone" in changed:
-        events.cycle_timezone_changed(cycle_id=cycle.pk, timezone=cycle.timezone)
+        events.cycle_timezone_changed.send(cycle_id=cycle.pk, timezone=cycle.timezone)
     return cycle
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,51 +29,26 @@ from .forms import (
 from .permissions import EDIT, organizations_where, user_can
 
 
-def _critical_counts(cycles) -> dict[int, int | None]:
-    """Critical moments per cycle from the analytics snapshot, when analytics provides it."""
-    try:
-        from analytics.selectors import critical_counts
-    except ImportError:
-        return {}
-    # One query for the whole list, whatever its length.
-    return critical_counts(cycle_ids=[cycle.pk for cycle in cycles])
-
-
-def _dashboard_url(cycle) -> str | None:
-    for name in ("analytics:cycle_dashboard", "analytics:dashboard"):
-        try:
-            return reverse(name, args=[cycle.pk])
-        except NoReverseMatch:
-            continue
-    return None
-
-
 @login_required
 @require_GET
 def cycle_list(request: HttpRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     cycles = list(selectors.cycles_overview_for_user(user=request.user, archived=show_archived))
-    critical = _critical_counts(cycles)
+    # Ratings and critical moments come from the apps above (journeys/events.py): one query each.
+    figures = events.cycle_list_figures.collect(cycle_ids=[cycle.pk for cycle in cycles])
     editable = list(organizations_where(user=request.user, capability=EDIT))
     editable_ids = {organization.pk for organization in editable}
     for cycle in cycles:
-        cycle.critical_count = critical.get(cycle.pk)
+        cycle.recent_ratings = figures.get(cycle.pk, {}).get("recent_ratings", 0)
+        cycle.critical_count = figures.get(cycle.pk, {}).get("critical_count")
         cycle.can_edit = cycle.organization_id in editable_ids
     return render(request, "journeys/cycle_list.html", {
         "cycles": cycles,
         "show_archived": show_archived,
-        "show_critical": bool(critical) or _critical_available(),
         "create_form": CycleCreateForm(organizations=editable) if editable else None,
         "show_organization": len({cycle.organization_id for cycle in cycles}) > 1,
     })
 
-
-def _critical_available() -> bool:
-    try:
-        from analytics.selectors import critical_counts  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @login_required
@@ -169,7 +144,7 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
         "cycle": cycle,
         "can_edit": can_edit,
         "cycle_job": events.cycle_job_current(cycle=cycle),
-        "dashboard_url": _dashboard_url(cycle),
+        "dashboard_url": reverse("analytics:dashboard", args=[cycle.pk]),
         "editor_config": {
             "base": reverse("journeys:editor_lane", args=[cycle.pk]).rsplit("lane/", 1)[0],
             "version": cycle.structure_version,

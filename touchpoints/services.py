@@ -18,11 +18,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from analytics.services import ratings_arrived
-from analytics.watermark import ingest_guard
 from journeys.models import Moment, Organization
 from momento.services import model_update
 
+from . import events
 from .ingest import (
     API_FIELDS,
     INTERNAL_FIELDS,
@@ -35,6 +34,7 @@ from .ingest import (
 )
 from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
 from .models import Rating, Segment, Touchpoint
+from .watermark import ingest_guard
 
 __all__ = [
     "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
@@ -230,11 +230,6 @@ class RatingsResult:
         return [by_id[pk] for pk in ids]
 
 
-def _notify_analytics(organization_id: int) -> None:
-    """Tell analytics new ratings exist once the transaction commits (debounced there)."""
-    transaction.on_commit(lambda: ratings_arrived(organization_id=organization_id))
-
-
 def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], received_at: dt.datetime) -> InsertOutcome:
     """Write already validated rows inside the caller's transaction.
 
@@ -247,7 +242,7 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     with ingest_guard():
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
     if outcome.created_count:
-        _notify_analytics(organization_id)
+        events.ratings_stored.send(organization_id=organization_id)
     return outcome
 
 

@@ -10,11 +10,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from analytics import services
-from analytics.watermark import ingest_guard
 from tests.analytics.helpers import raw_rows, rollup_rows
 from tests.factories import SegmentFactory, TouchpointFactory
 from touchpoints.models import Rating
 from touchpoints.services import ratings_record
+from touchpoints.watermark import ingest_guard
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def no_scheduled_refresh(monkeypatch):
     # These tests drive the refresh themselves; nothing should go to the broker.
-    monkeypatch.setattr("touchpoints.services.ratings_arrived", lambda **kwargs: None)
+    monkeypatch.setattr("analytics.services.ratings_arrived", lambda **kwargs: None)
 
 
 def _in_thread(target, errors):
