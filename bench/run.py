@@ -432,9 +432,9 @@ def setup_django(url: str, redis_url: str) -> dict[str, str]:
 def build_cycle():
     from django.contrib.auth import get_user_model
 
-    from journeys.demo import _ensure_structure
     from journeys.models import Membership, Organization
     from journeys.tokens import api_token_create
+    from touchpoints.demo import _ensure_structure
     from touchpoints.models import Segment, Touchpoint
     from touchpoints.services import segment_create
 

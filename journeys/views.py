@@ -23,7 +23,6 @@ from .forms import (
     CycleSettingsForm,
     MomentAddForm,
     MomentForm,
-    TouchpointForm,
     add_service_errors,
 )
 from .permissions import EDIT, organizations_where, user_can
@@ -51,49 +50,11 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 
 
-@login_required
-@require_POST
-def cycle_create(request: HttpRequest) -> HttpResponse:
-    editable = list(organizations_where(user=request.user, capability=EDIT))
-    if not editable:
-        raise PermissionDenied
-    form = CycleCreateForm(request.POST, organizations=editable)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["start"] == CycleCreateForm.AIRLINE:
-                cycle = services.cycle_create_from_template(
-                    organization=data["organization"], name=data["name"], template="airline"
-                )
-            else:
-                cycle = services.cycle_create(organization=data["organization"], name=data["name"])
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Cycle “%(name)s” created.") % {"name": cycle.name})
-            return redirect("journeys:cycle_detail", pk=cycle.pk)
-    else:
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    return redirect("journeys:cycle_list")
-
-
 def _editable_cycle(request: HttpRequest, pk: int):
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
     if not user_can(user=request.user, organization=cycle.organization, capability=EDIT):
         raise PermissionDenied
     return cycle
-
-
-@login_required
-@require_POST
-def cycle_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _editable_cycle(request, pk)
-    copy = services.cycle_duplicate(cycle=cycle)
-    messages.success(request, _("Cycle duplicated as “%(name)s”.") % {"name": copy.name})
-    return redirect("journeys:cycle_detail", pk=copy.pk)
 
 
 @login_required
@@ -155,7 +116,6 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
         context.update({
             "add_form": MomentAddForm(auto_id="add_%s"),
             "moment_form": MomentForm(members=members, auto_id="moment_%s"),
-            "touchpoint_form": TouchpointForm(auto_id="touchpoint_%s"),
             "settings_form": settings_form or CycleSettingsForm.for_cycle(cycle, auto_id="settings_%s"),
             "settings_open": settings_form is not None,
             "import_url": reverse("touchpoints:cycle_import_upload", args=[cycle.pk]),
