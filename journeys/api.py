@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -20,7 +19,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -135,8 +133,7 @@ class MembershipViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         membership = self.get_object()
         data = MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_set(organization=membership.organization, user=membership.user,
-                                             role=data.validated_data["role"])
+        membership = services.membership_role_set(membership=membership, role=data.validated_data["role"])
         return Response(MembershipSerializer(membership).data)
 
     def destroy(self, request: Request, pk=None) -> Response:
@@ -289,8 +286,6 @@ class CycleViewSet(
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        except DjangoValidationError as error:
-            raise ValidationError(detail=serializers.as_serializer_error(error)) from None
         cycle.refresh_from_db(fields=["structure_version"])
         return Response({"order": [moment.pk for moment in moments], "structure_version": cycle.structure_version})
 

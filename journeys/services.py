@@ -46,7 +46,7 @@ def organization_create(*, name: str, slug: str, admin: AbstractBaseUser | None 
         _clean(organization)
         organization.save()
         if admin is not None:
-            Membership.objects.create(user=admin, organization=organization, role=Membership.Role.ADMIN)
+            membership_add(organization=organization, user=admin, role=Membership.Role.ADMIN)
     return organization
 
 
@@ -57,21 +57,36 @@ def _an_admin_remains(*, organization: Organization, without: Membership) -> Non
                                          "first.")})
 
 
+def _role_checked(role: str) -> str:
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    return role
+
+
 @transaction.atomic
-def membership_set(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
-    """Give `user` this role in the organization (adding them if they are not a member).
+def membership_add(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+    """Make `user` a member with `role`; someone who is a member already is refused
+    (their role changes only through `membership_role_set`)."""
+    _role_checked(role)
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({"user": _("This person is a member of the organization already.")},
+                              code="already_member")
+    return Membership.objects.create(organization=organization, user=user, role=role)
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Give a member another role.
 
     The organization row is locked, so two admins changing roles at once cannot
     leave it without an admin.
     """
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": _("Unknown role.")})
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    if membership is None:
-        return Membership.objects.create(organization=organization, user=user, role=role)
+    _role_checked(role)
+    Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
+    membership = Membership.objects.select_related("user", "organization").get(pk=membership.pk)
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
-        _an_admin_remains(organization=organization, without=membership)
+        _an_admin_remains(organization=membership.organization, without=membership)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership

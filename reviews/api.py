@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -211,21 +210,10 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
         data = data_in.validated_data
         if not data:
             raise ValidationError({"detail": _("Give at least one of status, owner, notes.")})
-        owner = None
-        if data.get("owner") is not None:
-            owner = selectors.review_owner_candidates(organization=item.organization).filter(pk=data["owner"]).first()
-            if owner is None:
-                raise ValidationError(
-                    {"owner": [_("The owner must be a team lead, CX manager or admin of this organization.")]}
-                )
-        with transaction.atomic():
-            if "owner" in data:
-                services.review_item_assign(item=item, owner=owner, actor=request.user)
-            if "notes" in data:
-                services.review_item_notes_update(item=item, notes=data["notes"], actor=request.user)
-            if "status" in data:
-                services.review_item_transition(item=item, status=data["status"], actor=request.user,
-                                                reason=data.get("reason", ""))
+        services.review_item_update(
+            item=item, actor=request.user, owner=data.get("owner", services.UNCHANGED), notes=data.get("notes"),
+            status=data.get("status"), reason=data.get("reason", ""),
+        )
         return Response(self.get_serializer(self._refreshed(item)).data)
 
     def update(self, request: Request, *args, **kwargs) -> Response:

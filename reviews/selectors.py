@@ -1,6 +1,6 @@
 """Reads for the weekly review: week arithmetic, weekly counts, the items of a page.
 
-Weekly counts come from the analytics daily rollups (touchpoint × local day ×
+Weekly counts come from the analytics daily rollups (analytics.selectors) (touchpoint × local day ×
 segment, already in the cycle's time zone), summed with one GROUP BY per call;
 raw ratings are never read here. `analytics.services.rollups_refresh` brings the
 rollups up to date before a week is opened (see `reviews.services`).
@@ -11,19 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.models import DailyRollup
+from analytics.selectors import touchpoint_week_counts
 from journeys.models import Membership, Organization, ServiceCycle
 from journeys.permissions import REVIEW, roles_with
 from journeys.selectors import organizations_for_user
@@ -118,41 +116,6 @@ def cycles_due_for_review(*, now: dt.datetime | None = None) -> list[tuple[Servi
         ).values_list("cycle_id", "week_start")
     )
     return [(cycle, week) for cycle, week in candidates if (cycle.pk, week) not in done]
-
-
-# --- Weekly counts from the rollups ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeekCounts:
-    n: int = 0
-    dissatisfied: int = 0
-
-
-def touchpoint_week_counts(
-    *, cycle: ServiceCycle, first_week: dt.date, last_week: dt.date, touchpoint_ids: Iterable[int] | None = None
-) -> dict[tuple[int, int, dt.date], WeekCounts]:
-    """(moment id, touchpoint id, week Monday) → counts, for every ISO week in the range.
-
-    One GROUP BY over the daily rollups (days are local to the cycle, so the
-    weeks are the cycle's weeks, DST included).
-    """
-    rollups = DailyRollup.objects.filter(
-        touchpoint__moment__cycle_id=cycle.pk, day__gte=first_week, day__lt=last_week + dt.timedelta(weeks=1)
-    )
-    if touchpoint_ids is not None:
-        rollups = rollups.filter(touchpoint_id__in=list(touchpoint_ids))
-    rows = (
-        rollups.order_by()
-        .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"))
-        .values("touchpoint_id", "touchpoint__moment_id", "iso_year", "iso_week")
-        .annotate(total_n=Sum("n"), total_dissatisfied=Sum("dissatisfied"))
-    )
-    return {
-        (row["touchpoint__moment_id"], row["touchpoint_id"], dt.date.fromisocalendar(row["iso_year"], row["iso_week"], 1)):
-            WeekCounts(int(row["total_n"] or 0), int(row["total_dissatisfied"] or 0))
-        for row in rows
-    }
 
 
 def sparkline_shares(

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.models import Membership
-from journeys.permissions import REVIEW, roles_with, user_can
+from journeys.permissions import REVIEW, user_can
 
+from . import selectors
 from .events import review_item_event_emit
 from .models import (
     FINAL_STATUSES,
@@ -131,15 +131,27 @@ def review_item_transition(
     return item
 
 
+def _owner_checked(item: ReviewItem, owner: AbstractBaseUser | int | None) -> AbstractBaseUser | None:
+    """The one owner rule: an active member who may review in the item's organization, or nobody.
+
+    `owner` may be a user or a user id (as the API and the page send it).
+    """
+    if owner is None:
+        return None
+    owner_id = owner if isinstance(owner, int) else owner.pk
+    found = selectors.review_owner_candidates(organization=item.organization).filter(pk=owner_id).first()
+    if found is None:
+        raise ValidationError({"owner": _("The owner must be a team lead, CX manager or admin of this organization.")})
+    return found
+
+
 @transaction.atomic
-def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | None, actor: AbstractBaseUser | None) -> ReviewItem:
+def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | int | None,
+                       actor: AbstractBaseUser | None) -> ReviewItem:
     """Give the item to a team lead (or above) of its organization, or to nobody."""
     item = _locked(item)
     _require_reviewer(actor, item)
-    if owner is not None and not Membership.objects.filter(
-        user=owner, organization_id=item.organization_id, role__in=roles_with(REVIEW)
-    ).exists():
-        raise ValidationError({"owner": _("The owner must be a team lead, CX manager or admin of this organization.")})
+    owner = _owner_checked(item, owner)
     new_owner_id = owner.pk if owner is not None else None
     if new_owner_id == item.owner_id:
         return item
@@ -154,6 +166,27 @@ def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | None, acto
 
 
 NOTES_MAX_LENGTH = 10_000
+UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def review_item_update(
+    *, item: ReviewItem, actor: AbstractBaseUser | None, owner: AbstractBaseUser | int | None = UNCHANGED,
+    notes: str | None = None, status: str | None = None, reason: str = "",
+) -> ReviewItem:
+    """Change an item's owner, notes and status in one go: all of it or nothing.
+
+    Each part is the single-field service below (same checks, same history, same
+    webhooks); a refused status leaves the owner and notes as they were.
+    """
+    if owner is not UNCHANGED:
+        item = review_item_assign(item=item, owner=owner, actor=actor)
+    if notes is not None:
+        item = review_item_notes_update(item=item, notes=notes, actor=actor)
+    if status is not None:
+        item = review_item_transition(item=item, status=status, actor=actor, reason=reason)
+    return item
+
 
 
 @transaction.atomic

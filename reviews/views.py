@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,14 +40,8 @@ STATUS_ACTIONS = {
 }
 
 
-def dashboard_url(cycle_pk: int) -> str | None:
-    """The analytics dashboard of the cycle, when the analytics app provides one."""
-    for name in ("analytics:cycle_dashboard", "analytics:dashboard"):
-        try:
-            return reverse(name, args=[cycle_pk])
-        except NoReverseMatch:
-            continue
-    return None
+def dashboard_url(cycle_pk: int) -> str:
+    return reverse("analytics:dashboard", args=[cycle_pk])
 
 
 def _filters(request: HttpRequest, cycle, owners: list) -> tuple[dict, list[str]]:

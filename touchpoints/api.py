@@ -416,10 +416,6 @@ def _rating_queryset():
     return Rating.objects.annotate(touchpoint_key=F("touchpoint__key"))
 
 
-def _max_batch() -> int:
-    return getattr(settings, "MOMENTO_MAX_BATCH", 5000)
-
-
 @extend_schema_view(
     list=extend_schema(summary="Ratings, newest first (cursor pagination)",
                        responses={200: RatingSerializer, **error_responses(*READ_ERRORS, 400)}),
@@ -504,16 +500,14 @@ class RatingViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         organization = ingest_organization(request)
         body = request.data  # a body the JSON guard refuses is answered by handle_exception
         items = body.get("ratings") if isinstance(body, dict) else None
-        limit = _max_batch()
         if not isinstance(items, list):
             return _batch_refused(_("Send a JSON object {\"ratings\": [...]}."))
         if not items:
             return _batch_refused(_("The batch is empty."))
-        if len(items) > limit:
-            return _batch_refused(_("A batch holds at most %(limit)s ratings; this one has %(count)s.")
-                                  % {"limit": limit, "count": len(items)})
         try:
             result = services.ratings_ingest(organization=organization, rows=items)
+        except services.BatchTooLarge as error:
+            return _batch_refused(error.messages[0])
         except services.RatingsInvalid as error:
             invalid = len({item.position for item in error.errors})
             return Response({

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ from .models import Rating, Segment, Touchpoint
 from .watermark import ingest_guard
 
 __all__ = [
-    "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
+    "BatchTooLarge", "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
     "ratings_ingest", "ratings_record", "segment_create", "segment_update", "touchpoint_add", "touchpoint_remove",
     "touchpoint_update",
 ]
@@ -193,6 +194,15 @@ def segment_update(*, segment: Segment, **fields: Any) -> Segment:
 # --- Ratings -------------------------------------------------------------------
 
 
+class BatchTooLarge(ValidationError):
+    """More ratings in one call than a batch may hold: nothing was read or written."""
+
+    def __init__(self, *, limit: int, count: int):
+        self.limit, self.count = limit, count
+        super().__init__(_("A batch holds at most %(limit)s ratings; this one has %(count)s.")
+                         % {"limit": limit, "count": count}, code="batch_too_large")
+
+
 @dataclass
 class RatingsResult:
     """Outcome of recording ratings, per input row: the stored id and whether
@@ -252,8 +262,13 @@ def ratings_ingest(
     rows: Sequence[Any],
     source: str = Rating.Source.API,
     allowed_fields: frozenset[str] | None = None,
+    limit_rows: bool = True,
 ) -> RatingsResult:
     """Validate and store many ratings, all or nothing, exactly once per external_id.
+
+    A batch holds at most `settings.MOMENTO_MAX_BATCH` rows (BatchTooLarge);
+    Python callers that chunk their own rows (`ratings_record`) pass
+    `limit_rows=False`.
 
     Each row is a mapping as a REST client sends it: `touchpoint` (id) or
     `touchpoint_key`, `score`, optional `occurred_at` (ISO 8601 with offset,
@@ -271,6 +286,8 @@ def ratings_ingest(
     """
     if not rows:
         raise RatingsInvalid([])
+    if limit_rows and len(rows) > settings.MOMENTO_MAX_BATCH:
+        raise BatchTooLarge(limit=settings.MOMENTO_MAX_BATCH, count=len(rows))
     now = timezone.now()
     catalogue = Catalogue.for_rows(organization_id=organization.pk, rows=rows)
     validator = RowValidator(
@@ -290,7 +307,7 @@ def ratings_record(*, organization: Organization, rows: Iterable[Mapping[str, An
     """`ratings_ingest` for Python callers (demo, tests, imports): rows may hold
     Touchpoint/Segment instances and datetimes, and a per-row `source`."""
     rows = rows if isinstance(rows, list) else list(rows)
-    return ratings_ingest(organization=organization, rows=rows, allowed_fields=INTERNAL_FIELDS)
+    return ratings_ingest(organization=organization, rows=rows, allowed_fields=INTERNAL_FIELDS, limit_rows=False)
 
 
 def rating_record(
