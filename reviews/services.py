@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from journeys.models import ServiceCycle
 from journeys.permissions import REVIEW, user_can
 
 from . import selectors
@@ -238,3 +240,30 @@ def action_item_set_done(*, action: ActionItem, done: bool, actor: AbstractBaseU
         kind=ReviewEvent.Kind.ACTION_DONE if done else ReviewEvent.Kind.ACTION_REOPENED, to_value=action.text,
     )
     return action
+
+
+# --- What the scheduled tasks do (each task is one call of these) ---------------------------
+
+
+def review_week_open_and_digest(*, cycle_id: int, week_start: dt.date, send_digest: bool = True) -> dict:
+    """Open one cycle's week (idempotent), then mail its digest (once)."""
+    from .emails import review_digest_send
+
+    cycle = ServiceCycle.objects.select_related("organization").filter(pk=cycle_id).first()
+    if cycle is None:
+        return {"cycle": cycle_id, "skipped": "cycle deleted"}
+    items = review_week_open(cycle=cycle, week_start=week_start)
+    sent = review_digest_send(cycle=cycle, week_start=week_start) if send_digest else 0
+    return {"cycle": cycle_id, "week_start": week_start.isoformat(), "opened": len(items), "digests": sent}
+
+
+def review_weeks_due_queue() -> list[dict]:
+    """Queue the opening of last week for every cycle whose local Monday 06:00 has passed
+    and whose week is not open yet (selectors.cycles_due_for_review), after commit."""
+    from .tasks import reviews_open_week
+
+    queued = []
+    for cycle, week_start in selectors.cycles_due_for_review():
+        transaction.on_commit(partial(reviews_open_week.delay, cycle.pk, week_start.isoformat()))
+        queued.append({"cycle": cycle.pk, "week_start": week_start.isoformat()})
+    return queued

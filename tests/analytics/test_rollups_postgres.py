@@ -10,6 +10,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from analytics import services
+from analytics.models import RollupWatermark
 from tests.analytics.helpers import raw_rows, rollup_rows
 from tests.factories import SegmentFactory, TouchpointFactory
 from touchpoints.models import Rating
@@ -219,7 +220,7 @@ def test_a_failing_slice_fails_the_rebuild_and_leaves_the_rollups_as_they_were(r
     _ratings_on(touchpoints, 30)
     services.rollups_refresh()
     before = rollup_rows()
-    watermark = services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id
+    watermark = RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id
     _ratings_on(touchpoints, 5, seed=8)
 
     def broken(sql, params, errors):  # a helper whose connection is lost
@@ -229,7 +230,7 @@ def test_a_failing_slice_fails_the_rebuild_and_leaves_the_rollups_as_they_were(r
     with pytest.raises(RuntimeError, match="connection to the database lost"):
         services.rollups_rebuild()
     assert rollup_rows() == before
-    assert services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id == watermark
+    assert RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id == watermark
     monkeypatch.undo()
     services.rollups_rebuild()
     assert rollup_rows() == raw_rows()
