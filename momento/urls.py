@@ -12,9 +12,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
-from journeys.api import CycleViewSet, MembershipViewSet, MomentViewSet, OrganizationViewSet
-from journeys.invitation_api import InvitationViewSet
-from journeys.token_api import ApiTokenViewSet
+from journeys.api import (
+    ApiTokenViewSet,
+    CycleViewSet,
+    InvitationViewSet,
+    MembershipViewSet,
+    MomentViewSet,
+    OrganizationViewSet,
+)
 from momento.health import healthz
 from momento.security import RateLimitedLoginView
 from reviews.api import ReviewItemViewSet, WebhookViewSet

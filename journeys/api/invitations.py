@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
 from momento.api.scoping import ScopedQuerysetMixin
 
-from . import invitations
-from .models import Invitation, Membership
-from .permissions import MANAGE, request_organization_ids, request_organizations
+from .. import invitations
+from ..models import Invitation, Membership
+from ..permissions import MANAGE, request_organization_ids, request_organizations
 
 
 class InvitationSerializer(serializers.ModelSerializer):

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from momento.api.errors import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
 from momento.api.scoping import ScopedQuerysetMixin
 
-from .models import ApiToken, Organization
-from .permissions import MANAGE, request_organization_ids, request_organizations
-from .tokens import api_token_create, api_token_revoke
+from ..models import ApiToken, Organization
+from ..permissions import MANAGE, request_organization_ids, request_organizations
+from ..tokens import api_token_create, api_token_revoke
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
