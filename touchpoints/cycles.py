@@ -56,7 +56,7 @@ def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceC
                description=moment.description, protocol=moment.protocol, owner_id=moment.owner_id)
         for moment in moments
     ])
-    copy_by_original = {moment.pk: new for moment, new in zip(moments, copies)}
+    copy_by_original = {moment.pk: new for moment, new in zip(moments, copies, strict=False)}
     for touchpoint in Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"):
         touchpoint_add(
             moment=copy_by_original[touchpoint.moment_id], name=touchpoint.name, channel=touchpoint.channel,

@@ -160,6 +160,15 @@ class Rating(models.Model):
         return f"{self.touchpoint_id}: {self.score} ({self.scale})"
 
 
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Ready to import")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    SUCCEEDED = "succeeded", _("Imported")
+    FAILED = "failed", _("Refused")
+    EXPIRED = "expired", _("Expired")
+
+
 class RatingImport(models.Model):
     """A ratings CSV uploaded through the import page, from preview to outcome.
 
@@ -170,13 +179,7 @@ class RatingImport(models.Model):
     who imported what into which organization, and what came of it.
     """
 
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Ready to import")
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Importing")
-        SUCCEEDED = "succeeded", _("Imported")
-        FAILED = "failed", _("Refused")
-        EXPIRED = "expired", _("Expired")
+    Status = ImportStatus
 
     organization = models.ForeignKey(
         "journeys.Organization", on_delete=models.CASCADE, related_name="rating_imports"
@@ -214,7 +217,7 @@ class RatingImport(models.Model):
         verbose_name_plural = _("ratings imports")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["uploaded", "queued", "running", "succeeded", "failed", "expired"]),
+                condition=Q(status__in=ImportStatus.values),
                 name="rating_import_status_valid",
             ),
         ]

@@ -228,11 +228,11 @@ class RatingsResult:
     @property
     def created(self) -> list[Rating]:
         """The created ratings as model instances (one query; avoid on big batches)."""
-        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if new])
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags, strict=False) if new])
 
     @property
     def duplicates(self) -> list[Rating]:
-        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if not new])
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags, strict=False) if not new])
 
     @staticmethod
     def _fetch(ids: list[int]) -> list[Rating]:

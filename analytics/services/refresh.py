@@ -8,6 +8,7 @@ cycles' heatmap snapshots (analytics.services.snapshots).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -84,10 +85,8 @@ def ratings_arrived(*, organization_id: int) -> None:
         # which the next ingest or the periodic beat task schedules.
         logger.warning("could not schedule the rollup refresh (organization %s): broker or cache unreachable: %r",
                        organization_id, error)
-        try:
+        with contextlib.suppress(BROKER_OUTAGE_ERRORS):
             cache.delete(REFRESH_PENDING_KEY)
-        except BROKER_OUTAGE_ERRORS:
-            pass
 
 
 def refresh_pending_clear() -> None:
@@ -153,7 +152,7 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
             # new rows go in in key order. Until this commits, readers of the
             # rollups (a stale heatmap being recomputed) wait; pages show snapshots.
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE analytics_dailyrollup")
+                cursor.execute(f"TRUNCATE {DailyRollup._meta.db_table}")
         else:
             rollups.delete()
         touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True, weights=weights)

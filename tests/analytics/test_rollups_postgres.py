@@ -46,7 +46,7 @@ def test_concurrent_ingest_and_refreshes_never_double_count(require_postgres):
 
     def ingest(seed):
         rng = random.Random(seed)
-        for batch in range(8):
+        for _batch in range(8):
             for touchpoint in touchpoints:
                 rows = [{
                     "touchpoint": touchpoint,

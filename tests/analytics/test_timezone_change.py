@@ -76,7 +76,7 @@ def default_snapshot(cycle) -> HeatmapSnapshot:
 def snapshot_week_counts(snapshot: HeatmapSnapshot) -> dict[str, int]:
     data = snapshot.data
     cells = data["rows"][0]["cells"]
-    return {column["key"]: cell["n"] for column, cell in zip(data["columns"], cells) if cell["n"]}
+    return {column["key"]: cell["n"] for column, cell in zip(data["columns"], cells, strict=False) if cell["n"]}
 
 
 @pytest.fixture

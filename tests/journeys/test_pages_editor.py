@@ -279,7 +279,7 @@ def test_editor_page_query_count_does_not_grow_with_moments(editor, cycle, djang
             TouchpointFactory(moment=moment)
     with django_assert_max_num_queries(14):
         assert editor.get(reverse("journeys:cycle_detail", args=[cycle.pk])).status_code == 200
-    for index in range(12):
+    for _index in range(12):
         TouchpointFactory(moment=MomentFactory(cycle=cycle))
     with django_assert_max_num_queries(14):
         assert editor.get(reverse("journeys:cycle_detail", args=[cycle.pk])).status_code == 200
