@@ -26,7 +26,7 @@ def stand_in_venv(tmp_path):
         pytest.skip("needs make")
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
-    for name in ("python", "pip", "celery", "ruff", "lint-imports"):
+    for name in ("python", "pip", "celery", "ruff", "lint-imports", "mypy"):
         script = venv / "bin" / name
         script.write_text('#!/bin/sh\necho "DEBUG=${DEBUG-unset} $*"\n')
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
