@@ -38,6 +38,7 @@ run: demo
 test: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 worker: setup
@@ -48,6 +49,8 @@ beat: migrate
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/run.py

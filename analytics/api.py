@@ -8,7 +8,6 @@ an unknown dimension, a bad or too long period, or a cycle without moments is 40
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys.api_support import OBJECT_READ_ERRORS, CapabilityMixin, error_responses
 from journeys.models import ServiceCycle
-from journeys.permissions import READ, HasCapability, request_organization_ids
+from journeys.permissions import READ, request_organization_ids
+from momento.api.errors import OBJECT_READ_ERRORS, error_responses
+from momento.api.scoping import CapabilityMixin
 
 from . import labels, services
 from .models import HeatmapSnapshot, Trend
@@ -147,7 +147,6 @@ CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
 
 
 class _CycleSnapshotView(CapabilityMixin, APIView):
-    permission_classes = [HasCapability]
 
     def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
         cycle = get_object_or_404(
@@ -156,11 +155,8 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
             ),
             pk=pk,
         )
-        try:
-            dimension = dimension_parse(params=request.query_params)
-            period = period_parse(params=request.query_params, today=local_today(cycle.timezone))
-        except DjangoValidationError as error:
-            raise ValidationError(detail=serializers.as_serializer_error(error)) from None
+        dimension = dimension_parse(params=request.query_params)
+        period = period_parse(params=request.query_params, today=local_today(cycle.timezone))
         snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
         if snapshot is None:
             raise ValidationError({"cycle": [_("This cycle has no moments of truth yet.")]})

@@ -8,9 +8,13 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        # journeys announces, analytics listens: the one place this is wired (journeys/events.py).
-        from journeys import events
+        # Lower apps announce (momento.events), analytics listens: wired here only.
+        from journeys import events as journeys_events
+        from touchpoints import events as touchpoints_events
 
         from . import receivers
 
-        events.on_cycle_timezone_changed(receivers.cycle_timezone_changed)
+        touchpoints_events.ratings_stored.connect(receivers.ratings_stored)
+        journeys_events.cycle_timezone_changed.connect(receivers.cycle_timezone_changed)
+        journeys_events.cycle_list_figures.connect(receivers.cycle_list_figures)
+        journeys_events.moment_figures.connect(receivers.moment_figures)

@@ -73,7 +73,7 @@ def _interpolated(position: float) -> str:
     for (low, low_rgb), (high, high_rgb) in pairwise(stops):
         if position <= high:
             weight = (position - low) / (high - low)
-            return "#{:02x}{:02x}{:02x}".format(*(round(a + (b - a) * weight) for a, b in zip(low_rgb, high_rgb)))
+            return "#{:02x}{:02x}{:02x}".format(*(round(a + (b - a) * weight) for a, b in zip(low_rgb, high_rgb, strict=False)))
     return SHARE_COLORSCALE[-1][1]
 
 
@@ -157,8 +157,8 @@ def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moment
     z, custom, marks_x, marks_y, marks_text = [], [], [], [], []
     for label, cells in rows:
         z.append([cell["share"] for cell in cells])
-        custom.append([_cell_texts(cell, label, column, texts) for column, cell in zip(x, cells)])
-        for column, cell in zip(x, cells):
+        custom.append([_cell_texts(cell, label, column, texts) for column, cell in zip(x, cells, strict=False)])
+        for column, cell in zip(x, cells, strict=False):
             worsening = cell["trend"] == stats.TREND_WORSENING
             if cell["critical"] or worsening:
                 marks_x.append(column)
@@ -218,7 +218,7 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
     names = [escape(name) for name in raw_names]
     mean_word, n_word, critical_word = _("mean score"), _("n"), _("critical moment")
     hover = []
-    for name, moment in zip(names, moments):
+    for name, moment in zip(names, moments, strict=False):
         total = moment["total"]
         lines = [f"<b>{name}</b> ({moment['moment_kind']})"]
         if total["n"]:

@@ -44,7 +44,7 @@ def column_labels(*, dimension: str, columns: Iterable[dict], segments: Iterable
 def labelled_columns(*, dimension: str, columns: list[dict], segments: Iterable[Segment] = ()) -> list[dict]:
     """The columns with their `label`, for API answers."""
     labels = column_labels(dimension=dimension, columns=columns, segments=segments)
-    return [{**column, "label": label} for column, label in zip(columns, labels)]
+    return [{**column, "label": label} for column, label in zip(columns, labels, strict=False)]
 
 
 def trend_label(code: str) -> str:

@@ -102,6 +102,9 @@ class CycleRollupState(models.Model):
     version = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"{self.cycle_id}: version {self.version}"
+
 
 def _json_text(value: object) -> str:
     return orjson.dumps(value).decode()
@@ -133,11 +136,14 @@ class SnapshotDataField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+class SnapshotDimension(models.TextChoices):
+    WEEKS = "weeks", _("ISO weeks")
+    CHANNELS = "channels", _("Channels")
+    SEGMENTS = "segments", _("Segments")
+
+
 class HeatmapSnapshot(models.Model):
-    class Dimension(models.TextChoices):
-        WEEKS = "weeks", _("ISO weeks")
-        CHANNELS = "channels", _("Channels")
-        SEGMENTS = "segments", _("Segments")
+    Dimension = SnapshotDimension
 
     class Status(models.TextChoices):
         READY = "ready", _("Ready")
@@ -166,7 +172,7 @@ class HeatmapSnapshot(models.Model):
             ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="snapshot_period_order"),
             models.CheckConstraint(
-                condition=Q(dimension__in=["weeks", "channels", "segments"]), name="snapshot_dimension_valid"
+                condition=Q(dimension__in=SnapshotDimension.values), name="snapshot_dimension_valid"
             ),
         ]
         indexes = [models.Index(fields=["cycle", "-computed_at"], name="snapshot_cycle_newest")]

@@ -1,4 +1,4 @@
-"""What analytics does when journeys announces a change (registered in `apps.ready`)."""
+"""What analytics does when a lower app announces a change (connected in `apps.ready`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from django.conf import settings
 
 from journeys import events
 
-from . import services
+from . import selectors, services
 
 logger = logging.getLogger(__name__)
+
+def ratings_stored(*, organization_id: int) -> None:
+    """New ratings are committed: schedule the (debounced) rollup refresh."""
+    services.ratings_arrived(organization_id=organization_id)
+
 
 def cycle_timezone_changed(*, cycle_id: int, timezone: str) -> None:
     """Count the cycle's days again in its new time zone: rollups, then snapshots.
@@ -50,3 +55,16 @@ def _record(cycle_id: int, timezone: str, *, state: str, status_url: str = "") -
     except services.BROKER_OUTAGE_ERRORS as error:
         logger.warning("could not record the rebuild of cycle %s for its page (cache unreachable: %r)",
                        cycle_id, error)
+
+
+# --- Figures for the pages of lower apps (journeys/events.py contributions) -------------
+
+
+def cycle_list_figures(*, cycle_ids: list[int]) -> dict[int, dict]:
+    """Critical moments per cycle in the newest default snapshot (one query)."""
+    return {pk: {"critical_count": count} for pk, count in selectors.critical_counts(cycle_ids=cycle_ids).items()}
+
+
+def moment_figures(*, cycle) -> dict[int, dict]:
+    """Each moment's dissatisfied share over the default period (one query)."""
+    return {pk: {"dissatisfied_share": share} for pk, share in selectors.latest_moment_shares(cycle=cycle).items()}

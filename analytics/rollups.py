@@ -29,10 +29,21 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .stats import SCALES
+from journeys.models import Moment
+from touchpoints.models import Rating, Touchpoint
+from touchpoints.scales import SCALES
+
+from .models import CycleRollupState, DailyRollup
 
 # Local days are computed from fixed UTC offsets for instants in this window
 # around now (where nearly every rating falls), and by the time zone rules outside it.
+# Tables by their models (a rename in a model's Meta reaches this SQL too).
+RATINGS = Rating._meta.db_table
+TOUCHPOINTS = Touchpoint._meta.db_table
+MOMENTS = Moment._meta.db_table
+ROLLUPS = DailyRollup._meta.db_table
+CYCLE_STATES = CycleRollupState._meta.db_table
+
 OFFSET_WINDOW_BEFORE = dt.timedelta(days=800)
 OFFSET_WINDOW_AFTER = dt.timedelta(days=7)
 
@@ -144,7 +155,7 @@ def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0) -> str:
                SUM(CASE WHEN {_scale_condition("detractor")} THEN 1 ELSE 0 END) AS detractors,
                SUM(CASE WHEN r.first_contact_resolved THEN 1 ELSE 0 END) AS fcr_resolved,
                SUM(CASE WHEN r.first_contact_resolved IS NOT NULL THEN 1 ELSE 0 END) AS fcr_asked
-          FROM touchpoints_rating r
+          FROM {RATINGS} r
          WHERE r.id > %(low)s AND r.id <= %(high)s {where}
          GROUP BY 1, 2, 3
     """
@@ -197,7 +208,7 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     if high <= low:
         return set()
     columns = ", ".join(COUNT_COLUMNS)
-    updates = ", ".join(f"{column} = analytics_dailyrollup.{column} + excluded.{column}" for column in COUNT_COLUMNS)
+    updates = ", ".join(f"{column} = {ROLLUPS}.{column} + excluded.{column}" for column in COUNT_COLUMNS)
     # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join clause.
     conflict = "" if empty else f"ON CONFLICT (touchpoint_id, day, segment_key) DO UPDATE SET {updates}"
     staged = low == 0 and cycle_id is None and connection.vendor == "postgresql" and connection.in_atomic_block
@@ -207,7 +218,7 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
             if staged:
                 select, params = _stage(cursor, params, touchpoint_ids, weights=weights or {}, unsliced=select)
             cursor.execute(f"""
-                INSERT INTO analytics_dailyrollup (touchpoint_id, day, segment_key, {columns})
+                INSERT INTO {ROLLUPS} (touchpoint_id, day, segment_key, {columns})
                 SELECT touchpoint_id, day, segment_key, {columns}
                   FROM ({select}) AS fresh
                  WHERE true
@@ -232,12 +243,12 @@ def bump_cycle_versions(touchpoint_ids: set[int]) -> list[int]:
     ids = sorted(touchpoint_ids)
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            INSERT INTO analytics_cyclerollupstate (cycle_id, version, changed_at)
+            INSERT INTO {CYCLE_STATES} (cycle_id, version, changed_at)
             SELECT DISTINCT m.cycle_id, 1, %s
-              FROM touchpoints_touchpoint t JOIN journeys_moment m ON m.id = t.moment_id
+              FROM {TOUCHPOINTS} t JOIN {MOMENTS} m ON m.id = t.moment_id
              WHERE t.id IN ({", ".join(["%s"] * len(ids))})
             ON CONFLICT (cycle_id) DO UPDATE
-               SET version = analytics_cyclerollupstate.version + 1, changed_at = excluded.changed_at
+               SET version = {CYCLE_STATES}.version + 1, changed_at = excluded.changed_at
             RETURNING cycle_id
         """, [connection.ops.adapt_datetimefield_value(timezone.now()), *ids])
         return sorted(row[0] for row in cursor.fetchall())
@@ -298,7 +309,7 @@ def _touchpoint_slices(cursor, params: dict, touchpoint_ids: list[int], weights:
     each to the lightest slice so far); one slice for few ratings."""
     parts = min(max(1, settings.MOMENTO_ROLLUP_PARALLEL_READS), len(touchpoint_ids))
     if parts > 1:
-        cursor.execute("SELECT MIN(id) FROM touchpoints_rating WHERE id > %s", [params["low"]])
+        cursor.execute(f"SELECT MIN(id) FROM {RATINGS} WHERE id > %s", [params["low"]])
         first = cursor.fetchone()[0]
         if first is None or params["high"] - first < PARALLEL_MIN_RATINGS:
             parts = 1

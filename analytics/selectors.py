@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import DateField, F, OuterRef, Subquery
-from django.db.models.functions import Cast
+from django.db.models import DateField, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Cast, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
 from journeys.models import ServiceCycle
 
-from .models import CycleRollupState, HeatmapSnapshot
+from .models import CycleRollupState, DailyRollup, HeatmapSnapshot
 from .periods import DEFAULT_DIMENSION, DEFAULT_WEEKS, Period
 
 
@@ -81,4 +82,39 @@ def critical_counts(*, cycle_ids: Iterable[int]) -> dict[int, int]:
         pk: count or 0
         for pk, count in ServiceCycle.objects.filter(pk__in=list(cycle_ids))
         .annotate(count=Subquery(newest)).values_list("pk", "count")
+    }
+
+
+# --- Weekly counts (the weekly review reads them) -------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    n: int = 0
+    dissatisfied: int = 0
+
+
+def touchpoint_week_counts(
+    *, cycle: ServiceCycle, first_week: dt.date, last_week: dt.date, touchpoint_ids: Iterable[int] | None = None
+) -> dict[tuple[int, int, dt.date], WeekCounts]:
+    """(moment id, touchpoint id, week Monday) → counts, for every ISO week in the range.
+
+    One GROUP BY over the daily rollups (days are local to the cycle, so the
+    weeks are the cycle's weeks, DST included).
+    """
+    rollups = DailyRollup.objects.filter(
+        touchpoint__moment__cycle_id=cycle.pk, day__gte=first_week, day__lt=last_week + dt.timedelta(weeks=1)
+    )
+    if touchpoint_ids is not None:
+        rollups = rollups.filter(touchpoint_id__in=list(touchpoint_ids))
+    rows = (
+        rollups.order_by()
+        .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"))
+        .values("touchpoint_id", "touchpoint__moment_id", "iso_year", "iso_week")
+        .annotate(total_n=Sum("n"), total_dissatisfied=Sum("dissatisfied"))
+    )
+    return {
+        (row["touchpoint__moment_id"], row["touchpoint_id"], dt.date.fromisocalendar(row["iso_year"], row["iso_week"], 1)):
+            WeekCounts(int(row["total_n"] or 0), int(row["total_dissatisfied"] or 0))
+        for row in rows
     }

@@ -93,7 +93,7 @@ class Dataset:
                  now: dt.datetime, prefix: str, late_share: float = 0.0, recent_days: float | None = None):
         import numpy as np
 
-        from analytics.stats import SCALES
+        from touchpoints.scales import SCALES
 
         rng = np.random.default_rng(seed)
         self.n = n
@@ -432,11 +432,11 @@ def setup_django(url: str, redis_url: str) -> dict[str, str]:
 def build_cycle():
     from django.contrib.auth import get_user_model
 
-    from journeys.demo import _ensure_structure
     from journeys.models import Membership, Organization
+    from journeys.tokens import api_token_create
+    from touchpoints.demo import _ensure_structure
     from touchpoints.models import Segment, Touchpoint
     from touchpoints.services import segment_create
-    from touchpoints.tokens import api_token_create
 
     organization = Organization.objects.create(name="Bench Airline", slug="bench-airline")
     password = secrets.token_urlsafe(16)

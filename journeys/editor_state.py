@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from . import selectors
+from . import events, selectors
 from .models import ServiceCycle
 
 # Upper bounds of the dissatisfied-share bands that colour a card.
@@ -33,42 +33,12 @@ def share_band(share: float | None) -> str:
     return "bad"
 
 
-def _share_value(value: Any) -> float | None:
-    if value is None or isinstance(value, (int, float)):
-        return value
-    if isinstance(value, dict):
-        for key in ("share", "dissatisfied_share", "p"):
-            if key in value:
-                return value[key]
-        return None
-    for attribute in ("share", "dissatisfied_share", "p"):
-        if hasattr(value, attribute):
-            return getattr(value, attribute)
-    return None
-
-
 def moment_shares(*, cycle: ServiceCycle) -> dict[int, float]:
-    """Latest dissatisfied share per moment id, from the analytics snapshot.
-
-    The lane still works (grey cards) while analytics has no snapshot or the
-    analytics selector is not installed.
-    """
-    try:
-        from analytics.selectors import latest_moment_shares
-    except ImportError:
-        return {}
-    shares = latest_moment_shares(cycle=cycle) or {}
-    if not isinstance(shares, dict):
-        shares = {
-            (item.get("moment_id") if isinstance(item, dict) else getattr(item, "moment_id", None)): item
-            for item in shares
-        }
-    result = {}
-    for moment_id, value in shares.items():
-        share = _share_value(value)
-        if moment_id is not None and share is not None:
-            result[int(moment_id)] = float(share)
-    return result
+    """Latest dissatisfied share per moment id, as the analytics contribute it
+    (journeys/events.py `moment_figures`); moments without one are grey."""
+    return {moment_id: figures["dissatisfied_share"]
+            for moment_id, figures in events.moment_figures.collect(cycle=cycle).items()
+            if figures.get("dissatisfied_share") is not None}
 
 
 def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:

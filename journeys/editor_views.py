@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from momento.request_guard import UnsafeJson, json_body_parse
-from touchpoints.models import Touchpoint
-from touchpoints.services import touchpoint_add, touchpoint_remove, touchpoint_update
 
 from . import selectors, services
 from .editor_state import lane_payload
-from .forms import MomentAddForm, MomentForm, ReorderForm, TouchpointForm
+from .forms import MomentAddForm, MomentForm, ReorderForm
 from .models import Moment
+from .permissions import EDIT, user_can
 
 
 def _json_login_required(view: Callable) -> Callable:
@@ -70,22 +69,18 @@ def _validation_errors(error: ValidationError) -> dict[str, list[str]]:
 def _editor_cycle(request: HttpRequest, pk: int):
     """The cycle if the user may edit it; 404 outside their organizations, 403 when read-only."""
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    if not selectors.can_edit_cycles(user=request.user, organization=cycle.organization):
+    if not user_can(user=request.user, organization=cycle.organization, capability=EDIT):
         return cycle, JsonResponse({"message": _("Only CX managers and admins can change this cycle.")}, status=403)
     return cycle, None
 
 
-GONE_MESSAGES = {
-    Moment: gettext_lazy("This moment no longer exists: it was deleted, perhaps in another tab or by someone "
-                         "else. The map now shows the cycle as it is."),
-    Touchpoint: gettext_lazy("This touchpoint no longer exists: it was deleted, perhaps in another tab or by "
-                             "someone else. The map now shows the cycle as it is."),
-}
+MOMENT_GONE = gettext_lazy("This moment no longer exists: it was deleted, perhaps in another tab or by someone "
+                           "else. The map now shows the cycle as it is.")
 
 
-def _gone(request: HttpRequest, cycle, model: type) -> JsonResponse:
-    """404 for a moment or touchpoint that is not in the cycle (any more), with the lane as it is."""
-    return _ok(request, cycle, str(GONE_MESSAGES[model]), status=404)
+def _gone(request: HttpRequest, cycle, message=MOMENT_GONE) -> JsonResponse:
+    """404 for a moment (or touchpoint) that is not in the cycle (any more), with the lane as it is."""
+    return _ok(request, cycle, str(message), status=404)
 
 
 def _ok(request: HttpRequest, cycle, message: str, status: int = 200) -> JsonResponse:
@@ -94,8 +89,12 @@ def _ok(request: HttpRequest, cycle, message: str, status: int = 200) -> JsonRes
     return JsonResponse(payload, status=status)
 
 
-def _editor_endpoint(view: Callable) -> Callable:
-    """Login, organization scoping, edit role and JSON parsing for every write."""
+def _editor_endpoint(view: Callable | None = None, *, gone=MOMENT_GONE) -> Callable:
+    """Login, organization scoping, edit role and JSON parsing for every write; a row
+    deleted between the view's read and the service's lock answers `gone`."""
+    if view is None:
+        return partial(_editor_endpoint, gone=gone)
+
     @wraps(view)
     def wrapper(request: HttpRequest, pk: int, *args, **kwargs):
         cycle, denied = _editor_cycle(request, pk)
@@ -108,10 +107,8 @@ def _editor_endpoint(view: Callable) -> Callable:
             return view(request, cycle, data, *args, **kwargs)
         except ValidationError as error:
             return _bad_request(_validation_errors(error))
-        except Moment.DoesNotExist:  # deleted between the view's read and the service's lock
-            return _gone(request, cycle, Moment)
-        except Touchpoint.DoesNotExist:
-            return _gone(request, cycle, Touchpoint)
+        except ObjectDoesNotExist:  # deleted between the view's read and the service's lock
+            return _gone(request, cycle, gone)
     return _json_login_required(wrapper)
 
 
@@ -119,7 +116,7 @@ def _editor_endpoint(view: Callable) -> Callable:
 @require_GET
 def editor_lane(request: HttpRequest, pk: int) -> JsonResponse:
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    can_edit = selectors.can_edit_cycles(user=request.user, organization=cycle.organization)
+    can_edit = user_can(user=request.user, organization=cycle.organization, capability=EDIT)
     return JsonResponse(lane_payload(request=request, cycle=cycle, can_edit=can_edit))
 
 
@@ -138,13 +135,13 @@ def moment_create(request: HttpRequest, cycle, data: dict) -> JsonResponse:
 def moment_detail(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
     moment = Moment.objects.filter(pk=moment_pk, cycle=cycle).first()
     if moment is None:
-        return _gone(request, cycle, Moment)
+        return _gone(request, cycle)
     if request.method == "DELETE":
         try:
             services.moment_remove(moment=moment)
         except ValidationError:
             if not Moment.objects.filter(pk=moment.pk).exists():  # deleted meanwhile by another request
-                return _gone(request, cycle, Moment)
+                return _gone(request, cycle)
             raise
         return _ok(request, cycle, _("Moment “%(name)s” deleted.") % {"name": moment.name})
     form = MomentForm(data, members=selectors.organization_members(organization=cycle.organization))
@@ -174,37 +171,3 @@ def moment_reorder(request: HttpRequest, cycle, data: dict) -> JsonResponse:
         )
         return JsonResponse(payload, status=409)
     return _ok(request, cycle, _("New order saved."))
-
-
-@require_POST
-@_editor_endpoint
-def touchpoint_create(request: HttpRequest, cycle, data: dict, moment_pk: int) -> JsonResponse:
-    moment = Moment.objects.select_related("cycle__organization").filter(pk=moment_pk, cycle=cycle).first()
-    if moment is None:
-        return _gone(request, cycle, Moment)
-    form = TouchpointForm(data)
-    if not form.is_valid():
-        return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_add(moment=moment, **form.service_fields())
-    return _ok(request, cycle, _("Touchpoint “%(name)s” added.") % {"name": touchpoint.name}, status=201)
-
-
-@require_http_methods(["PATCH", "DELETE"])
-@_editor_endpoint
-def touchpoint_detail(request: HttpRequest, cycle, data: dict, touchpoint_pk: int) -> JsonResponse:
-    touchpoint = Touchpoint.objects.filter(pk=touchpoint_pk, moment__cycle=cycle).first()
-    if touchpoint is None:
-        return _gone(request, cycle, Touchpoint)
-    if request.method == "DELETE":
-        try:
-            touchpoint_remove(touchpoint=touchpoint)
-        except ValidationError:
-            if not Touchpoint.objects.filter(pk=touchpoint.pk).exists():
-                return _gone(request, cycle, Touchpoint)
-            raise
-        return _ok(request, cycle, _("Touchpoint “%(name)s” deleted.") % {"name": touchpoint.name})
-    form = TouchpointForm(data)
-    if not form.is_valid():
-        return _bad_request(_form_errors(form))
-    touchpoint = touchpoint_update(touchpoint=touchpoint, **form.service_fields())
-    return _ok(request, cycle, _("Touchpoint “%(name)s” saved.") % {"name": touchpoint.name})

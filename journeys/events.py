@@ -1,14 +1,15 @@
-"""What journeys tells the apps above it, registered in one place.
+"""What journeys announces to the apps above it (momento.events), and the
+background work of a cycle its page shows.
 
-journeys is the lowest layer (journeys → touchpoints → analytics → reviews):
-it imports none of the others. When a change here needs work up there (a new
-time zone means the analytics' days must be counted again), journeys fires an
-event, and the app that cares registers its callback from its
-`AppConfig.ready()`. The list of events below is the whole contract.
+- `cycle_timezone_changed(cycle_id, timezone)`: the cycle counts its days in
+  another time zone now (analytics recounts its rollups).
 
-Callbacks run after the transaction that made the change commits
-(`transaction.on_commit`), so a worker never reads the row before it is
-there, and a rolled-back change announces nothing.
+And the figures its pages show but do not own (momento.events.Contribution):
+
+- `cycle_list_figures(cycle_ids)` → {cycle id: {"recent_ratings": n (touchpoints),
+  "critical_count": n (analytics)}} for the cycle list;
+- `moment_figures(cycle)` → {moment id: {"dissatisfied_share": share or None}}
+  (analytics) for the map's lane.
 
 A callback that starts background work on a cycle may record it with
 `cycle_job_record`, and the cycle page shows it (running / done) with
@@ -18,44 +19,20 @@ A callback that starts background work on a cycle may record it with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from django.core.cache import cache
-from django.db import transaction
 from redis.exceptions import RedisError
+
+from momento.events import Contribution, Event
 
 from .models import ServiceCycle
 
 logger = logging.getLogger(__name__)
 
-
-class CycleTimezoneChanged(Protocol):
-    def __call__(self, *, cycle_id: int, timezone: str) -> None: ...
-
-
-_cycle_timezone_changed: list[CycleTimezoneChanged] = []
-
-
-def on_cycle_timezone_changed(callback: CycleTimezoneChanged) -> CycleTimezoneChanged:
-    """Call `callback(cycle_id=..., timezone=...)` after a cycle's time zone changed.
-
-    Registering the same callback twice (a `ready()` run again) keeps one.
-    """
-    if callback not in _cycle_timezone_changed:
-        _cycle_timezone_changed.append(callback)
-    return callback
-
-
-def cycle_timezone_changed(*, cycle_id: int, timezone: str) -> None:
-    """Announce, once the current transaction commits, that the cycle counts in `timezone` now."""
-    for callback in _cycle_timezone_changed:
-        transaction.on_commit(_bound(callback, cycle_id=cycle_id, timezone=timezone))
-
-
-def _bound(callback: CycleTimezoneChanged, **arguments) -> Callable[[], None]:
-    return lambda: callback(**arguments)
+cycle_timezone_changed = Event("cycle_timezone_changed", arguments=("cycle_id", "timezone"))
+cycle_list_figures = Contribution("cycle_list_figures", arguments=("cycle_ids",))
+moment_figures = Contribution("moment_figures", arguments=("cycle",))
 
 
 # --- Background work a cycle's page shows -------------------------------------------

@@ -13,14 +13,10 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from touchpoints.models import Channel, ScaleChoice, Touchpoint
-
 from .models import Membership, Moment, Organization, ServiceCycle
 
 MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
-TOUCHPOINT_NAME_MAX = Touchpoint._meta.get_field("name").max_length
-TOUCHPOINT_KEY_MAX = Touchpoint._meta.get_field("key").max_length
 
 
 def add_service_errors(form: forms.Form, error, *, renames: dict[str, str] | None = None) -> None:
@@ -60,31 +56,6 @@ class MomentAddForm(forms.Form):
         error_messages={"required": _("Give the moment a name.")},
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Moment.Kind.choices, initial=Moment.Kind.SMOT)
-
-
-class TouchpointForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"), max_length=TOUCHPOINT_NAME_MAX,
-        error_messages={"required": _("Give the touchpoint a name.")},
-    )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WEB)
-    scale = forms.ChoiceField(label=_("Rating scale"), choices=ScaleChoice.choices, initial=ScaleChoice.CSAT5)
-    interaction = forms.ChoiceField(
-        label=_("Human or digital"), choices=Touchpoint.Interaction.choices, initial=Touchpoint.Interaction.DIGITAL,
-    )
-    key = forms.SlugField(
-        label=_("Key"), max_length=TOUCHPOINT_KEY_MAX, required=False,
-        help_text=_("REST clients and CSV files send ratings with this key. Leave it empty for one made from the "
-                    "names. It can change only while no ratings use it."),
-    )
-
-    def service_fields(self) -> dict:
-        """The cleaned fields for the touchpoint services; an empty key means "keep it"
-        (or, for a new touchpoint, "derive one")."""
-        data = dict(self.cleaned_data)
-        if not data.get("key"):
-            data.pop("key", None)
-        return data
 
 
 class ReorderForm(forms.Form):

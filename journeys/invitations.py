@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Invitation, Membership, Organization
+from .services import membership_add
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +224,11 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> InvitationAccept
     demotes an admin nor silently promotes anyone); the link is used up all the same.
     """
     invitation = _claim(token, user)
-    membership, created = Membership.objects.get_or_create(
-        organization=invitation.organization, user=user, defaults={"role": invitation.role})
-    return InvitationAccepted(organization=invitation.organization, membership=membership, joined=created)
+    membership = Membership.objects.filter(organization=invitation.organization, user=user).first()
+    if membership is not None:
+        return InvitationAccepted(organization=invitation.organization, membership=membership, joined=False)
+    membership = membership_add(organization=invitation.organization, user=user, role=invitation.role)
+    return InvitationAccepted(organization=invitation.organization, membership=membership, joined=True)
 
 
 @transaction.atomic

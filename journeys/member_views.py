@@ -5,7 +5,7 @@ Admins only (the `manage` capability): other members get a 403 that says so;
 another organization's page, member or invitation is a 404. People join by
 invitation (journeys.invitations): the page never looks anyone up by username
 or e-mail, so it cannot tell an admin who has an account outside the
-organization. Role changes and removals go through `services.membership_set` /
+organization. Role changes and removals go through `services.membership_role_set` /
 `membership_remove`, which keep at least one admin.
 """
 
@@ -19,12 +19,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from touchpoints.views import organization_for, organization_home, other_organizations
-
 from . import services
 from .forms import InvitationForm, MemberRoleForm, add_service_errors
 from .invitations import invitation_create, invitation_is_expired, invitation_resend, invitation_revoke
 from .models import Invitation, Membership, Organization
+from .organization_pages import organization_for, organization_home, other_organizations
 from .permissions import MANAGE
 
 
@@ -130,8 +129,7 @@ def member_role(request: HttpRequest, org_pk: int, member_pk: int) -> HttpRespon
         messages.error(request, _("Choose one of the roles."))
         return redirect("journeys:members", org_pk=organization.pk)
     try:
-        membership = services.membership_set(organization=organization, user=membership.user,
-                                             role=form.cleaned_data["role"])
+        membership = services.membership_role_set(membership=membership, role=form.cleaned_data["role"])
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

@@ -52,13 +52,16 @@ class Organization(models.Model):
         return self.name
 
 
+class MembershipRole(models.TextChoices):
+    # "Admin" alone is also the admin site's link; the role is a person (es: "Administrador").
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
+    CX_MANAGER = "cx_manager", _("CX manager")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    VIEWER = "viewer", _("Viewer")
+
+
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        # "Admin" alone is also the admin site's link; the role is a person (es: "Administrador").
-        ADMIN = "admin", pgettext_lazy("role", "Admin")
-        CX_MANAGER = "cx_manager", _("CX manager")
-        TEAM_LEAD = "team_lead", _("Team lead")
-        VIEWER = "viewer", _("Viewer")
+    Role = MembershipRole
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -71,7 +74,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
             models.CheckConstraint(
-                condition=Q(role__in=["admin", "cx_manager", "team_lead", "viewer"]),
+                condition=Q(role__in=MembershipRole.values),
                 name="membership_role_valid",
             ),
         ]
@@ -164,12 +167,15 @@ class ServiceCycle(models.Model):
         return self.name
 
 
+class MomentKind(models.TextChoices):
+    ZMOT = "ZMOT", _("ZMOT · zero moment (research before buying)")
+    FMOT = "FMOT", _("FMOT · first moment (first contact)")
+    SMOT = "SMOT", _("SMOT · second moment (using it)")
+    TMOT = "TMOT", _("TMOT · third moment (response and feedback)")
+
+
 class Moment(models.Model):
-    class Kind(models.TextChoices):
-        ZMOT = "ZMOT", _("ZMOT · zero moment (research before buying)")
-        FMOT = "FMOT", _("FMOT · first moment (first contact)")
-        SMOT = "SMOT", _("SMOT · second moment (using it)")
-        TMOT = "TMOT", _("TMOT · third moment (response and feedback)")
+    Kind = MomentKind
 
     cycle = models.ForeignKey(ServiceCycle, on_delete=models.CASCADE, related_name="moments")
     # Dense 0-based order within the cycle; only services in journeys.services
@@ -194,9 +200,51 @@ class Moment(models.Model):
         verbose_name_plural = _("moments of truth")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "position"], name="moment_unique_position_per_cycle"),
-            models.CheckConstraint(condition=Q(kind__in=["ZMOT", "FMOT", "SMOT", "TMOT"]), name="moment_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=MomentKind.values), name="moment_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="moment_name_not_empty"),
         ]
 
     def __str__(self) -> str:
         return f"{self.position + 1}. {self.name}"
+
+
+class ApiToken(models.Model):
+    """A secret a REST client sends as `Authorization: Bearer <token>`.
+
+    Bound to one organization. Only a SHA-256 of the token is stored: the
+    plaintext is shown once at creation and cannot be recovered, so a leaked
+    database does not leak working credentials. `prefix` is the public part of
+    the token, used to find the row and to tell tokens apart in lists.
+    """
+
+    class Scope(models.TextChoices):
+        INGEST = "ingest", _("Ingest ratings")
+        READ = "read", _("Read data")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="created_api_tokens", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

@@ -1,51 +1,108 @@
-"""Who may do what, in which organizations: the one place that answers it for the API.
+"""Who may do what, in which organizations: the one access system.
 
-A request acts either as a signed-in user (session), who may belong to several
-organizations with a role in each, or as an API token, bound to one
-organization with scopes. Both are reduced to a map organization id →
-capabilities:
+One table maps roles (people) and scopes (API tokens) to capabilities:
 
-* `read`   list and retrieve (viewer, team lead, cx manager, admin; tokens with scope `read`)
-* `edit`   change cycles, moments, touchpoints, segments (cx manager, admin)
-* `ingest` record ratings, upload CSV (cx manager, admin; tokens with scope `ingest`)
-* `manage` API tokens and members (admin)
+* `read`    list and retrieve (every member; tokens with scope `read`)
+* `review`  change weekly review items: status, owner, notes, actions (team lead, cx manager, admin)
+* `edit`    change cycles, moments, touchpoints, segments (cx manager, admin)
+* `ingest`  record ratings, import CSV (cx manager, admin; tokens with scope `ingest`)
+* `manage`  the organization itself: members, invitations, API tokens, webhooks (admin)
 
-Views filter their querysets by `request_organization_ids(request, READ)`, so
-another organization's object is simply absent (404 for every method); an
-object that is visible but not writable for the caller is 403.
+Everything asks it through the functions below: pages with `user_can` and
+`organizations_where`, the API with `request_organization_ids` and
+`HasCapability` (which the shared plumbing in momento/api/scoping.py finds
+through settings.MOMENTO_ACCESS_POLICY), services with `user_can` and
+`roles_with`, the navigation with `user_capability_set`. Querysets hold only
+the organizations the request may read, so another organization's object is
+absent (404); an object that is visible but not writable for the caller is 403.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from .models import Membership
+from momento.api.scoping import EDIT, READ, capability_for_method
 
-READ = "read"
-EDIT = "edit"
+from .models import ApiToken, Membership, Organization
+
+REVIEW = "review"
 INGEST = "ingest"
 MANAGE = "manage"
 
+Role = Membership.Role
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Membership.Role.VIEWER: frozenset({READ}),
-    Membership.Role.TEAM_LEAD: frozenset({READ}),
-    Membership.Role.CX_MANAGER: frozenset({READ, EDIT, INGEST}),
-    Membership.Role.ADMIN: frozenset({READ, EDIT, INGEST, MANAGE}),
+    Role.VIEWER: frozenset({READ}),
+    Role.TEAM_LEAD: frozenset({READ, REVIEW}),
+    Role.CX_MANAGER: frozenset({READ, REVIEW, EDIT, INGEST}),
+    Role.ADMIN: frozenset({READ, REVIEW, EDIT, INGEST, MANAGE}),
 }
 TOKEN_SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
-    "read": frozenset({READ}),
-    "ingest": frozenset({INGEST}),
+    ApiToken.Scope.READ: frozenset({READ}),
+    ApiToken.Scope.INGEST: frozenset({INGEST}),
 }
+
+__all__ = [
+    "EDIT", "INGEST", "MANAGE", "READ", "REVIEW", "HasCapability", "capability_for_method", "organizations_where",
+    "request_can", "request_organization_ids", "request_organizations", "roles_with", "user_can",
+    "user_capability_set",
+]
+
+
+def roles_with(capability: str) -> list[str]:
+    """The roles that have `capability`, for queries over memberships.
+
+    >>> roles_with("review")
+    ['team_lead', 'cx_manager', 'admin']
+    """
+    return [str(role) for role, capabilities in ROLE_CAPABILITIES.items() if capability in capabilities]
+
+
+# --- People (pages, services) -------------------------------------------------------
+
+
+def user_capabilities(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, frozenset[str]]:
+    """Organization id → what this person may do there."""
+    if not user.is_authenticated:
+        return {}
+    return {organization_id: ROLE_CAPABILITIES.get(role, frozenset())
+            for organization_id, role in Membership.objects.filter(user=user).values_list("organization_id", "role")}
+
+
+def user_can(*, user: AbstractBaseUser | AnonymousUser, organization: Organization | int, capability: str) -> bool:
+    """Whether this person has `capability` in this organization (one query)."""
+    if not user.is_authenticated:
+        return False
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return Membership.objects.filter(user=user, organization_id=organization_id,
+                                     role__in=roles_with(capability)).exists()
+
+
+def organizations_where(*, user: AbstractBaseUser | AnonymousUser, capability: str = READ) -> QuerySet[Organization]:
+    """The organizations where this person has `capability`."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user,
+                                       memberships__role__in=roles_with(capability)).distinct()
+
+
+def user_capability_set(*, user: AbstractBaseUser) -> frozenset[str]:
+    """What this person may do in at least one organization (for the navigation)."""
+    roles = Membership.objects.filter(user=user).values_list("role", flat=True).distinct()
+    return frozenset().union(*(ROLE_CAPABILITIES.get(role, frozenset()) for role in roles))
+
+
+# --- Requests (the API) ---------------------------------------------------------------
 
 _CACHE_ATTRIBUTE = "_momento_access"
 
 
-def request_token(request: HttpRequest | Request):
+def request_token(request: HttpRequest | Request) -> ApiToken | None:
     """The ApiToken the request authenticated with, or None for a session user."""
-    from touchpoints.models import ApiToken
-
     auth = getattr(request, "auth", None)
     return auth if isinstance(auth, ApiToken) else None
 
@@ -64,15 +121,7 @@ def request_access(request: HttpRequest | Request) -> dict[int, frozenset[str]]:
         access = {token.organization_id: capabilities}
     else:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            access = {}
-        else:
-            access = {
-                organization_id: ROLE_CAPABILITIES.get(role, frozenset())
-                for organization_id, role in Membership.objects.filter(user=user).values_list(
-                    "organization_id", "role"
-                )
-            }
+        access = user_capabilities(user=user) if user is not None else {}
     setattr(django_request, _CACHE_ATTRIBUTE, access)
     return access
 
@@ -82,23 +131,9 @@ def request_organization_ids(request: HttpRequest | Request, capability: str = R
     return sorted(pk for pk, capabilities in request_access(request).items() if capability in capabilities)
 
 
-def request_organizations(request: HttpRequest | Request, capability: str = READ):
+def request_organizations(request: HttpRequest | Request, capability: str = READ) -> QuerySet[Organization]:
     """The Organization queryset this request may see (or act on with `capability`)."""
-    from .models import Organization
-
     return Organization.objects.filter(pk__in=request_organization_ids(request, capability))
-
-
-def request_role(request: HttpRequest | Request, organization_id: int) -> str | None:
-    """The member's role in that organization (None for tokens and non-members)."""
-    if request_token(request) is not None:
-        return None
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(user=user, organization_id=organization_id).values_list("role", flat=True).first()
-    )
 
 
 def request_can(request: HttpRequest | Request, organization_id: int | None, capability: str) -> bool:
@@ -107,8 +142,6 @@ def request_can(request: HttpRequest | Request, organization_id: int | None, cap
 
 def object_organization_id(obj) -> int | None:
     """The organization an API object belongs to, however it is reached."""
-    from .models import Organization
-
     if isinstance(obj, Organization):
         # An organization belongs to itself (it has no organization_id: without
         # this its own members were refused their organization's detail).
@@ -134,9 +167,11 @@ class HasCapability(BasePermission):
     queryset has left them out (404).
     """
 
-    message = "You do not have permission to perform this action in this organization."
+    message = _("You do not have permission to perform this action in this organization.")
 
     def has_permission(self, request: Request, view) -> bool:
+        # A view may say in its own words who may do this (DRF reads `message` on refusal).
+        self.message = getattr(view, "capability_denied_message", HasCapability.message)
         if not (request.user and request.user.is_authenticated):
             return False
         capability = view.capability_for(request)
@@ -146,8 +181,3 @@ class HasCapability(BasePermission):
 
     def has_object_permission(self, request: Request, view, obj) -> bool:
         return request_can(request, object_organization_id(obj), view.capability_for(request))
-
-
-def capability_for_method(method: str, *, write: str = EDIT) -> str:
-    """Reads need `read`; any other method needs `write` (by default `edit`)."""
-    return READ if method in ("GET", "HEAD", "OPTIONS") else write

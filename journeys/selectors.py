@@ -7,22 +7,17 @@ organization's data is simply not in the queryset: it answers 404.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Moment, Organization, ServiceCycle
+from .models import ApiToken, Moment, Organization, ServiceCycle
 
 
 def organizations_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user).distinct()
-
-
-def membership_role(*, user: AbstractBaseUser, organization: Organization) -> str | None:
-    return (
-        Membership.objects.filter(user=user, organization=organization).values_list("role", flat=True).first()
-    )
 
 
 def cycles_for_user(*, user: AbstractBaseUser | AnonymousUser, include_archived: bool = False) -> QuerySet[ServiceCycle]:
@@ -42,28 +37,14 @@ def cycle_get_for_user(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> Se
 
 
 def moments_with_touchpoints(*, cycle: ServiceCycle) -> QuerySet[Moment]:
-    from touchpoints.models import Touchpoint
-
+    # Touchpoints belong to the layer above: reached through the reverse relation only.
+    touchpoint_model = Moment._meta.get_field("touchpoints").related_model
     return (
         Moment.objects.filter(cycle=cycle)
         .select_related("owner")
-        .prefetch_related(Prefetch("touchpoints", queryset=Touchpoint.objects.order_by("id")))
+        .prefetch_related(Prefetch("touchpoints", queryset=touchpoint_model.objects.order_by("id")))
         .order_by("position")
     )
-
-
-EDITOR_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER)
-
-
-def can_edit_cycles(*, user: AbstractBaseUser, organization: Organization) -> bool:
-    """CX managers and admins shape cycles; team leads and viewers only read them."""
-    return membership_role(user=user, organization=organization) in EDITOR_ROLES
-
-
-def organizations_editable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(memberships__user=user, memberships__role__in=EDITOR_ROLES).distinct()
 
 
 def organization_members(*, organization: Organization) -> QuerySet:
@@ -73,40 +54,25 @@ def organization_members(*, organization: Organization) -> QuerySet:
 
 
 def cycles_overview_for_user(
-    *, user: AbstractBaseUser | AnonymousUser, archived: bool = False, since=None
+    *, user: AbstractBaseUser | AnonymousUser, archived: bool = False
 ) -> QuerySet[ServiceCycle]:
-    """The cycle list: each cycle with its moment count and its ratings since `since`.
-
-    Both counts are correlated subqueries grouped in SQL, so the list costs one
-    query however many cycles there are (joining ratings next to moments would
-    multiply rows instead).
-    """
-    import datetime as dt
-
-    from django.db.models import IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
-    from django.utils import timezone
-
-    from touchpoints.models import Rating
-
-    if since is None:
-        since = timezone.now() - dt.timedelta(days=7)
-    recent = (
-        Rating.objects.filter(touchpoint__moment__cycle=OuterRef("pk"), occurred_at__gte=since)
-        .order_by()
-        .values("touchpoint__moment__cycle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    """The cycle list: each cycle with its moment count, in one query however many
+    cycles there are (a correlated subquery grouped in SQL)."""
     moments = (
         Moment.objects.filter(cycle=OuterRef("pk")).order_by().values("cycle").annotate(n=Count("pk")).values("n")
     )
     cycles = ServiceCycle.objects.filter(organization__in=organizations_for_user(user=user), archived=archived)
     return (
         cycles.select_related("organization")
-        .annotate(
-            moment_count=Coalesce(Subquery(moments, output_field=IntegerField()), Value(0)),
-            recent_ratings=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)),
-        )
+        .annotate(moment_count=Coalesce(Subquery(moments, output_field=IntegerField()), Value(0)))
         .order_by("organization__name", "name")
+    )
+
+
+def api_tokens_for_organization(*, organization: Organization) -> QuerySet[ApiToken]:
+    """Active tokens first, newest first; revoked ones stay listed for the record."""
+    return (
+        ApiToken.objects.filter(organization=organization)
+        .select_related("created_by")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
     )

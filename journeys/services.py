@@ -46,7 +46,7 @@ def organization_create(*, name: str, slug: str, admin: AbstractBaseUser | None 
         _clean(organization)
         organization.save()
         if admin is not None:
-            Membership.objects.create(user=admin, organization=organization, role=Membership.Role.ADMIN)
+            membership_add(organization=organization, user=admin, role=Membership.Role.ADMIN)
     return organization
 
 
@@ -57,21 +57,36 @@ def _an_admin_remains(*, organization: Organization, without: Membership) -> Non
                                          "first.")})
 
 
+def _role_checked(role: str) -> str:
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    return role
+
+
 @transaction.atomic
-def membership_set(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
-    """Give `user` this role in the organization (adding them if they are not a member).
+def membership_add(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+    """Make `user` a member with `role`; someone who is a member already is refused
+    (their role changes only through `membership_role_set`)."""
+    _role_checked(role)
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({"user": _("This person is a member of the organization already.")},
+                              code="already_member")
+    return Membership.objects.create(organization=organization, user=user, role=role)
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Give a member another role.
 
     The organization row is locked, so two admins changing roles at once cannot
     leave it without an admin.
     """
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": _("Unknown role.")})
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    if membership is None:
-        return Membership.objects.create(organization=organization, user=user, role=role)
+    _role_checked(role)
+    Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
+    membership = Membership.objects.select_related("user", "organization").get(pk=membership.pk)
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
-        _an_admin_remains(organization=organization, without=membership)
+        _an_admin_remains(organization=membership.organization, without=membership)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -127,7 +142,7 @@ def cycle_update(*, cycle: ServiceCycle, **fields: Any) -> ServiceCycle:
     cycle, changed = model_update(instance=cycle, fields=CYCLE_EDITABLE_FIELDS, data=fields,
                                   clean_exclude=["organization"])
     if "timezone" in changed:
-        events.cycle_timezone_changed(cycle_id=cycle.pk, timezone=cycle.timezone)
+        events.cycle_timezone_changed.send(cycle_id=cycle.pk, timezone=cycle.timezone)
     return cycle
 
 
@@ -135,7 +150,8 @@ def _lock_cycle(cycle: ServiceCycle) -> ServiceCycle:
     return ServiceCycle.objects.select_for_update().get(pk=cycle.pk)
 
 
-def _bump_version(cycle_id: int) -> None:
+def bump_structure_version(cycle_id: int) -> None:
+    """Tell editors holding the old order that the cycle's moments changed."""
     ServiceCycle.objects.filter(pk=cycle_id).update(structure_version=F("structure_version") + 1)
 
 
@@ -173,7 +189,7 @@ def moment_add(
     if position < count:
         _shift(locked.pk, from_position=position, by=1)
     moment.save()
-    _bump_version(locked.pk)
+    bump_structure_version(locked.pk)
     return moment
 
 
@@ -219,7 +235,7 @@ def moment_remove(*, moment: Moment) -> None:
         raise ValidationError(_("This moment no longer exists."))
     Moment.objects.filter(pk=moment.pk).delete()
     _shift(locked.pk, from_position=current + 1, by=-1)
-    _bump_version(locked.pk)
+    bump_structure_version(locked.pk)
 
 
 @transaction.atomic
@@ -263,70 +279,5 @@ def moment_reorder(
                 output_field=IntegerField(),
             )
         )
-    _bump_version(locked.pk)
+    bump_structure_version(locked.pk)
     return list(Moment.objects.filter(cycle=locked).order_by("position"))
-
-
-# --- Templates and copies (used by the cycle list page) ------------------------
-
-CYCLE_TEMPLATES = ("airline",)
-
-
-@transaction.atomic
-def cycle_create_from_template(
-    *, organization: Organization, name: str, template: str = "airline", timezone: str = "UTC"
-) -> ServiceCycle:
-    """Create a cycle pre-filled with a template's moments, protocols and touchpoints.
-
-    A CX manager rarely starts from a blank page: the airline template is the
-    seed article's nine-plus moments, so the structure is shared with the demo
-    (`journeys.demo.AIRLINE_CYCLE`) but no ratings are copied.
-    """
-    # Imported here: the demo module itself builds on these services.
-    from touchpoints.services import touchpoint_add
-
-    from .demo import AIRLINE_CYCLE
-
-    if template not in CYCLE_TEMPLATES:
-        raise ValidationError({"template": _("Unknown template.")})
-    cycle = cycle_create(organization=organization, name=name, timezone=timezone)
-    for moment_name, kind, protocol, touchpoints in AIRLINE_CYCLE:
-        moment = moment_add(cycle=cycle, name=moment_name, kind=kind, protocol=protocol)
-        for spec in touchpoints:
-            touchpoint_add(
-                moment=moment, name=spec.name, channel=spec.channel, scale=spec.scale,
-                interaction=spec.interaction, key_from_cycle_name=True,
-            )
-    return cycle
-
-
-@transaction.atomic
-def cycle_duplicate(*, cycle: ServiceCycle, name: str | None = None) -> ServiceCycle:
-    """Copy a cycle's settings, moments and touchpoints (never its ratings).
-
-    Touchpoints get fresh keys from the copy's name ("copy-of-airline-check-in-web"):
-    keys are unique per organization because REST clients address touchpoints
-    by them, and the copy must not steal ratings.
-    """
-    from touchpoints.models import Touchpoint
-    from touchpoints.services import touchpoint_add
-
-    copy_name = name if name is not None else _("Copy of %(name)s") % {"name": cycle.name}
-    copy = cycle_create(
-        organization=cycle.organization, name=copy_name[:200], description=cycle.description,
-        timezone=cycle.timezone, min_sample=cycle.min_sample, critical_share=cycle.critical_share,
-    )
-    moments = Moment.objects.filter(cycle=cycle).order_by("position")
-    copies = Moment.objects.bulk_create([
-        Moment(cycle=copy, position=moment.position, name=moment.name, kind=moment.kind,
-               description=moment.description, protocol=moment.protocol, owner_id=moment.owner_id)
-        for moment in moments
-    ])
-    copy_by_original = {moment.pk: new for moment, new in zip(moments, copies)}
-    for touchpoint in Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"):
-        touchpoint_add(
-            moment=copy_by_original[touchpoint.moment_id], name=touchpoint.name, channel=touchpoint.channel,
-            scale=touchpoint.scale, interaction=touchpoint.interaction, key_from_cycle_name=True,
-        )
-    _bump_version(copy.pk)
-    return copy

@@ -6,9 +6,7 @@ app_name = "journeys"
 
 urlpatterns = [
     path("", views.cycle_list, name="cycle_list"),
-    path("cycles/new/", views.cycle_create, name="cycle_create"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle_detail"),
-    path("cycles/<int:pk>/duplicate/", views.cycle_duplicate, name="cycle_duplicate"),
     path("cycles/<int:pk>/archive/", views.cycle_archive, name="cycle_archive"),
     path("cycles/<int:pk>/settings/", views.cycle_settings, name="cycle_settings"),
     path("settings/members/", member_views.members_home, name="members_home"),
@@ -27,12 +25,4 @@ urlpatterns = [
     path("cycles/<int:pk>/editor/moments/", editor_views.moment_create, name="editor_moment_create"),
     path("cycles/<int:pk>/editor/moments/<int:moment_pk>/", editor_views.moment_detail, name="editor_moment"),
     path("cycles/<int:pk>/editor/reorder/", editor_views.moment_reorder, name="editor_reorder"),
-    path(
-        "cycles/<int:pk>/editor/moments/<int:moment_pk>/touchpoints/",
-        editor_views.touchpoint_create, name="editor_touchpoint_create",
-    ),
-    path(
-        "cycles/<int:pk>/editor/touchpoints/<int:touchpoint_pk>/",
-        editor_views.touchpoint_detail, name="editor_touchpoint",
-    ),
 ]

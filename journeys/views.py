@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,28 +23,9 @@ from .forms import (
     CycleSettingsForm,
     MomentAddForm,
     MomentForm,
-    TouchpointForm,
     add_service_errors,
 )
-
-
-def _critical_counts(cycles) -> dict[int, int | None]:
-    """Critical moments per cycle from the analytics snapshot, when analytics provides it."""
-    try:
-        from analytics.selectors import critical_counts
-    except ImportError:
-        return {}
-    # One query for the whole list, whatever its length.
-    return critical_counts(cycle_ids=[cycle.pk for cycle in cycles])
-
-
-def _dashboard_url(cycle) -> str | None:
-    for name in ("analytics:cycle_dashboard", "analytics:dashboard"):
-        try:
-            return reverse(name, args=[cycle.pk])
-        except NoReverseMatch:
-            continue
-    return None
+from .permissions import EDIT, organizations_where, user_can
 
 
 @login_required
@@ -52,72 +33,28 @@ def _dashboard_url(cycle) -> str | None:
 def cycle_list(request: HttpRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     cycles = list(selectors.cycles_overview_for_user(user=request.user, archived=show_archived))
-    critical = _critical_counts(cycles)
-    editable = list(selectors.organizations_editable_by(user=request.user))
+    # Ratings and critical moments come from the apps above (journeys/events.py): one query each.
+    figures = events.cycle_list_figures.collect(cycle_ids=[cycle.pk for cycle in cycles])
+    editable = list(organizations_where(user=request.user, capability=EDIT))
     editable_ids = {organization.pk for organization in editable}
     for cycle in cycles:
-        cycle.critical_count = critical.get(cycle.pk)
+        cycle.recent_ratings = figures.get(cycle.pk, {}).get("recent_ratings", 0)
+        cycle.critical_count = figures.get(cycle.pk, {}).get("critical_count")
         cycle.can_edit = cycle.organization_id in editable_ids
     return render(request, "journeys/cycle_list.html", {
         "cycles": cycles,
         "show_archived": show_archived,
-        "show_critical": bool(critical) or _critical_available(),
         "create_form": CycleCreateForm(organizations=editable) if editable else None,
         "show_organization": len({cycle.organization_id for cycle in cycles}) > 1,
     })
 
 
-def _critical_available() -> bool:
-    try:
-        from analytics.selectors import critical_counts  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@login_required
-@require_POST
-def cycle_create(request: HttpRequest) -> HttpResponse:
-    editable = list(selectors.organizations_editable_by(user=request.user))
-    if not editable:
-        raise PermissionDenied
-    form = CycleCreateForm(request.POST, organizations=editable)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["start"] == CycleCreateForm.AIRLINE:
-                cycle = services.cycle_create_from_template(
-                    organization=data["organization"], name=data["name"], template="airline"
-                )
-            else:
-                cycle = services.cycle_create(organization=data["organization"], name=data["name"])
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Cycle “%(name)s” created.") % {"name": cycle.name})
-            return redirect("journeys:cycle_detail", pk=cycle.pk)
-    else:
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    return redirect("journeys:cycle_list")
-
 
 def _editable_cycle(request: HttpRequest, pk: int):
     cycle = selectors.cycle_get_for_user(user=request.user, pk=pk)
-    if not selectors.can_edit_cycles(user=request.user, organization=cycle.organization):
+    if not user_can(user=request.user, organization=cycle.organization, capability=EDIT):
         raise PermissionDenied
     return cycle
-
-
-@login_required
-@require_POST
-def cycle_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _editable_cycle(request, pk)
-    copy = services.cycle_duplicate(cycle=cycle)
-    messages.success(request, _("Cycle duplicated as “%(name)s”.") % {"name": copy.name})
-    return redirect("journeys:cycle_detail", pk=copy.pk)
 
 
 @login_required
@@ -161,14 +98,14 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | None = None,
                 status: int = 200) -> HttpResponse:
-    can_edit = selectors.can_edit_cycles(user=request.user, organization=cycle.organization)
+    can_edit = user_can(user=request.user, organization=cycle.organization, capability=EDIT)
     context = lane_context(request=request, cycle=cycle, can_edit=can_edit)
     members = selectors.organization_members(organization=cycle.organization)
     context.update({
         "cycle": cycle,
         "can_edit": can_edit,
         "cycle_job": events.cycle_job_current(cycle=cycle),
-        "dashboard_url": _dashboard_url(cycle),
+        "dashboard_url": reverse("analytics:dashboard", args=[cycle.pk]),
         "editor_config": {
             "base": reverse("journeys:editor_lane", args=[cycle.pk]).rsplit("lane/", 1)[0],
             "version": cycle.structure_version,
@@ -179,7 +116,6 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
         context.update({
             "add_form": MomentAddForm(auto_id="add_%s"),
             "moment_form": MomentForm(members=members, auto_id="moment_%s"),
-            "touchpoint_form": TouchpointForm(auto_id="touchpoint_%s"),
             "settings_form": settings_form or CycleSettingsForm.for_cycle(cycle, auto_id="settings_%s"),
             "settings_open": settings_form is not None,
             "import_url": reverse("touchpoints:cycle_import_upload", args=[cycle.pk]),

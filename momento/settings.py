@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "touchpoints.context_processors.navigation",
+                "journeys.navigation.navigation",
             ],
         },
     },
@@ -222,26 +222,29 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "momento@localhost")
 
 # --- REST API ----------------------------------------------------------------
+# The access system (roles and token scopes → capabilities) that the shared API
+# plumbing (momento/api/scoping.py) asks, named here so momento imports no app.
+MOMENTO_ACCESS_POLICY = "journeys.permissions"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its authenticate_header makes anonymous calls 401, not 403.
-        "touchpoints.authentication.BearerTokenAuthentication",
+        "journeys.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "journeys.api_support.StrictJSONParser",
+        "momento.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "journeys.api_support.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "momento.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "journeys.api_support.exception_handler",
-    # Per API token, else per signed-in user (touchpoints.authentication). Rating
+    "EXCEPTION_HANDLER": "momento.api.errors.exception_handler",
+    # Per API token, else per signed-in user (journeys.authentication). Rating
     # ingestion has its own, higher limit; a 429 carries Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": ["touchpoints.authentication.MomentoRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["journeys.authentication.MomentoRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api": os.environ.get("API_THROTTLE_RATE", "50/s"),
         "ingest": os.environ.get("API_INGEST_THROTTLE_RATE", "200/s"),
@@ -265,9 +268,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Default hook, plus the 400 of every paginated list (journeys/api_support.py).
+    # Default hook, plus the 400 of every paginated list (momento/api/pagination.py).
     "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums", "journeys.api_support.schema_document_bad_page",
+        "drf_spectacular.hooks.postprocess_schema_enums", "momento.api.pagination.schema_document_bad_page",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ScaleEnum": "touchpoints.models.ScaleChoice",

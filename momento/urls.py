@@ -1,14 +1,55 @@
+"""The URL configuration: with settings.py, the one module that names every app.
+
+Pages come from each app's `urls`; the REST API under /api/v1/ is one router of
+every app's resources (so its root lists them all), plus the schema and its docs.
+"""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
+from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from journeys.api import (
+    ApiTokenViewSet,
+    CycleViewSet,
+    InvitationViewSet,
+    MembershipViewSet,
+    MomentViewSet,
+    OrganizationViewSet,
+)
 from momento.health import healthz
 from momento.security import RateLimitedLoginView
+from reviews.api import ReviewItemViewSet, WebhookViewSet
+from touchpoints.api import CycleRatingsExportView, RatingViewSet, SegmentViewSet, TouchpointViewSet
 
 # Plain pages for errors (templates/404.html, 500.html); JSON 500 under /api/.
 handler500 = "momento.security.server_error"
 
+router = DefaultRouter(trailing_slash=True)
+# No "cycles.json/"-style twins of every route: the API speaks JSON only, the
+# schema never listed them, and their create/actions answered 500 (issue 8 matrix).
+router.include_format_suffixes = False
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("members", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("tokens", ApiTokenViewSet, basename="apitoken")
+router.register("cycles", CycleViewSet, basename="cycle")
+router.register("moments", MomentViewSet, basename="moment")
+router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
+router.register("segments", SegmentViewSet, basename="segment")
+router.register("ratings", RatingViewSet, basename="rating")
+router.register("review-items", ReviewItemViewSet, basename="reviewitem")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+
+api_v1 = [
+    path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),
+    path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
+    path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,7 +58,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
-    path("api/", include("momento.api_urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file: the CSP allows no inline scripts.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("reviews.urls")),
     path("", include("journeys.urls")),
     path("", include("analytics.urls")),

@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import stats
+from analytics.selectors import WeekCounts, touchpoint_week_counts
 from journeys.models import Moment, ServiceCycle
+from journeys.permissions import REVIEW, user_can
 from touchpoints.models import Touchpoint
 
 from . import selectors
@@ -47,15 +49,15 @@ class CriticalFinding:
 
     moment_id: int
     touchpoint_id: int | None
-    counts: selectors.WeekCounts
-    previous: selectors.WeekCounts
+    counts: WeekCounts
+    previous: WeekCounts
     touchpoints: tuple[CriticalFinding, ...] = field(default=())
 
 
 def _critical_findings(*, cycle: ServiceCycle, week_start: dt.date) -> list[CriticalFinding]:
     """The week's items to open, from one GROUP BY over the rollups (this week and the one before)."""
     previous_week = week_start - dt.timedelta(weeks=1)
-    counts = selectors.touchpoint_week_counts(cycle=cycle, first_week=previous_week, last_week=week_start)
+    counts = touchpoint_week_counts(cycle=cycle, first_week=previous_week, last_week=week_start)
     # (moment, touchpoint or None for the whole moment) → [[n, d] week before, [n, d] this week]
     totals: dict[tuple[int, int | None], list[list[int]]] = {}
     for (moment_id, touchpoint_id, week), value in counts.items():
@@ -67,7 +69,7 @@ def _critical_findings(*, cycle: ServiceCycle, week_start: dt.date) -> list[Crit
 
     def finding(key: tuple[int, int | None], touchpoints: tuple[CriticalFinding, ...] = ()) -> CriticalFinding:
         previous, current = totals[key]
-        return CriticalFinding(key[0], key[1], selectors.WeekCounts(*current), selectors.WeekCounts(*previous),
+        return CriticalFinding(key[0], key[1], WeekCounts(*current), WeekCounts(*previous),
                                touchpoints)
 
     def is_critical(key: tuple[int, int | None]) -> bool:
@@ -170,7 +172,7 @@ def review_week_open(
     count checked), so a second or concurrent run returns [] and writes nothing;
     the partial unique constraints on items stay as the last line of defence.
     """
-    if actor is not None and not selectors.can_review(user=actor, organization=cycle.organization):
+    if actor is not None and not user_can(capability=REVIEW, user=actor, organization=cycle.organization):
         raise PermissionDenied(_("Only team leads, CX managers and admins can open a week's review."))
     if week_start.weekday() != 0:
         raise ValidationError({"week_start": _("A review week starts on a Monday.")})

@@ -1,6 +1,6 @@
 """Reads for the weekly review: week arithmetic, weekly counts, the items of a page.
 
-Weekly counts come from the analytics daily rollups (touchpoint × local day ×
+Weekly counts come from the analytics daily rollups (analytics.selectors) (touchpoint × local day ×
 segment, already in the cycle's time zone), summed with one GROUP BY per call;
 raw ratings are never read here. `analytics.services.rollups_refresh` brings the
 rollups up to date before a week is opened (see `reviews.services`).
@@ -11,20 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.models import DailyRollup
+from analytics.selectors import touchpoint_week_counts
 from journeys.models import Membership, Organization, ServiceCycle
+from journeys.permissions import REVIEW, roles_with
 from journeys.selectors import organizations_for_user
 
 from .models import (
@@ -38,7 +37,6 @@ from .models import (
 )
 
 # Who may work on review items: team leads and everyone above them.
-REVIEWER_ROLES = (Membership.Role.ADMIN, Membership.Role.CX_MANAGER, Membership.Role.TEAM_LEAD)
 SPARKLINE_WEEKS = 8
 # Local time (Monday) from which the week that just ended is opened.
 OPEN_HOUR = 6
@@ -120,41 +118,6 @@ def cycles_due_for_review(*, now: dt.datetime | None = None) -> list[tuple[Servi
     return [(cycle, week) for cycle, week in candidates if (cycle.pk, week) not in done]
 
 
-# --- Weekly counts from the rollups ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeekCounts:
-    n: int = 0
-    dissatisfied: int = 0
-
-
-def touchpoint_week_counts(
-    *, cycle: ServiceCycle, first_week: dt.date, last_week: dt.date, touchpoint_ids: Iterable[int] | None = None
-) -> dict[tuple[int, int, dt.date], WeekCounts]:
-    """(moment id, touchpoint id, week Monday) → counts, for every ISO week in the range.
-
-    One GROUP BY over the daily rollups (days are local to the cycle, so the
-    weeks are the cycle's weeks, DST included).
-    """
-    rollups = DailyRollup.objects.filter(
-        touchpoint__moment__cycle_id=cycle.pk, day__gte=first_week, day__lt=last_week + dt.timedelta(weeks=1)
-    )
-    if touchpoint_ids is not None:
-        rollups = rollups.filter(touchpoint_id__in=list(touchpoint_ids))
-    rows = (
-        rollups.order_by()
-        .annotate(iso_year=ExtractIsoYear("day"), iso_week=ExtractWeek("day"))
-        .values("touchpoint_id", "touchpoint__moment_id", "iso_year", "iso_week")
-        .annotate(total_n=Sum("n"), total_dissatisfied=Sum("dissatisfied"))
-    )
-    return {
-        (row["touchpoint__moment_id"], row["touchpoint_id"], dt.date.fromisocalendar(row["iso_year"], row["iso_week"], 1)):
-            WeekCounts(int(row["total_n"] or 0), int(row["total_dissatisfied"] or 0))
-        for row in rows
-    }
-
-
 def sparkline_shares(
     *, cycle: ServiceCycle, items: list[ReviewItem], weeks: int = SPARKLINE_WEEKS
 ) -> dict[int, list[float | None]]:
@@ -190,24 +153,11 @@ def sparkline_shares(
 # --- Roles ---------------------------------------------------------------------------------
 
 
-def can_review(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
-    """Team leads, CX managers and admins change review items; viewers only read."""
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, organization=organization, role__in=REVIEWER_ROLES).exists()
-
-
-def is_admin(*, user: AbstractBaseUser | AnonymousUser, organization: Organization) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.ADMIN).exists()
-
-
 def review_owner_candidates(*, organization: Organization) -> QuerySet:
     """Members who may own a review item: team leads and above."""
     return (
         get_user_model().objects.filter(
-            memberships__organization=organization, memberships__role__in=REVIEWER_ROLES, is_active=True
+            memberships__organization=organization, memberships__role__in=roles_with(REVIEW), is_active=True
         ).order_by("username").distinct()
     )
 
@@ -331,7 +281,7 @@ def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> t
     if not user.is_authenticated:
         return [], 0
     items = ReviewItem.objects.filter(
-        organization__memberships__user=user, organization__memberships__role__in=REVIEWER_ROLES,
+        organization__memberships__user=user, organization__memberships__role__in=roles_with(REVIEW),
         cycle__archived=False,
     ).exclude(status__in=FINAL_STATUSES)
     ordered = (
@@ -344,4 +294,4 @@ def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> t
 
 def reviews_anywhere(*, user: AbstractBaseUser) -> bool:
     """Whether `user` may change review items in at least one organization."""
-    return Membership.objects.filter(user=user, role__in=REVIEWER_ROLES).exists()
+    return Membership.objects.filter(user=user, role__in=roles_with(REVIEW)).exists()

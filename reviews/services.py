@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.models import Membership
+from journeys.models import ServiceCycle
+from journeys.permissions import REVIEW, user_can
 
 from . import selectors
 from .events import review_item_event_emit
@@ -74,7 +76,7 @@ def allowed_transitions(status: str) -> list[str]:
 def _require_reviewer(actor: AbstractBaseUser | None, item: ReviewItem) -> None:
     if actor is None:
         return  # the scheduler
-    if not selectors.can_review(user=actor, organization=item.organization):
+    if not user_can(capability=REVIEW, user=actor, organization=item.organization):
         raise PermissionDenied(_("Only team leads, CX managers and admins can change review items."))
 
 
@@ -131,15 +133,27 @@ def review_item_transition(
     return item
 
 
+def _owner_checked(item: ReviewItem, owner: AbstractBaseUser | int | None) -> AbstractBaseUser | None:
+    """The one owner rule: an active member who may review in the item's organization, or nobody.
+
+    `owner` may be a user or a user id (as the API and the page send it).
+    """
+    if owner is None:
+        return None
+    owner_id = owner if isinstance(owner, int) else owner.pk
+    found = selectors.review_owner_candidates(organization=item.organization).filter(pk=owner_id).first()
+    if found is None:
+        raise ValidationError({"owner": _("The owner must be a team lead, CX manager or admin of this organization.")})
+    return found
+
+
 @transaction.atomic
-def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | None, actor: AbstractBaseUser | None) -> ReviewItem:
+def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | int | None,
+                       actor: AbstractBaseUser | None) -> ReviewItem:
     """Give the item to a team lead (or above) of its organization, or to nobody."""
     item = _locked(item)
     _require_reviewer(actor, item)
-    if owner is not None and not Membership.objects.filter(
-        user=owner, organization_id=item.organization_id, role__in=selectors.REVIEWER_ROLES
-    ).exists():
-        raise ValidationError({"owner": _("The owner must be a team lead, CX manager or admin of this organization.")})
+    owner = _owner_checked(item, owner)
     new_owner_id = owner.pk if owner is not None else None
     if new_owner_id == item.owner_id:
         return item
@@ -154,6 +168,27 @@ def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | None, acto
 
 
 NOTES_MAX_LENGTH = 10_000
+UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def review_item_update(
+    *, item: ReviewItem, actor: AbstractBaseUser | None, owner: AbstractBaseUser | int | None = UNCHANGED,
+    notes: str | None = None, status: str | None = None, reason: str = "",
+) -> ReviewItem:
+    """Change an item's owner, notes and status in one go: all of it or nothing.
+
+    Each part is the single-field service below (same checks, same history, same
+    webhooks); a refused status leaves the owner and notes as they were.
+    """
+    if owner is not UNCHANGED:
+        item = review_item_assign(item=item, owner=owner, actor=actor)
+    if notes is not None:
+        item = review_item_notes_update(item=item, notes=notes, actor=actor)
+    if status is not None:
+        item = review_item_transition(item=item, status=status, actor=actor, reason=reason)
+    return item
+
 
 
 @transaction.atomic
@@ -205,3 +240,30 @@ def action_item_set_done(*, action: ActionItem, done: bool, actor: AbstractBaseU
         kind=ReviewEvent.Kind.ACTION_DONE if done else ReviewEvent.Kind.ACTION_REOPENED, to_value=action.text,
     )
     return action
+
+
+# --- What the scheduled tasks do (each task is one call of these) ---------------------------
+
+
+def review_week_open_and_digest(*, cycle_id: int, week_start: dt.date, send_digest: bool = True) -> dict:
+    """Open one cycle's week (idempotent), then mail its digest (once)."""
+    from .emails import review_digest_send
+
+    cycle = ServiceCycle.objects.select_related("organization").filter(pk=cycle_id).first()
+    if cycle is None:
+        return {"cycle": cycle_id, "skipped": "cycle deleted"}
+    items = review_week_open(cycle=cycle, week_start=week_start)
+    sent = review_digest_send(cycle=cycle, week_start=week_start) if send_digest else 0
+    return {"cycle": cycle_id, "week_start": week_start.isoformat(), "opened": len(items), "digests": sent}
+
+
+def review_weeks_due_queue() -> list[dict]:
+    """Queue the opening of last week for every cycle whose local Monday 06:00 has passed
+    and whose week is not open yet (selectors.cycles_due_for_review), after commit."""
+    from .tasks import reviews_open_week
+
+    queued = []
+    for cycle, week_start in selectors.cycles_due_for_review():
+        transaction.on_commit(partial(reviews_open_week.delay, cycle.pk, week_start.isoformat()))
+        queued.append({"cycle": cycle.pk, "week_start": week_start.isoformat()})
+    return queued

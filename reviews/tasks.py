@@ -11,47 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import partial
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
 
-from journeys.models import ServiceCycle
+from momento.celery import TASK_OPTIONS
 
-from . import emails, selectors, services, webhooks
+from . import services, webhooks
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
-
-@shared_task(
-    name="reviews.open_week", bind=True, acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
-    retry_backoff_max=300, max_retries=5, soft_time_limit=540, time_limit=600,
-)
+@shared_task(name="reviews.open_week", **TASK_OPTIONS)
 def reviews_open_week(self, cycle_id: int, week_start: str, send_digest: bool = True) -> dict:
     """Open the review items of one cycle's week, then mail the digest (once)."""
-    cycle = ServiceCycle.objects.select_related("organization").filter(pk=cycle_id).first()
-    if cycle is None:
-        return {"cycle": cycle_id, "skipped": "cycle deleted"}
-    week = dt.date.fromisoformat(week_start)
-    items = services.review_week_open(cycle=cycle, week_start=week)
-    sent = emails.review_digest_send(cycle=cycle, week_start=week) if send_digest else 0
-    return {"cycle": cycle_id, "week_start": week_start, "opened": len(items), "digests": sent}
+    return services.review_week_open_and_digest(cycle_id=cycle_id, week_start=dt.date.fromisoformat(week_start),
+                                                send_digest=send_digest)
 
 
-@shared_task(name="reviews.open_due_weeks", bind=True, acks_late=True, autoretry_for=TRANSIENT_ERRORS,
-             retry_backoff=True, max_retries=3)
+@shared_task(name="reviews.open_due_weeks", **TASK_OPTIONS)
 def reviews_open_due_weeks(self) -> list[dict]:
-    """Hourly: queue the opening of last week for every cycle that is due (see selectors)."""
-    queued = []
-    for cycle, week_start in selectors.cycles_due_for_review():
-        transaction.on_commit(partial(reviews_open_week.delay, cycle.pk, week_start.isoformat()))
-        queued.append({"cycle": cycle.pk, "week_start": week_start.isoformat()})
-    return queued
+    """Hourly: queue the opening of last week for every cycle that is due."""
+    return services.review_weeks_due_queue()
 
 
-@shared_task(name="reviews.webhook_deliver", bind=True, acks_late=True, max_retries=None)
+# Its own retries (webhooks.retry_countdown), counted in the stored deliveries: no autoretry.
+@shared_task(name="reviews.webhook_deliver", **{**TASK_OPTIONS, "autoretry_for": (), "max_retries": None})
 def webhook_deliver(self, webhook_id: int, event: str, event_id: str, payload: dict) -> dict:
     """One attempt at one webhook; on failure, retry later with exponential backoff.
 

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from journeys.forms import add_service_errors
 from journeys.models import Organization
+from journeys.organization_pages import organization_for, organization_home, other_organizations
 from journeys.permissions import MANAGE
-from touchpoints.views import organization_for, organization_home, other_organizations
 
 from . import webhooks
 from .forms import WebhookForm

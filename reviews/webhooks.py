@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from journeys.models import Organization
+from momento.services import model_update
 
 from . import egress
 from .models import (
@@ -156,29 +157,27 @@ def webhook_create(
     )
 
 
+WEBHOOK_EDITABLE_FIELDS = ("url", "events", "active", "description")
+
+
 @transaction.atomic
 def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
-    allowed = {"url", "events", "active", "description"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
-    url = None
-    if "url" in fields:
-        # Checked (a DNS lookup) before the row is locked.
+    """Change a webhook's address, events, state or description (only the given fields,
+    on the locked row). A new address is checked (a DNS lookup) before the row is locked."""
+    data = dict(fields)
+    if "url" in data:
         try:
-            url = _clean_url(fields["url"])
+            data["url"] = _clean_url(data["url"])
         except ValidationError as error:
             raise _as_field_error(error, "url") from None
-    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
-    if url is not None:
-        webhook.url = url
-    if "events" in fields:
-        webhook.events = _clean_events(fields["events"])
-    if "active" in fields:
-        webhook.active = bool(fields["active"])
-    if "description" in fields:
-        webhook.description = (fields["description"] or "").strip()[:200]
-    webhook.save()
+    if "events" in data:
+        data["events"] = _clean_events(data["events"])
+    if "active" in data:
+        data["active"] = bool(data["active"])
+    if "description" in data:
+        data["description"] = (data["description"] or "").strip()[:200]
+    webhook, _changed = model_update(instance=webhook, fields=WEBHOOK_EDITABLE_FIELDS, data=data,
+                                     clean_exclude=["organization", "url", "secret"])
     return webhook
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from journeys.models import Membership
+from journeys.tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory
-from touchpoints.services import api_token_create
 
 
 def member_client(organization, role: str = Membership.Role.ADMIN, user=None) -> APIClient:

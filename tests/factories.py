@@ -6,9 +6,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from analytics.stats import SCALES
 from journeys.models import Membership, Moment, Organization, ServiceCycle
 from touchpoints.models import Rating, Segment, Touchpoint
+from touchpoints.scales import SCALES
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from journeys.demo import demo_load
 from journeys.models import ServiceCycle
+from touchpoints.demo import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ def stand_in_venv(tmp_path):
         pytest.skip("needs make")
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
-    for name in ("python", "pip", "celery", "ruff"):
+    for name in ("python", "pip", "celery", "ruff", "lint-imports", "mypy"):
         script = venv / "bin" / name
         script.write_text('#!/bin/sh\necho "DEBUG=${DEBUG-unset} $*"\n')
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
@@ -50,6 +50,17 @@ def test_make_turns_debug_on_for_local_development(stand_in_venv, target):
     assert result.returncode == 0, result.stderr
     calls = [line for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
     assert calls and all(line.startswith("DEBUG=True ") for line in calls), result.stdout
+
+
+@pytest.mark.parametrize("target", ["test", "lint"])
+def test_make_test_and_lint_check_the_layers_of_the_apps(stand_in_venv, target):
+    """import-linter (.importlinter) runs in `make test` before the suite, so CI fails on a violation."""
+    result = make(target, stand_in_venv)
+    assert result.returncode == 0, result.stderr
+    calls = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
+    assert "--no-cache" in calls, result.stdout
+    if target == "test":
+        assert calls.index("--no-cache") < calls.index("-m pytest"), calls
 
 
 def test_an_explicit_debug_in_the_environment_wins(stand_in_venv):

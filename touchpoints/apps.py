@@ -8,12 +8,9 @@ class TouchpointsConfig(AppConfig):
     verbose_name = _("Touchpoints")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        # journeys' pages show touchpoints' figures (momento.events): wired here only.
+        from journeys import events as journeys_events
 
-        from .context_processors import user_capabilities_warm
+        from . import receivers
 
-        def warm_navigation(sender, request, user, **kwargs) -> None:
-            # Roles are read once at login for the navigation links, not on every page.
-            user_capabilities_warm(user=user)
-
-        user_logged_in.connect(warm_navigation, dispatch_uid="touchpoints.warm_navigation", weak=False)
+        journeys_events.cycle_list_figures.connect(receivers.cycle_list_figures)

@@ -70,8 +70,7 @@ class CsvImportResult:
 
 
 def _binary_stream(file: IO) -> IO[bytes]:
-    stream = getattr(file, "file", file)
-    return stream
+    return getattr(file, "file", file)
 
 
 def _count_lines(stream: IO[bytes]) -> int:
@@ -87,10 +86,7 @@ def _count_lines(stream: IO[bytes]) -> int:
 def _text_stream(stream: IO[bytes]) -> io.TextIOWrapper:
     head = stream.read(4)
     stream.seek(0)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+    encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
@@ -189,78 +185,98 @@ def ratings_import_csv(
     total = max(0, _count_lines(stream) - 1)
     reader = csv.reader(_text_stream(stream))
     columns = _header(reader)
-
-    now = timezone.now()
-    validator = RowValidator(
-        catalogue=Catalogue.whole(organization_id=organization.pk), now=now, source=Rating.Source.CSV,
-        cycle=CycleScope(cycle.pk, cycle.name) if cycle is not None else None,
-    )
-    errors: list[RowError] = []
-    error_count = rows = created = duplicate = 0
-    pending: list[ValidatedRow] = []
-    pending_lines: list[int] = []
-
-    def store() -> None:
-        nonlocal created, duplicate, error_count
-        try:
-            outcome = ratings_store(organization_id=organization.pk, rows=pending, received_at=now)
-        except RatingsConflict as conflict:
-            found = RatingsConflicted(conflict.conflicts, positions=pending_lines).errors
-            error_count += len(found)
-            errors.extend(found[:max(0, MAX_REPORTED_ERRORS - len(errors))])
-        else:
-            created, duplicate = created + outcome.created_count, duplicate + outcome.duplicate_count
-        pending.clear()
-        pending_lines.clear()
-
+    run = _CsvImport(organization=organization, cycle=cycle, columns=columns)
     with transaction.atomic():
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except UnicodeDecodeError:
-                errors.append(_encoding_error(reader.line_num + 1))
-                error_count += 1
-                break
-            except csv.Error as error:
-                errors.append(_csv_error(reader.line_num, error))
-                error_count += 1
-                break
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            rows += 1
-            if len(record) != len(columns):
-                row_errors = {"line": Problem("column_count", {"expected": len(columns), "found": len(record)})}
-            else:
-                values, row_errors = validator(_coerce(record, columns))
-                if row_errors.get("external_id", Problem("")).code == "external_id_blank":
-                    row_errors["external_id"] = Problem("external_id_blank_cell")
-            if row_errors:
-                error_count += len(row_errors)
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.extend(RowError(line, name, *problem) for name, problem in row_errors.items())
-                pending.clear()
-                pending_lines.clear()
-            elif not errors:
-                pending.append(values)
-                pending_lines.append(line)
-                if len(pending) >= WRITE_CHUNK:
-                    store()
-            if progress is not None and rows % PROGRESS_EVERY == 0:
-                progress(rows, max(total, rows))
-        if not errors and pending:
-            store()
-        if not errors and rows == 0:
-            errors.append(RowError(2, "file", "file_without_ratings"))
-            error_count += 1
-        if errors:
-            # Raised inside the atomic block: every chunk written so far is rolled back.
-            raise CsvInvalid(sorted(errors, key=_line)[:MAX_REPORTED_ERRORS], total_errors=error_count)
+        for line, record in _records(reader, run):
+            run.take(line, record)
+            if progress is not None and run.rows % PROGRESS_EVERY == 0:
+                progress(run.rows, max(total, run.rows))
+        run.finish()  # raises CsvInvalid inside the atomic block: every chunk written is rolled back
     if progress is not None:
-        progress(rows, rows)
-    return CsvImportResult(rows=rows, created=created, duplicate=duplicate)
+        progress(run.rows, run.rows)
+    return CsvImportResult(rows=run.rows, created=run.created, duplicate=run.duplicate)
+
+
+def _records(reader, run: _CsvImport) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every line with content; a line the csv module or the
+    decoder cannot read ends the file with its error."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            run.error(_encoding_error(reader.line_num + 1))
+            return
+        except csv.Error as error:
+            run.error(_csv_error(reader.line_num, error))
+            return
+        if any(cell.strip() for cell in record):
+            yield reader.line_num, record
+
+
+class _CsvImport:
+    """One file's import: validated lines wait in `pending` and are written in chunks;
+    once any line is wrong nothing more is written and errors are collected."""
+
+    def __init__(self, *, organization: Organization, cycle: ServiceCycle | None, columns: list[str]):
+        self.organization, self.columns, self.now = organization, columns, timezone.now()
+        self.validator = RowValidator(
+            catalogue=Catalogue.whole(organization_id=organization.pk), now=self.now, source=Rating.Source.CSV,
+            cycle=CycleScope(cycle.pk, cycle.name) if cycle is not None else None,
+        )
+        self.errors: list[RowError] = []
+        self.error_count = self.rows = self.created = self.duplicate = 0
+        self.pending: list[ValidatedRow] = []
+        self.pending_lines: list[int] = []
+
+    def error(self, error: RowError) -> None:
+        self.errors.append(error)
+        self.error_count += 1
+
+    def take(self, line: int, record: list[str]) -> None:
+        self.rows += 1
+        if len(record) != len(self.columns):
+            values = None
+            row_errors = {"line": Problem("column_count", {"expected": len(self.columns), "found": len(record)})}
+        else:
+            values, row_errors = self.validator(_coerce(record, self.columns))
+            if row_errors.get("external_id", Problem("")).code == "external_id_blank":
+                row_errors["external_id"] = Problem("external_id_blank_cell")
+        if row_errors:
+            self.error_count += len(row_errors)
+            if len(self.errors) < MAX_REPORTED_ERRORS:
+                self.errors.extend(RowError(line, name, *problem) for name, problem in row_errors.items())
+            self._drop_pending()
+        elif not self.errors:
+            self.pending.append(values)
+            self.pending_lines.append(line)
+            if len(self.pending) >= WRITE_CHUNK:
+                self._store()
+
+    def finish(self) -> None:
+        if not self.errors and self.pending:
+            self._store()
+        if not self.errors and self.rows == 0:
+            self.error(RowError(2, "file", "file_without_ratings"))
+        if self.errors:
+            raise CsvInvalid(sorted(self.errors, key=_line)[:MAX_REPORTED_ERRORS], total_errors=self.error_count)
+
+    def _store(self) -> None:
+        try:
+            outcome = ratings_store(organization_id=self.organization.pk, rows=self.pending, received_at=self.now)
+        except RatingsConflict as conflict:
+            found = RatingsConflicted(conflict.conflicts, positions=self.pending_lines).errors
+            self.error_count += len(found)
+            self.errors.extend(found[:max(0, MAX_REPORTED_ERRORS - len(self.errors))])
+        else:
+            self.created += outcome.created_count
+            self.duplicate += outcome.duplicate_count
+        self._drop_pending()
+
+    def _drop_pending(self) -> None:
+        self.pending.clear()
+        self.pending_lines.clear()
 
 
 # --- Export ------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def _map_columns(header: list[str]) -> tuple[list[MappedColumn], list[str], list
     columns: list[MappedColumn] = []
     seen: set[str] = set()
     problems: list[Problem] = []
-    for raw, name in zip(header, names):
+    for raw, name in zip(header, names, strict=False):
         shown = raw.strip()[:PREVIEW_CELL_CHARS]
         if name in seen:
             columns.append(MappedColumn(shown, name, "duplicate"))

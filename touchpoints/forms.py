@@ -1,11 +1,14 @@
-"""Forms of the import and API token pages: shape checks only; services decide."""
+"""Forms of the import and API token pages and the map editor's touchpoint dialog:
+shape checks only; services decide."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken
+from journeys.models import ApiToken
+
+from .models import Channel, ScaleChoice, Touchpoint
 from .uploads import csv_upload_type_check
 
 
@@ -33,3 +36,32 @@ class ApiTokenCreateForm(forms.Form):
         initial=[ApiToken.Scope.INGEST],
         error_messages={"required": _("Choose at least one scope.")},
     )
+
+
+TOUCHPOINT_NAME_MAX = Touchpoint._meta.get_field("name").max_length
+TOUCHPOINT_KEY_MAX = Touchpoint._meta.get_field("key").max_length
+
+
+class TouchpointForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=TOUCHPOINT_NAME_MAX,
+        error_messages={"required": _("Give the touchpoint a name.")},
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WEB)
+    scale = forms.ChoiceField(label=_("Rating scale"), choices=ScaleChoice.choices, initial=ScaleChoice.CSAT5)
+    interaction = forms.ChoiceField(
+        label=_("Human or digital"), choices=Touchpoint.Interaction.choices, initial=Touchpoint.Interaction.DIGITAL,
+    )
+    key = forms.SlugField(
+        label=_("Key"), max_length=TOUCHPOINT_KEY_MAX, required=False,
+        help_text=_("REST clients and CSV files send ratings with this key. Leave it empty for one made from the "
+                    "names. It can change only while no ratings use it."),
+    )
+
+    def service_fields(self) -> dict:
+        """The cleaned fields for the touchpoint services; an empty key means "keep it"
+        (or, for a new touchpoint, "derive one")."""
+        data = dict(self.cleaned_data)
+        if not data.get("key"):
+            data.pop("key", None)
+        return data

@@ -21,10 +21,9 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from analytics.stats import SCALES
-
 from .models import SERVER_KEY, SERVER_KEY_PREFIX, Rating, Segment, Touchpoint
 from .problems import Problem, problem_message
+from .scales import SCALES
 
 MAX_COMMENT_LENGTH = 5000
 MAX_EXTERNAL_ID_LENGTH = 128
@@ -237,6 +236,24 @@ class CycleScope:
     name: str
 
 
+def _score_problem(score: Any, touchpoint_ref: TouchpointRef | None) -> Problem | None:
+    if score is None:
+        return Problem("required")
+    if type(score) is not int:
+        return Problem("score_not_integer")
+    if touchpoint_ref is not None and score not in SCORE_TABLES[touchpoint_ref.scale]:
+        scale = SCALES[touchpoint_ref.scale]
+        return Problem("score_outside_scale", {"score": score, "scale": scale.code, "low": scale.low,
+                                               "high": scale.high})
+    return None
+
+
+def _comment_problem(comment: Any) -> Problem | None:
+    if not isinstance(comment, str):
+        return Problem("comment_not_string")
+    return _text_problem(comment, MAX_COMMENT_LENGTH)
+
+
 class RowValidator:
     """Turn one row mapping into a ValidatedRow, or problems by field.
 
@@ -268,15 +285,8 @@ class RowValidator:
         touchpoint_ref = self._touchpoint(row, errors)
 
         score = row.get("score")
-        if score is None:
-            errors["score"] = Problem("required")
-        elif type(score) is not int:
-            errors["score"] = Problem("score_not_integer")
-        elif touchpoint_ref is not None and score not in SCORE_TABLES[touchpoint_ref.scale]:
-            scale = SCALES[touchpoint_ref.scale]
-            errors["score"] = Problem("score_outside_scale", {
-                "score": score, "scale": scale.code, "low": scale.low, "high": scale.high,
-            })
+        if problem := _score_problem(score, touchpoint_ref):
+            errors["score"] = problem
 
         given_occurred_at = row.get("occurred_at")
         occurred_at, problem = parse_occurred_at(given_occurred_at, now=self.now)
@@ -288,9 +298,7 @@ class RowValidator:
         comment = row.get("comment")
         if comment is None:
             comment = ""
-        elif not isinstance(comment, str):
-            errors["comment"] = Problem("comment_not_string")
-        elif problem := _text_problem(comment, MAX_COMMENT_LENGTH):
+        elif problem := _comment_problem(comment):
             errors["comment"] = problem
 
         resolved = row.get("first_contact_resolved")

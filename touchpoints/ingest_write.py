@@ -128,15 +128,9 @@ def _differences(incoming: _Content, reference: _Content) -> tuple[str, ...]:
     )
 
 
-def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequence[ValidatedRow]) -> InsertOutcome:
-    """Write validated rows; a replay of an external_id (stored, or earlier in
-    `rows`) with the same content is not inserted again but answered with the
-    stored id. With different content it raises RatingsConflict.
-
-    Rows without a key get a server-assigned one (`rating_key_new`).
-    """
-    ids: list[int | None] = [None] * len(rows)
-    created = [False] * len(rows)
+def _keys_of(rows: Sequence[ValidatedRow]) -> tuple[list[int], dict[str, int]]:
+    """Indexes of the rows without a key, and each key's first index; a key repeated
+    with different content in the same rows raises RatingsConflict."""
     unkeyed: list[int] = []
     first_by_key: dict[str, int] = {}
     repeated: list[Conflict] = []
@@ -146,12 +140,42 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
             unkeyed.append(index)
         elif key not in first_by_key:
             first_by_key[key] = index
-        else:
-            first = first_by_key[key]
-            if differences := _differences(_content(row), _content(rows[first])):
-                repeated.append(Conflict(index, key, differences, earlier_index=first))
+        elif differences := _differences(_content(row), _content(rows[first_by_key[key]])):
+            repeated.append(Conflict(index, key, differences, earlier_index=first_by_key[key]))
     if repeated:
         raise RatingsConflict(repeated)
+    return unkeyed, first_by_key
+
+
+def _replays_checked(organization_id: int, rows: Sequence[ValidatedRow], first_by_key: dict[str, int],
+                     missing: list[str]) -> dict[str, int]:
+    """The stored ids of keys another call stored first (one query for those keys only);
+    a stored rating whose content differs from the row raises RatingsConflict."""
+    stored_by_key: dict[str, int] = {}
+    conflicts = []
+    for key, rating_id, *stored in Rating.objects.filter(
+        organization_id=organization_id, external_id__in=missing
+    ).values_list("external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
+                  "first_contact_resolved"):
+        stored_by_key[key] = rating_id
+        index = first_by_key[key]
+        if differences := _differences(_content(rows[index]), _Content(*stored)):
+            conflicts.append(Conflict(index, key, differences, rating_id=rating_id))
+    if conflicts:
+        raise RatingsConflict(sorted(conflicts))
+    return stored_by_key
+
+
+def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequence[ValidatedRow]) -> InsertOutcome:
+    """Write validated rows; a replay of an external_id (stored, or earlier in
+    `rows`) with the same content is not inserted again but answered with the
+    stored id. With different content it raises RatingsConflict.
+
+    Rows without a key get a server-assigned one (`rating_key_new`).
+    """
+    ids: list[int | None] = [None] * len(rows)
+    created = [False] * len(rows)
+    unkeyed, first_by_key = _keys_of(rows)
 
     if unkeyed:
         keyed_now = [rows[i]._replace(external_id=rating_key_new()) for i in unkeyed]
@@ -172,17 +196,7 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
         created[first_by_key[external_id]] = True
     missing = [key for key in first_by_key if key not in stored_by_key]
     if missing:
-        conflicts = []
-        for key, rating_id, *stored in Rating.objects.filter(
-            organization_id=organization_id, external_id__in=missing
-        ).values_list("external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
-                      "first_contact_resolved"):
-            stored_by_key[key] = rating_id
-            index = first_by_key[key]
-            if differences := _differences(_content(rows[index]), _Content(*stored)):
-                conflicts.append(Conflict(index, key, differences, rating_id=rating_id))
-        if conflicts:
-            raise RatingsConflict(sorted(conflicts))
+        stored_by_key.update(_replays_checked(organization_id, rows, first_by_key, missing))
     for index, row in enumerate(rows):
         if row.external_id is not None:
             ids[index] = stored_by_key[row.external_id]

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.stats import SCALES
+from .scales import SCALES
 
 
 class Channel(models.TextChoices):
@@ -160,46 +160,13 @@ class Rating(models.Model):
         return f"{self.touchpoint_id}: {self.score} ({self.scale})"
 
 
-class ApiToken(models.Model):
-    """A secret a REST client sends as `Authorization: Bearer <token>`.
-
-    Bound to one organization. Only a SHA-256 of the token is stored: the
-    plaintext is shown once at creation and cannot be recovered, so a leaked
-    database does not leak working credentials. `prefix` is the public part of
-    the token, used to find the row and to tell tokens apart in lists.
-    """
-
-    class Scope(models.TextChoices):
-        INGEST = "ingest", _("Ingest ratings")
-        READ = "read", _("Read data")
-
-    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
-    scopes = models.JSONField(_("scopes"), default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="created_api_tokens", verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["organization", "-created_at"]
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    def has_scope(self, scope: str) -> bool:
-        return scope in (self.scopes or [])
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Ready to import")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    SUCCEEDED = "succeeded", _("Imported")
+    FAILED = "failed", _("Refused")
+    EXPIRED = "expired", _("Expired")
 
 
 class RatingImport(models.Model):
@@ -212,13 +179,7 @@ class RatingImport(models.Model):
     who imported what into which organization, and what came of it.
     """
 
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Ready to import")
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Importing")
-        SUCCEEDED = "succeeded", _("Imported")
-        FAILED = "failed", _("Refused")
-        EXPIRED = "expired", _("Expired")
+    Status = ImportStatus
 
     organization = models.ForeignKey(
         "journeys.Organization", on_delete=models.CASCADE, related_name="rating_imports"
@@ -256,7 +217,7 @@ class RatingImport(models.Model):
         verbose_name_plural = _("ratings imports")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["uploaded", "queued", "running", "succeeded", "failed", "expired"]),
+                condition=Q(status__in=ImportStatus.values),
                 name="rating_import_status_valid",
             ),
         ]

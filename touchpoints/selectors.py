@@ -1,28 +1,21 @@
-"""Reads behind the import and API token pages. Callers pass an organization they
+"""Reads behind the import pages. Callers pass an organization they
 have already checked the user may act on (journeys.permissions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from celery.result import AsyncResult
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from journeys.models import Organization, ServiceCycle
 
-from .models import ApiToken, RatingImport, Touchpoint
+from .models import Rating, RatingImport, Touchpoint
 
 RECENT_IMPORTS = 10
-
-
-def api_tokens_for_organization(*, organization: Organization) -> QuerySet[ApiToken]:
-    """Active tokens first, newest first; revoked ones stay listed for the record."""
-    return (
-        ApiToken.objects.filter(organization=organization)
-        .select_related("created_by")
-        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
-    )
 
 
 def rating_imports_recent(*, organization: Organization, limit: int = RECENT_IMPORTS) -> QuerySet[RatingImport]:
@@ -83,3 +76,12 @@ def rating_import_progress(*, rating_import: RatingImport) -> ImportProgress:
     result = AsyncResult(rating_import.task_id)
     info = result.info if isinstance(result.info, dict) else {}
     return ImportProgress(rating_import.status, False, info.get("done"), info.get("total"))
+
+
+def recent_ratings_by_cycle(*, cycle_ids: list[int], since: dt.datetime | None = None) -> dict[int, int]:
+    """Ratings per cycle that occurred since `since` (default: the last 7 days), one GROUP BY."""
+    since = since or timezone.now() - dt.timedelta(days=7)
+    return dict(
+        Rating.objects.filter(touchpoint__moment__cycle_id__in=cycle_ids, occurred_at__gte=since)
+        .order_by().values_list("touchpoint__moment__cycle_id").annotate(n=Count("pk"))
+    )

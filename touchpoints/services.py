@@ -1,6 +1,6 @@
 """Writes for touchpoints, segments and ratings.
 
-Ratings are normalised in one place: `analytics.stats.SCALES` decides the range,
+Ratings are normalised in one place: `touchpoints.scales.SCALES` decides the range,
 the 0–100 value and the dissatisfied flag of every score, whether it comes from
 one API call, a batch, a CSV or the demo.
 """
@@ -12,17 +12,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from analytics.services import ratings_arrived
-from analytics.watermark import ingest_guard
 from journeys.models import Moment, Organization
 from momento.services import model_update
 
+from . import events
 from .ingest import (
     API_FIELDS,
     INTERNAL_FIELDS,
@@ -35,10 +35,10 @@ from .ingest import (
 )
 from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
 from .models import Rating, Segment, Touchpoint
-from .tokens import api_token_create, api_token_revoke
+from .watermark import ingest_guard
 
 __all__ = [
-    "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "api_token_create", "api_token_revoke", "rating_record",
+    "BatchTooLarge", "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
     "ratings_ingest", "ratings_record", "segment_create", "segment_update", "touchpoint_add", "touchpoint_remove",
     "touchpoint_update",
 ]
@@ -194,6 +194,15 @@ def segment_update(*, segment: Segment, **fields: Any) -> Segment:
 # --- Ratings -------------------------------------------------------------------
 
 
+class BatchTooLarge(ValidationError):
+    """More ratings in one call than a batch may hold: nothing was read or written."""
+
+    def __init__(self, *, limit: int, count: int):
+        self.limit, self.count = limit, count
+        super().__init__(_("A batch holds at most %(limit)s ratings; this one has %(count)s.")
+                         % {"limit": limit, "count": count}, code="batch_too_large")
+
+
 @dataclass
 class RatingsResult:
     """Outcome of recording ratings, per input row: the stored id and whether
@@ -219,21 +228,16 @@ class RatingsResult:
     @property
     def created(self) -> list[Rating]:
         """The created ratings as model instances (one query; avoid on big batches)."""
-        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if new])
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags, strict=False) if new])
 
     @property
     def duplicates(self) -> list[Rating]:
-        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags) if not new])
+        return self._fetch([pk for pk, new in zip(self.ids, self.created_flags, strict=False) if not new])
 
     @staticmethod
     def _fetch(ids: list[int]) -> list[Rating]:
         by_id = Rating.objects.in_bulk(set(ids))
         return [by_id[pk] for pk in ids]
-
-
-def _notify_analytics(organization_id: int) -> None:
-    """Tell analytics new ratings exist once the transaction commits (debounced there)."""
-    transaction.on_commit(lambda: ratings_arrived(organization_id=organization_id))
 
 
 def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], received_at: dt.datetime) -> InsertOutcome:
@@ -248,7 +252,7 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     with ingest_guard():
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
     if outcome.created_count:
-        _notify_analytics(organization_id)
+        events.ratings_stored.send(organization_id=organization_id)
     return outcome
 
 
@@ -258,8 +262,13 @@ def ratings_ingest(
     rows: Sequence[Any],
     source: str = Rating.Source.API,
     allowed_fields: frozenset[str] | None = None,
+    limit_rows: bool = True,
 ) -> RatingsResult:
     """Validate and store many ratings, all or nothing, exactly once per external_id.
+
+    A batch holds at most `settings.MOMENTO_MAX_BATCH` rows (BatchTooLarge);
+    Python callers that chunk their own rows (`ratings_record`) pass
+    `limit_rows=False`.
 
     Each row is a mapping as a REST client sends it: `touchpoint` (id) or
     `touchpoint_key`, `score`, optional `occurred_at` (ISO 8601 with offset,
@@ -277,6 +286,8 @@ def ratings_ingest(
     """
     if not rows:
         raise RatingsInvalid([])
+    if limit_rows and len(rows) > settings.MOMENTO_MAX_BATCH:
+        raise BatchTooLarge(limit=settings.MOMENTO_MAX_BATCH, count=len(rows))
     now = timezone.now()
     catalogue = Catalogue.for_rows(organization_id=organization.pk, rows=rows)
     validator = RowValidator(
@@ -296,7 +307,7 @@ def ratings_record(*, organization: Organization, rows: Iterable[Mapping[str, An
     """`ratings_ingest` for Python callers (demo, tests, imports): rows may hold
     Touchpoint/Segment instances and datetimes, and a per-row `source`."""
     rows = rows if isinstance(rows, list) else list(rows)
-    return ratings_ingest(organization=organization, rows=rows, allowed_fields=INTERNAL_FIELDS)
+    return ratings_ingest(organization=organization, rows=rows, allowed_fields=INTERNAL_FIELDS, limit_rows=False)
 
 
 def rating_record(

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import translation
+
+from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
 
 from . import imports
 
 logger = logging.getLogger(__name__)
 
-# Errors that may pass; the import rolled back, so running it again is safe.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 class RatingImportTask(Task):
@@ -32,10 +31,7 @@ class RatingImportTask(Task):
             logger.warning("ratings import %s: could not record its failure (%s)", import_id, code)
 
 
-@shared_task(
-    name="touchpoints.ratings_import", bind=True, base=RatingImportTask, acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=120, max_retries=5,
-)
+@shared_task(name="touchpoints.ratings_import", base=RatingImportTask, **TASK_OPTIONS)
 def ratings_import(self, import_id: int, language: str | None = None) -> dict:
     """Import an uploaded ratings CSV (a RatingImport row), reporting progress.
 
@@ -44,13 +40,8 @@ def ratings_import(self, import_id: int, language: str | None = None) -> dict:
     the page shows them, so `language` (the uploader's, sent by
     `rating_import_start`) only sets the language the task runs in.
     """
-    def progress(done: int, total: int) -> None:
-        # No request id when called as a plain function (e.g. from a test).
-        if self.request.id:
-            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
-
     with translation.override(language or translation.get_language()):
-        rating_import = imports.rating_import_run(import_id=import_id, progress=progress)
+        rating_import = imports.rating_import_run(import_id=import_id, progress=task_progress(self))
     return {
         "status": rating_import.status, "rows": rating_import.row_count, "created": rating_import.created_count,
         "duplicate": rating_import.duplicate_count, "errors": rating_import.error_count,

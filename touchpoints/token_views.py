@@ -15,16 +15,16 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from analytics.stats import get_scale
+from journeys import selectors as journeys_selectors
 from journeys.forms import add_service_errors
-from journeys.models import Organization
+from journeys.models import ApiToken, Organization
+from journeys.organization_pages import organization_for, organization_home, other_organizations
 from journeys.permissions import MANAGE
+from journeys.tokens import TOKEN_PREFIX, api_token_create, api_token_revoke
 
 from . import selectors
 from .forms import ApiTokenCreateForm
-from .models import ApiToken
-from .tokens import TOKEN_PREFIX, api_token_create, api_token_revoke
-from .views import organization_for, organization_home, other_organizations
+from .scales import get_scale
 
 
 def _admins_only() -> str:
@@ -35,7 +35,7 @@ def _tokens_page(request: HttpRequest, organization: Organization, form: ApiToke
                  status: int = 200) -> HttpResponse:
     return render(request, "touchpoints/tokens.html", {
         "organization": organization,
-        "tokens": selectors.api_tokens_for_organization(organization=organization),
+        "tokens": journeys_selectors.api_tokens_for_organization(organization=organization),
         "form": form,
         "token_prefix": TOKEN_PREFIX,
         "other_organizations": other_organizations(request, organization, MANAGE),

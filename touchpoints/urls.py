@@ -1,10 +1,18 @@
 from django.urls import path
 
-from . import token_views, views
+from . import cycle_views, editor_views, token_views, views
 
 app_name = "touchpoints"
 
 urlpatterns = [
+    # The cycle list's actions that build a cycle with touchpoints.
+    path("cycles/new/", cycle_views.cycle_create, name="cycle_create"),
+    path("cycles/<int:pk>/duplicate/", cycle_views.cycle_duplicate, name="cycle_duplicate"),
+    # The map editor's touchpoint endpoints (JSON; the moments' are journeys').
+    path("cycles/<int:pk>/editor/moments/<int:moment_pk>/touchpoints/", editor_views.touchpoint_create,
+         name="editor_touchpoint_create"),
+    path("cycles/<int:pk>/editor/touchpoints/<int:touchpoint_pk>/", editor_views.touchpoint_detail,
+         name="editor_touchpoint"),
     # Ratings import (CSV) for CX managers and admins.
     path("imports/", views.imports_home, name="imports_home"),
     path("organizations/<int:org_pk>/imports/", views.import_upload, name="import_upload"),

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.models import Organization, ServiceCycle
+from journeys.organization_pages import organization_for, organization_home, other_organizations
 from journeys.permissions import INGEST, READ, request_can, request_organization_ids
 
 from . import imports, selectors
@@ -35,30 +36,6 @@ UPLOAD_BODY_MARGIN = 64 * 1024
 SHOWN_ERRORS = 50
 # Outcomes of an import that stopped for a reason other than the file's content.
 STOPPED_CODES = frozenset({"upload_gone", "import_crashed", "database_unavailable", "import_stalled"})
-
-
-def organization_for(request: HttpRequest, pk: int, capability: str, denied: str) -> Organization:
-    """The organization if the user belongs to it (else 404) and may do `capability` there (else 403)."""
-    organization = get_object_or_404(Organization, pk=pk, pk__in=request_organization_ids(request, READ))
-    if not request_can(request, organization.pk, capability):
-        raise PermissionDenied(denied)
-    return organization
-
-
-def organization_home(request: HttpRequest, capability: str, denied: str, url_name: str) -> HttpResponse:
-    """A navigation entry point: `url_name` (which takes `org_pk`) of the first organization,
-    by name, where the user may do `capability`; 403 with `denied` where there is none."""
-    organization = (Organization.objects.filter(pk__in=request_organization_ids(request, capability))
-                    .order_by("name").first())
-    if organization is None:
-        raise PermissionDenied(denied)
-    return redirect(url_name, org_pk=organization.pk)
-
-
-def other_organizations(request: HttpRequest, organization: Organization, capability: str) -> list[Organization]:
-    """The organization switcher of a per-organization page (templates/_other_organizations.html)."""
-    return list(Organization.objects.filter(pk__in=request_organization_ids(request, capability))
-                .exclude(pk=organization.pk).order_by("name"))
 
 
 def _cannot_import() -> str:

@@ -5,13 +5,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics import services
+from journeys.tokens import api_token_create
 from tests.factories import (
     MomentFactory,
     RatingFactory,
     ServiceCycleFactory,
     TouchpointFactory,
 )
-from touchpoints.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

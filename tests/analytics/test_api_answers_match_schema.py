@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from journeys.tokens import api_token_create
 from tests.analytics.test_dashboard_figures import cycle  # noqa: F401  (fixture)
 from tests.fuzz.test_api_schemathesis import CHECKS, SCHEMA, _in_process_requests  # noqa: F401  (fixture)
-from touchpoints.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -75,7 +75,7 @@ def test_the_emotion_curves_red_markers_are_the_critical_moments_of_the_list(cli
     assert sorted(listed) == ["Baggage claim", "Check-in"], "Check-in through its kiosk only"
     rows = response.context["data"]["rows"]
     marker = figures["emotion"]["data"][0]["marker"]
-    red = [row["name"] for row, color in zip(rows, marker["color"]) if color == charts.CRITICAL_COLOR]
+    red = [row["name"] for row, color in zip(rows, marker["color"], strict=False) if color == charts.CRITICAL_COLOR]
     assert sorted(red) == sorted(listed)
     assert "one of its touchpoints, is critical" in html
 
@@ -86,9 +86,9 @@ def test_the_worsening_mark_is_against_the_previous_column_and_never_on_the_firs
     heatmap = figures["heatmap"]["moments"]
     columns = heatmap["data"][0]["x"]
     marks = heatmap["data"][1]
-    worsening = {(y, x) for x, y, text in zip(marks["x"], marks["y"], marks["text"]) if "▲" in text}
+    worsening = {(y, x) for x, y, text in zip(marks["x"], marks["y"], marks["text"], strict=False) if "▲" in text}
     assert worsening == {("3. Baggage claim", columns[-1])}, "the newest week, against the one before"
-    assert not any(x == columns[0] for x, text in zip(marks["x"], marks["text"]) if "▲" in text)
+    assert not any(x == columns[0] for x, text in zip(marks["x"], marks["text"], strict=False) if "▲" in text)
 
 
 @pytest.mark.parametrize(("language", "share", "thousands"), [("en", "45%", ","), ("es", f"45{NBSP}%", NBSP)])

@@ -61,7 +61,7 @@ def test_a_large_bad_sample_is_critical_with_wilson_bounds(cycle):
     assert total["critical"] and total["share"] == 0.5
     assert total["low"] == pytest.approx(0.3519, abs=1e-4)
     assert total["high"] == pytest.approx(0.6481, abs=1e-4)
-    week_cells = {column["key"]: cell for column, cell in zip(data["columns"], data["rows"][0]["cells"])}
+    week_cells = {column["key"]: cell for column, cell in zip(data["columns"], data["rows"][0]["cells"], strict=False)}
     assert week_cells["2026-W46"]["n"] == 40 and week_cells["2026-W45"]["n"] == 0
     assert week_cells["2026-W45"]["share"] is None
 
@@ -72,7 +72,7 @@ def test_week_columns_flag_worsening_against_the_previous_week(cycle):
     _rate(tp, dt.date(2026, 11, 10), bad=50, good=50)  # W46: 50 %
     _rate(tp, dt.date(2026, 11, 17), bad=48, good=52)  # W47: 48 %, not worse
     data = _build(cycle)
-    cells = dict(zip([c["key"] for c in data["columns"]], data["rows"][0]["cells"]))
+    cells = dict(zip([c["key"] for c in data["columns"]], data["rows"][0]["cells"], strict=False))
     assert [c["key"] for c in data["columns"]] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert not cells["2026-W45"]["worsening"]
     assert cells["2026-W46"]["worsening"] and cells["2026-W46"]["critical"]

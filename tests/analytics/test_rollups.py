@@ -160,7 +160,7 @@ def test_ratings_arrived_schedules_one_refresh_for_a_burst():
 
 @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
 def test_a_failing_refresh_after_ingest_does_not_fail_the_ingest(caplog):
-    with mock.patch("analytics.services.rollups_refresh", side_effect=RuntimeError("boom")):
+    with mock.patch("analytics.services.refresh.rollups_refresh", side_effect=RuntimeError("boom")):
         services.ratings_arrived(organization_id=1)
     assert "rollup refresh after ingest failed" in caplog.text
 
@@ -184,9 +184,9 @@ def test_deleting_a_touchpoint_still_deletes_its_rollups():
     touchpoint = TouchpointFactory()
     ratings_record(organization=touchpoint.organization, rows=[{"touchpoint": touchpoint, "score": 2}])
     services.rollups_refresh()
-    assert services.DailyRollup.objects.filter(touchpoint=touchpoint).exists()
+    assert DailyRollup.objects.filter(touchpoint=touchpoint).exists()
     touchpoint.delete()
-    assert not services.DailyRollup.objects.filter(touchpoint_id=touchpoint.pk).exists()
+    assert not DailyRollup.objects.filter(touchpoint_id=touchpoint.pk).exists()
 
 
 def test_touchpoints_are_dealt_into_slices_of_about_equal_weight(settings, monkeypatch):

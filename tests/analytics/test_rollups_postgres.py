@@ -10,11 +10,12 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from analytics import services
-from analytics.watermark import ingest_guard
+from analytics.models import RollupWatermark
 from tests.analytics.helpers import raw_rows, rollup_rows
 from tests.factories import SegmentFactory, TouchpointFactory
 from touchpoints.models import Rating
 from touchpoints.services import ratings_record
+from touchpoints.watermark import ingest_guard
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def no_scheduled_refresh(monkeypatch):
     # These tests drive the refresh themselves; nothing should go to the broker.
-    monkeypatch.setattr("touchpoints.services.ratings_arrived", lambda **kwargs: None)
+    monkeypatch.setattr("analytics.services.ratings_arrived", lambda **kwargs: None)
 
 
 def _in_thread(target, errors):
@@ -45,7 +46,7 @@ def test_concurrent_ingest_and_refreshes_never_double_count(require_postgres):
 
     def ingest(seed):
         rng = random.Random(seed)
-        for batch in range(8):
+        for _batch in range(8):
             for touchpoint in touchpoints:
                 rows = [{
                     "touchpoint": touchpoint,
@@ -219,7 +220,7 @@ def test_a_failing_slice_fails_the_rebuild_and_leaves_the_rollups_as_they_were(r
     _ratings_on(touchpoints, 30)
     services.rollups_refresh()
     before = rollup_rows()
-    watermark = services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id
+    watermark = RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id
     _ratings_on(touchpoints, 5, seed=8)
 
     def broken(sql, params, errors):  # a helper whose connection is lost
@@ -229,7 +230,7 @@ def test_a_failing_slice_fails_the_rebuild_and_leaves_the_rollups_as_they_were(r
     with pytest.raises(RuntimeError, match="connection to the database lost"):
         services.rollups_rebuild()
     assert rollup_rows() == before
-    assert services.RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id == watermark
+    assert RollupWatermark.objects.get(name=services.WATERMARK_NAME).last_rating_id == watermark
     monkeypatch.undo()
     services.rollups_rebuild()
     assert rollup_rows() == raw_rows()

@@ -5,38 +5,6 @@ import pytest
 from analytics import stats
 
 
-@pytest.mark.parametrize(
-    ("scale", "score", "normalised", "dissatisfied"),
-    [
-        ("csat5", 1, 0.0, True), ("csat5", 2, 25.0, True), ("csat5", 3, 50.0, False), ("csat5", 5, 100.0, False),
-        ("stars5", 2, 25.0, True), ("stars5", 4, 75.0, False),
-        ("nps11", 0, 0.0, True), ("nps11", 6, 60.0, True), ("nps11", 7, 70.0, False), ("nps11", 10, 100.0, False),
-        ("ces7", 1, 0.0, True), ("ces7", 3, 100 / 3, True), ("ces7", 4, 50.0, False), ("ces7", 7, 100.0, False),
-        ("thumbs2", 0, 0.0, True), ("thumbs2", 1, 100.0, False),
-    ],
-)
-def test_normalisation_and_dissatisfaction_per_scale(scale, score, normalised, dissatisfied):
-    assert stats.normalise(scale, score) == pytest.approx(normalised)
-    assert stats.is_dissatisfied(scale, score) is dissatisfied
-
-
-@pytest.mark.parametrize(("scale", "score"), [("csat5", 0), ("csat5", 6), ("nps11", 11), ("ces7", 0), ("thumbs2", 2)])
-def test_score_outside_its_scale_is_refused(scale, score):
-    with pytest.raises(ValueError, match="outside"):
-        stats.normalise(scale, score)
-
-
-def test_unknown_scale_is_refused():
-    with pytest.raises(ValueError, match="unknown scale"):
-        stats.normalise("likert9", 3)
-
-
-def test_promoters_exist_only_on_nps():
-    assert stats.SCALES["nps11"].is_promoter(9)
-    assert not stats.SCALES["nps11"].is_promoter(8)
-    assert not stats.SCALES["csat5"].is_promoter(5)
-
-
 # Wilson 95 % bounds worked out by hand: centre = (p + z²/2n)/(1 + z²/n),
 # margin = z·sqrt(p(1−p)/n + z²/4n²)/(1 + z²/n), z = 1.959964.
 @pytest.mark.parametrize(

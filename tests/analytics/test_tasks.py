@@ -46,7 +46,7 @@ def test_a_lost_connection_is_retried_and_a_bug_is_not(monkeypatch, error, retri
     def retry(*args, exc=None, **kwargs):
         raise Retried(exc)
 
-    monkeypatch.setattr(services, "rollups_refresh", failing)
+    monkeypatch.setattr(services, "rollups_refresh_and_fan_out", failing)
     monkeypatch.setattr(tasks.rollups_refresh, "retry", retry)
     with pytest.raises(Retried if retried else ValueError) as raised:
         tasks.rollups_refresh.run()

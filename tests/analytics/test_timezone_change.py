@@ -76,7 +76,7 @@ def default_snapshot(cycle) -> HeatmapSnapshot:
 def snapshot_week_counts(snapshot: HeatmapSnapshot) -> dict[str, int]:
     data = snapshot.data
     cells = data["rows"][0]["cells"]
-    return {column["key"]: cell["n"] for column, cell in zip(data["columns"], cells) if cell["n"]}
+    return {column["key"]: cell["n"] for column, cell in zip(data["columns"], cells, strict=False) if cell["n"]}
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def test_a_failed_rebuild_does_not_fail_the_save_and_the_page_says_so(
 
 
 def test_the_receiver_is_registered_once_by_analytics():
-    assert events._cycle_timezone_changed.count(receivers.cycle_timezone_changed) == 1
+    assert events.cycle_timezone_changed.callbacks.count(receivers.cycle_timezone_changed) == 1
 
 
 def test_journeys_events_and_services_import_no_higher_layer_at_module_level():

@@ -8,6 +8,7 @@ scripts), and any JavaScript error or CSP violation fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -101,10 +102,8 @@ def shoot(page):
             from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
             fits = "document.documentElement.scrollWidth <= window.innerWidth + 1"
-            try:
+            with contextlib.suppress(PlaywrightTimeoutError):
                 page.wait_for_function(fits, timeout=3000)
-            except PlaywrightTimeoutError:
-                pass
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.screenshot(path=SCREENSHOTS / f"{name}-narrow.png", full_page=True)
             page.set_viewport_size(WIDE)

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from journeys.demo import DEMO_USERNAME, demo_load
+from touchpoints.demo import DEMO_USERNAME, demo_load
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from journeys.demo import DEMO_USERNAME, demo_load
 from tests.browser.conftest import NARROW, SCREENSHOTS, WIDE
+from touchpoints.demo import DEMO_USERNAME, demo_load
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from journeys.demo import AIRLINE_CYCLE
+from journeys.cycle_templates import AIRLINE as AIRLINE_CYCLE
 from journeys.models import Moment, ServiceCycle
 from journeys.services import moment_reorder
 

@@ -8,11 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from journeys.models import Membership
+from journeys.models import ApiToken, Membership
 from journeys.services import cycle_create, moment_add
 from tests.factories import MembershipFactory, UserFactory
 from touchpoints import imports
-from touchpoints.models import ApiToken, Rating, RatingImport, Touchpoint
+from touchpoints.models import Rating, RatingImport, Touchpoint
 from touchpoints.services import touchpoint_add
 
 pytestmark = pytest.mark.browser

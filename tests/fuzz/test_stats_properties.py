@@ -1,4 +1,4 @@
-"""Hypothesis properties of the statistics and of score normalisation (analytics.stats).
+"""Hypothesis properties of the statistics and of score normalisation (analytics.stats, touchpoints.scales).
 
 The unit tests in tests/analytics/test_stats.py pin hand-computed values; these
 check the laws that must hold for every input: intervals inside [0, 1] that
@@ -14,15 +14,13 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from analytics.stats import (
-    SCALES,
     is_critical,
-    is_dissatisfied,
     is_worsening,
-    normalise,
     severity,
     two_proportion_z,
     wilson_interval,
 )
+from touchpoints.scales import SCALES, is_dissatisfied, normalise
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 

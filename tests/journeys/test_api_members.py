@@ -87,7 +87,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(require_postgres
     def demote(membership):
         try:
             barrier.wait()
-            services.membership_set(organization=organization, user=membership.user, role="viewer")
+            services.membership_role_set(membership=membership, role="viewer")
         except Exception as error:  # noqa: BLE001 - one of the two must be refused
             errors.append(error)
         finally:

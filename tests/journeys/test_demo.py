@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from journeys.demo import DEMO_CYCLE_NAME, demo_load
 from journeys.models import Moment, ServiceCycle
+from touchpoints.demo import DEMO_CYCLE_NAME, demo_load
 from touchpoints.models import Rating, Touchpoint
 
 pytestmark = pytest.mark.django_db

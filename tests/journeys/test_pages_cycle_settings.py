@@ -106,7 +106,7 @@ def test_touchpoint_remove_deletes_it_with_its_ratings_only(cycle):
 
 
 def delete(client, cycle, touchpoint):
-    return client.delete(reverse("journeys:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
+    return client.delete(reverse("touchpoints:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
                          data=json.dumps({}), content_type="application/json")
 
 

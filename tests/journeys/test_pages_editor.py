@@ -229,13 +229,13 @@ def test_invalid_json_is_400(editor, cycle):
 
 def test_add_and_edit_touchpoint(editor, cycle):
     moment = cycle.moments.get(name="Check-in")
-    response = call(editor, "post", reverse("journeys:editor_touchpoint_create", args=[cycle.pk, moment.pk]),
+    response = call(editor, "post", reverse("touchpoints:editor_touchpoint_create", args=[cycle.pk, moment.pk]),
                     {"name": "Kiosk", "channel": "kiosk", "scale": "ces7", "interaction": "digital"})
     assert response.status_code == 201
     touchpoint = Touchpoint.objects.get(moment=moment)
     assert (touchpoint.name, touchpoint.channel, touchpoint.scale) == ("Kiosk", "kiosk", "ces7")
     assert "channels.svg#kiosk" in response.json()["lane_html"]
-    response = call(editor, "patch", reverse("journeys:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
+    response = call(editor, "patch", reverse("touchpoints:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
                     {"name": "Check-in desk", "channel": "in_person", "scale": "ces7", "interaction": "human"})
     assert response.status_code == 200
     touchpoint.refresh_from_db()
@@ -250,7 +250,7 @@ def test_add_and_edit_touchpoint(editor, cycle):
 ])
 def test_touchpoint_with_a_bad_field_is_refused(editor, cycle, fields, bad_field):
     moment = cycle.moments.get(name="Check-in")
-    response = call(editor, "post", reverse("journeys:editor_touchpoint_create", args=[cycle.pk, moment.pk]),
+    response = call(editor, "post", reverse("touchpoints:editor_touchpoint_create", args=[cycle.pk, moment.pk]),
                     {"scale": "csat5", "interaction": "digital", **fields})
     assert response.status_code == 400
     assert bad_field in response.json()["errors"]
@@ -259,7 +259,7 @@ def test_touchpoint_with_a_bad_field_is_refused(editor, cycle, fields, bad_field
 
 def test_renaming_a_touchpoint_to_500_characters_changes_nothing(editor, cycle):
     touchpoint = TouchpointFactory(moment=cycle.moments.get(name="Check-in"), name="Kiosk")
-    response = call(editor, "patch", reverse("journeys:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
+    response = call(editor, "patch", reverse("touchpoints:editor_touchpoint", args=[cycle.pk, touchpoint.pk]),
                     {"name": "x" * 500, "channel": "web", "scale": "csat5", "interaction": "digital"})
     assert response.status_code == 400 and "name" in response.json()["errors"]
     touchpoint.refresh_from_db()
@@ -268,7 +268,7 @@ def test_renaming_a_touchpoint_to_500_characters_changes_nothing(editor, cycle):
 
 def test_touchpoint_of_another_organization_is_404(editor, cycle):
     foreign = TouchpointFactory()
-    response = call(editor, "patch", reverse("journeys:editor_touchpoint", args=[cycle.pk, foreign.pk]),
+    response = call(editor, "patch", reverse("touchpoints:editor_touchpoint", args=[cycle.pk, foreign.pk]),
                     {"name": "Mine now", "channel": "web", "scale": "csat5", "interaction": "digital"})
     assert response.status_code == 404
 
@@ -279,7 +279,7 @@ def test_editor_page_query_count_does_not_grow_with_moments(editor, cycle, djang
             TouchpointFactory(moment=moment)
     with django_assert_max_num_queries(14):
         assert editor.get(reverse("journeys:cycle_detail", args=[cycle.pk])).status_code == 200
-    for index in range(12):
+    for _index in range(12):
         TouchpointFactory(moment=MomentFactory(cycle=cycle))
     with django_assert_max_num_queries(14):
         assert editor.get(reverse("journeys:cycle_detail", args=[cycle.pk])).status_code == 200

@@ -64,7 +64,7 @@ def test_editing_or_deleting_a_deleted_moment_says_so_with_the_fresh_lane(editor
 
 def test_adding_a_touchpoint_to_a_deleted_moment_says_so_and_adds_nothing(editor, cycle):
     moment_id = deleted_moment(cycle)
-    response = call(editor, "post", reverse("journeys:editor_touchpoint_create", args=[cycle.pk, moment_id]),
+    response = call(editor, "post", reverse("touchpoints:editor_touchpoint_create", args=[cycle.pk, moment_id]),
                     TOUCHPOINT_BODY)
     assert_gone(response, MOMENT_GONE, lane_lacks="Purchase")
     assert not Touchpoint.objects.filter(name="Renamed").exists()
@@ -75,7 +75,7 @@ def test_editing_or_deleting_a_deleted_touchpoint_says_so_with_the_fresh_lane(ed
     touchpoint = Touchpoint.objects.get(name="Purchase on the web")
     touchpoint_id = touchpoint.pk
     touchpoint.delete()
-    response = call(editor, method, reverse("journeys:editor_touchpoint", args=[cycle.pk, touchpoint_id]),
+    response = call(editor, method, reverse("touchpoints:editor_touchpoint", args=[cycle.pk, touchpoint_id]),
                     TOUCHPOINT_BODY)
     assert_gone(response, TOUCHPOINT_GONE, lane_lacks="Purchase on the web")
     assert Touchpoint.objects.filter(moment__cycle=cycle).count() == 2

@@ -119,9 +119,9 @@ def test_every_string_marked_in_the_code_is_in_the_spanish_catalogue(domain, tmp
 def test_dates_are_written_the_spanish_way_in_spanish(client, organization):
     import datetime as dt
 
+    from journeys.models import ApiToken
+    from journeys.tokens import api_token_create
     from tests.factories import MembershipFactory
-    from touchpoints.models import ApiToken
-    from touchpoints.tokens import api_token_create
 
     token, _secret = api_token_create(organization=organization, name="Encuestas", scopes=["read"], created_by=None)
     ApiToken.objects.filter(pk=token.pk).update(created_at=dt.datetime(2026, 11, 3, 14, 5, tzinfo=dt.UTC))

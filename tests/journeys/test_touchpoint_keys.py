@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from journeys.demo import AIRLINE_CYCLE, demo_load
+from journeys.cycle_templates import AIRLINE as AIRLINE_CYCLE
 from journeys.models import Membership
-from journeys.services import cycle_create_from_template, cycle_duplicate
 from tests.api_support import member_client
 from tests.factories import MembershipFactory, MomentFactory, RatingFactory, ServiceCycleFactory, TouchpointFactory
+from touchpoints.cycles import cycle_create_from_template, cycle_duplicate
+from touchpoints.demo import demo_load
 from touchpoints.models import Touchpoint
 from touchpoints.services import touchpoint_add
 
@@ -102,7 +103,7 @@ def editor(client, organization):
 def edit_in_editor(client, touchpoint, **changes):
     body = {"name": touchpoint.name, "channel": touchpoint.channel, "scale": touchpoint.scale,
             "interaction": touchpoint.interaction, **changes}
-    return client.patch(reverse("journeys:editor_touchpoint", args=[touchpoint.moment.cycle_id, touchpoint.pk]),
+    return client.patch(reverse("touchpoints:editor_touchpoint", args=[touchpoint.moment.cycle_id, touchpoint.pk]),
                         data=json.dumps(body), content_type="application/json")
 
 
@@ -147,7 +148,7 @@ def test_a_bad_or_taken_key_is_refused_in_the_editor(editor, touchpoint, key, me
 
 def test_a_key_given_when_adding_a_touchpoint_in_the_editor_is_kept(editor, touchpoint):
     response = editor.post(
-        reverse("journeys:editor_touchpoint_create", args=[touchpoint.moment.cycle_id, touchpoint.moment_id]),
+        reverse("touchpoints:editor_touchpoint_create", args=[touchpoint.moment.cycle_id, touchpoint.moment_id]),
         data=json.dumps({"name": "Desk", "channel": "in_person", "scale": "csat5", "interaction": "human",
                          "key": "front-desk"}), content_type="application/json")
     assert response.status_code == 201

@@ -303,7 +303,7 @@ def rating_items(touchpoints, *, prefix: str, count: int, days: int = 30, seed: 
 
     from django.utils import timezone
 
-    from analytics.stats import SCALES
+    from touchpoints.scales import SCALES
 
     rng = random.Random(seed)
     now = timezone.now()

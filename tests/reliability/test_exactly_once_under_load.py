@@ -28,6 +28,7 @@ import pytest
 from django.utils import timezone
 
 from analytics import services as analytics_services
+from journeys.tokens import api_token_create
 from tests.analytics.helpers import raw_rows, rollup_rows
 from tests.factories import (
     MomentFactory,
@@ -36,7 +37,6 @@ from tests.factories import (
     TouchpointFactory,
 )
 from touchpoints.models import Rating
-from touchpoints.tokens import api_token_create
 
 from .support import Gunicorn, service_env
 

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
+from journeys.tokens import api_token_create
 from tests.factories import MomentFactory, ServiceCycleFactory, TouchpointFactory
 from touchpoints.models import Rating
-from touchpoints.tokens import api_token_create
 
 from .support import (
     Gunicorn,

@@ -51,7 +51,7 @@ VISIBILITY_TIMEOUT = 3
 def no_broker_from_the_test_process(monkeypatch):
     # Ratings recorded by the test itself must not queue anything on the
     # broker of the test settings (the shared Redis in CI).
-    monkeypatch.setattr("touchpoints.services.ratings_arrived", lambda **kwargs: None)
+    monkeypatch.setattr("analytics.services.ratings_arrived", lambda **kwargs: None)
 
 
 def _cycle_with_ratings(count: int = 3000):

@@ -8,7 +8,6 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from analytics.stats import SCALES
 from journeys.models import Membership
 from reviews.selectors import last_complete_week
 from tests.factories import (
@@ -19,6 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 from touchpoints.models import Rating
+from touchpoints.scales import SCALES
 
 
 def add_ratings(touchpoint, *, week_start: dt.date, n: int, dissatisfied: int, day: int = 2, hour: int = 12) -> None:

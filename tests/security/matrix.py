@@ -110,10 +110,7 @@ def send(actor: Actor, route: Route, method: str, url: str, body: dict, watched:
             return Outcome(status=500, body=b"", location="", changed={}, error=repr(error)[:300])
         after = organization_fingerprint(watched.organization)
         transaction.set_rollback(True)
-    if getattr(response, "streaming", False):
-        content = b"".join(response.streaming_content)
-    else:
-        content = response.content
+    content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     changed = {label: (before.get(label), digest) for label, digest in after.items() if before.get(label) != digest}
     return Outcome(status=response.status_code, body=content, location=response.get("Location", ""),
                    changed=changed)

@@ -165,8 +165,7 @@ def _fill_regex(route: Route, piece, world: World | None) -> str:
         out.append(text[index])
         index += 1
     filled = "".join(out)
-    filled = filled.lstrip("^").replace("/?$", "/").rstrip("$").replace("\\.", ".").replace("\\", "")
-    return filled
+    return filled.lstrip("^").replace("/?$", "/").rstrip("$").replace("\\.", ".").replace("\\", "")
 
 
 def route_url(route: Route, world: World | None) -> str:

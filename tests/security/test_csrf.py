@@ -39,7 +39,7 @@ class CsrfEnforcingActor(Actor):
 
 def test_the_list_of_form_routes_is_the_whole_write_surface():
     names = {route.full_name for route in FORM_ROUTES}
-    assert {"login", "logout", "set_language", "journeys:cycle_create", "journeys:editor_reorder",
+    assert {"login", "logout", "set_language", "touchpoints:cycle_create", "journeys:editor_reorder",
             "reviews:item_status", "touchpoints:import_upload", "touchpoints:token_revoke",
             "analytics:recompute", "api:rating-batch", "api:apitoken-list"} <= names
 

@@ -77,7 +77,7 @@ def test_each_role_does_only_what_it_may(route, world):
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=str)
 def test_each_token_scope_does_only_what_it_may(route, world):
-    from touchpoints.tokens import api_token_create
+    from journeys.tokens import api_token_create
 
     tokens = {scopes: api_token_create(organization=world.organization, name="scoped", scopes=scopes,
                                        created_by=None)[1] for scopes in TOKEN_CAPABILITIES}

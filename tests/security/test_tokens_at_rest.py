@@ -9,9 +9,9 @@ from unittest import mock
 import pytest
 from django.db import connection
 
+from journeys import tokens
+from journeys.models import ApiToken
 from tests.api_support import member_client
-from touchpoints import tokens
-from touchpoints.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from django.core.exceptions import FieldError
 from django.db import connection
 from django.utils import timezone
 
-from analytics.stats import SCALES
-from journeys.models import Invitation, Membership, Organization
+from journeys.models import ApiToken, Invitation, Membership, Organization
+from journeys.tokens import api_token_create
 from reviews.models import ActionItem, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
     MembershipFactory,
@@ -35,8 +35,8 @@ from tests.factories import (
     TouchpointFactory,
     UserFactory,
 )
-from touchpoints.models import ApiToken, Rating, RatingImport
-from touchpoints.tokens import api_token_create
+from touchpoints.models import Rating, RatingImport
+from touchpoints.scales import SCALES
 
 # Apps whose models hold organization data. A new model in them must be
 # reachable from an organization (ORGANIZATION_PATHS) or be listed as global.

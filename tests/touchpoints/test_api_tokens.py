@@ -10,11 +10,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from journeys.models import Membership
+from journeys.models import ApiToken, Membership
+from journeys.tokens import api_token_create, api_token_revoke
 from tests.api_support import member_client, token_client
 from tests.factories import OrganizationFactory, TouchpointFactory
-from touchpoints.models import ApiToken
-from touchpoints.services import api_token_create, api_token_revoke
 
 pytestmark = pytest.mark.django_db
 

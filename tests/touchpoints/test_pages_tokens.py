@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from journeys.models import Membership
+from journeys.models import ApiToken, Membership
+from journeys.tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory
-from touchpoints.models import ApiToken
-from touchpoints.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -148,3 +148,17 @@ def test_touchpoint_key_is_derived_and_unique_per_organization():
         touchpoint_add(moment=moment, name="Other", channel="web", key="check-in-kiosk")
     with pytest.raises(ValidationError):
         touchpoint_add(moment=moment, name="Other", channel="fax")
+
+
+@pytest.mark.django_db
+def test_ingestion_itself_refuses_a_batch_over_the_limit_and_writes_nothing(settings):
+    from touchpoints.services import BatchTooLarge, ratings_ingest
+
+    touchpoint = TouchpointFactory(scale="csat5")
+    settings.MOMENTO_MAX_BATCH = 3
+    rows = [{"touchpoint": touchpoint.pk, "score": 3} for _ in range(4)]
+    with pytest.raises(BatchTooLarge) as refused:
+        ratings_ingest(organization=touchpoint.organization, rows=rows)
+    assert "at most 3" in refused.value.messages[0]
+    assert not Rating.objects.exists()
+    assert ratings_ingest(organization=touchpoint.organization, rows=rows[:3]).created_count == 3

@@ -21,9 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.models import Organization
-
-from .models import ApiToken
+from .models import ApiToken, Organization
 
 TOKEN_PREFIX = "mom_"
 # Writing last_used_at on every request would turn each read into a write;

@@ -68,7 +68,7 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "touchpoints.authentication.BearerTokenAuthentication"
+    target_class = "journeys.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

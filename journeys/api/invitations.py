@@ -15,11 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import invitations
-from .api import ScopedQuerysetMixin, service_errors
-from .api_support import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
-from .models import Invitation, Membership
-from .permissions import MANAGE, request_organization_ids, request_organizations
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from momento.api.scoping import ScopedQuerysetMixin
+
+from .. import invitations
+from ..models import Invitation, Membership
+from ..permissions import MANAGE, request_organization_ids, request_organizations
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -111,12 +112,11 @@ class InvitationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     def create(self, request: Request) -> Response:
         data = InvitationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            result = invitations.invitation_create(
-                organization=data.validated_data["organization"], email=data.validated_data["email"],
-                role=data.validated_data["role"], invited_by=request.user,
-                language=getattr(request, "LANGUAGE_CODE", ""),
-            )
+        result = invitations.invitation_create(
+            organization=data.validated_data["organization"], email=data.validated_data["email"],
+            role=data.validated_data["role"], invited_by=request.user,
+            language=getattr(request, "LANGUAGE_CODE", ""),
+        )
         return Response(_sent(result), status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk=None) -> Response:
@@ -127,7 +127,6 @@ class InvitationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
                    request=None, responses={200: InvitationSentSerializer, **error_responses(*OBJECT_WRITE_ERRORS)})
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk=None) -> Response:
-        with service_errors():
-            result = invitations.invitation_resend(invitation=self.get_object(), invited_by=request.user,
-                                                   language=getattr(request, "LANGUAGE_CODE", ""))
+        result = invitations.invitation_resend(invitation=self.get_object(), invited_by=request.user,
+                                               language=getattr(request, "LANGUAGE_CODE", ""))
         return Response(_sent(result))

@@ -1,9 +1,8 @@
-"""Writes of the analytics: rollups (incremental and rebuilt) and heatmap snapshots.
+"""Heatmap snapshots: what dashboards and the API read, computed from rollups only.
 
-Flow: ratings are inserted (touchpoints.services) → `ratings_arrived` schedules
-one debounced `rollups_refresh` → the refresh adds new ratings to `DailyRollup`
-and bumps the version of every cycle it touched → heatmap snapshots of those
-cycles are recomputed from rollups only (`heatmap_snapshot_compute`).
+A snapshot is one view (cycle × dimension × period) as JSON of codes and
+figures, remembered with the rollup version and the structure signature it was
+computed from, so a stale one is recomputed when read.
 """
 
 from __future__ import annotations
@@ -11,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
@@ -34,15 +30,13 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
 from journeys.models import Moment, ServiceCycle
 from touchpoints.models import Channel, Segment, Touchpoint
 
-from . import heatmap
-from .models import CycleRollupState, DailyRollup, HeatmapSnapshot, RollupWatermark
-from .periods import (
+from .. import heatmap
+from ..models import CycleRollupState, DailyRollup, HeatmapSnapshot
+from ..periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
     DIMENSIONS,
@@ -50,17 +44,8 @@ from .periods import (
     last_weeks,
     local_today,
 )
-from .rollups import bump_cycle_versions, upsert_ratings_range
-from .watermark import committed_max_rating_id
+from .base import Progress, derived_data_commit, no_progress
 
-logger = logging.getLogger(__name__)
-
-# What a Redis (cache or broker) outage raises: the cache client's errors and
-# kombu's, once the short publish retry policy in settings gives up.
-BROKER_OUTAGE_ERRORS = (RedisError, KombuOperationalError, OSError)
-
-WATERMARK_NAME = "ratings"
-REFRESH_PENDING_KEY = "analytics:rollups-refresh-pending"
 # 2: trends as codes (issue 13), columns as codes without translated labels.
 SNAPSHOT_FORMAT = 2
 # Snapshots viewed/computed within this window are kept warm after new ratings.
@@ -69,171 +54,6 @@ STALE_SNAPSHOT_DAYS = 30
 MAX_WARM_SNAPSHOTS = 12
 SNAPSHOT_VIEW_FIELDS = ["cycle", "dimension", "period_start", "period_end"]
 
-Progress = Callable[[int, int], None]
-
-
-def _no_progress(done: int, total: int) -> None:
-    return None
-
-
-# --- Rollups ---------------------------------------------------------------------
-
-
-@dataclass
-class RollupRefreshResult:
-    from_id: int = 0
-    to_id: int = 0
-    touchpoint_ids: set[int] = field(default_factory=set)
-    cycle_ids: list[int] = field(default_factory=list)
-
-
-def ratings_arrived(*, organization_id: int) -> None:
-    """Ask for a rollup refresh soon; cheap and debounced (called after each ingest commit).
-
-    Only the caller that adds the cache key schedules the task, so a burst of
-    thousands of batches queues one refresh. The task deletes the key before it
-    reads the watermark range, so ratings committed after that schedule the next
-    run. Embedded (eager) mode has no worker: the refresh runs right here, so
-    the dashboard shows the ratings at once.
-    """
-    from .tasks import rollups_refresh
-
-    delay = settings.MOMENTO_ROLLUP_DEBOUNCE_SECONDS
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            rollups_refresh.apply(throw=True)
-        except Exception:
-            # The ratings are committed already; failing the ingest request now
-            # would invite a retry of a stored batch. The next ingest (or the
-            # dashboard's recompute) runs the refresh again.
-            logger.exception("rollup refresh after ingest failed (organization %s)", organization_id)
-        return
-    # The timeout is a safety net: should the queued task be lost, the key
-    # expires and the next ingest schedules again.
-    try:
-        if cache.add(REFRESH_PENDING_KEY, organization_id, timeout=delay + 120):
-            # ignore_result: nobody waits for this result, and the Redis result
-            # backend would otherwise subscribe this web process to its channel
-            # (and retry for ~20 s when Redis is down).
-            rollups_refresh.apply_async(countdown=delay, ignore_result=True)
-    except BROKER_OUTAGE_ERRORS as error:
-        # The ratings are committed; an outage of the cache/broker must not turn
-        # the answer into a 500 (the client would retry a stored batch). Nothing
-        # is lost: the watermark keeps every later rating for the next refresh,
-        # which the next ingest or the periodic beat task schedules.
-        logger.warning("could not schedule the rollup refresh (organization %s): broker or cache unreachable: %r",
-                       organization_id, error)
-        try:
-            cache.delete(REFRESH_PENDING_KEY)
-        except BROKER_OUTAGE_ERRORS:
-            pass
-
-
-def refresh_pending_clear() -> None:
-    cache.delete(REFRESH_PENDING_KEY)
-
-
-def _derived_data_commit() -> None:
-    """Let the current transaction commit without waiting for its WAL flush
-    (PostgreSQL), when it writes only derived data and is not part of a larger one.
-
-    Rollups, the watermark and snapshots are derived from ratings, which
-    ingestion commits durably. Should the server crash in the few milliseconds
-    after such a commit, the watermark goes back together with the rollups it
-    covers (one transaction), so the next refresh redoes them; a lost snapshot
-    is recomputed when read. Nothing a client sent can be lost this way.
-    """
-    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-def _watermark_locked() -> RollupWatermark:
-    watermark = RollupWatermark.objects.select_for_update().filter(name=WATERMARK_NAME).first()
-    if watermark is None:  # migration 0002 creates it; a flushed database may not have it
-        RollupWatermark.objects.get_or_create(name=WATERMARK_NAME)
-        watermark = RollupWatermark.objects.select_for_update().get(name=WATERMARK_NAME)
-    return watermark
-
-
-def rollups_refresh() -> RollupRefreshResult:
-    """Add every rating committed since the watermark to the daily rollups.
-
-    The upper bound comes from `committed_max_rating_id` (all ids up to it are
-    committed). Then, in one transaction, the watermark row is locked, the new
-    id range is aggregated with one GROUP BY and upserted, and the watermark is
-    moved: a concurrent or repeated run waits on the row lock and then finds
-    the range already done, so nothing is ever counted twice.
-    """
-    high = committed_max_rating_id()
-    with transaction.atomic():
-        _derived_data_commit()
-        watermark = _watermark_locked()
-        result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
-        if high <= watermark.last_rating_id:
-            return result
-        result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
-        watermark.last_rating_id = result.to_id = high
-        watermark.save(update_fields=["last_rating_id", "updated_at"])
-        result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
-    logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
-    return result
-
-
-def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
-    """Recompute rollups from raw ratings (one cycle, or everything), for repairs.
-
-    Needed after ratings were deleted or a cycle's time zone changed. Holds the
-    watermark lock so no incremental refresh interleaves. A full rebuild takes
-    every committed rating and moves the watermark past them; a one-cycle
-    rebuild stops at the watermark (the other cycles' newer ratings are left
-    to the next incremental run, which would otherwise skip them).
-    """
-    high = committed_max_rating_id() if cycle_id is None else 0
-    with transaction.atomic():
-        _derived_data_commit()
-        watermark = _watermark_locked()
-        high = max(high, watermark.last_rating_id)
-        rollups = DailyRollup.objects.all()
-        if cycle_id is not None:
-            rollups = rollups.filter(touchpoint__moment__cycle_id=cycle_id)
-        # Ratings per touchpoint as the rollups stand: the weights that balance
-        # the slices of the full read.
-        weights = dict(rollups.order_by().values_list("touchpoint_id").annotate(ratings=Sum("n")))
-        touched = set(weights)
-        if cycle_id is None and connection.vendor == "postgresql":
-            # A fresh, empty table rather than every row deleted: no dead rows
-            # for the index and the heatmap reads to wade through, since the
-            # new rows go in in key order. Until this commits, readers of the
-            # rollups (a stale heatmap being recomputed) wait; pages show snapshots.
-            with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE analytics_dailyrollup")
-        else:
-            rollups.delete()
-        touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True, weights=weights)
-        if cycle_id is None and high != watermark.last_rating_id:
-            watermark.last_rating_id = high
-            watermark.save(update_fields=["last_rating_id", "updated_at"])
-        cycle_ids = bump_cycle_versions(touched)
-        if cycle_id is not None and cycle_id not in cycle_ids:
-            cycle_ids = sorted({*cycle_ids, cycle_id})
-    return RollupRefreshResult(from_id=0, to_id=high, touchpoint_ids=touched, cycle_ids=cycle_ids)
-
-
-def cycle_rebuild(*, cycle_id: int, progress: Progress = _no_progress) -> int:
-    """Count one cycle's rollups again from its ratings, then recompute its snapshots.
-
-    What a new time zone needs: `rollups_rebuild` buckets every rating by the
-    cycle's time zone as it is now, and the snapshots in use are recomputed from
-    those rollups (not only marked stale), so the dashboard and the weekly review
-    show the new days at once. Returns how many snapshots were computed.
-    """
-    progress(0, 1)
-    rollups_rebuild(cycle_id=cycle_id)
-    return heatmaps_refresh_cycle(cycle_id=cycle_id, progress=progress)
-
-
-# --- Heatmap snapshots -----------------------------------------------------------------
 
 
 @dataclass
@@ -458,7 +278,7 @@ def _cycle_version(cycle: ServiceCycle) -> int:
 def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
                              structure: CycleStructure | None = None) -> HeatmapSnapshot:
     """Compute and store (replacing the previous one) the snapshot of one view."""
-    _derived_data_commit()
+    derived_data_commit()
     version = _cycle_version(cycle)
     structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
     data = heatmap_data_build(cycle=cycle, dimension=dimension, period=period, structure=structure)
@@ -476,7 +296,7 @@ def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Per
     return snapshot
 
 
-def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = _no_progress,
+def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = no_progress,
                            extra: list[tuple[str, Period]] | None = None) -> int:
     """Recompute the cycle's default snapshot, the ones in use lately and `extra`.
 
@@ -519,7 +339,7 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
     None when the cycle has no moments (nothing to compute). Pages and the API
     share this, so both always show the same, current figures.
     """
-    from .selectors import heatmap_snapshot_get, snapshot_is_fresh
+    from ..selectors import heatmap_snapshot_get, snapshot_is_fresh
 
     structure = cycle_structure(cycle=cycle, dimension=dimension)
     if not structure.moments:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from journeys.demo import demo_load
+from touchpoints.demo import demo_load
 
 
 class Command(BaseCommand):

@@ -18,12 +18,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.stats import SCALES
-from touchpoints.models import Rating, Segment, Touchpoint
-from touchpoints.services import ratings_record, segment_create, touchpoint_add
+from journeys.cycle_templates import AIRLINE
+from journeys.models import Membership, Moment, Organization, ServiceCycle
+from journeys.services import cycle_create, moment_add
 
-from .models import Membership, Moment, Organization, ServiceCycle
-from .services import cycle_create, moment_add
+from .models import Rating, Segment, Touchpoint
+from .scales import SCALES
+from .services import ratings_record, segment_create, touchpoint_add
 
 DEMO_ORG_SLUG = "demo-airline"
 DEMO_USERNAME = "demo"
@@ -32,11 +33,7 @@ WEEKS = 12
 
 
 @dataclass(frozen=True)
-class TouchpointSpec:
-    name: str
-    channel: str
-    interaction: str = "digital"
-    scale: str = "csat5"
+class DemoProfile:
     weight: float = 1.0  # relative share of ratings
     # Dissatisfied share as a function of the week index (0 = oldest, 11 = last).
     trend: Callable[[int], float] = lambda week: 0.1
@@ -55,59 +52,40 @@ def _worsening(start: float, end: float, from_week: int = 4) -> Callable[[int], 
     return share
 
 
-AIRLINE_CYCLE: list[tuple[str, str, str, list[TouchpointSpec]]] = [
-    ("Flight search", "ZMOT", "Answer fare questions in under a minute; show the full price including fees.", [
-        TouchpointSpec("Flight search on the website", "web", weight=1.6, trend=_flat(0.09)),
-        TouchpointSpec("Flight search in the app", "app", weight=1.0, trend=_flat(0.08)),
-        TouchpointSpec("Fare questions on social media", "social", "human", "thumbs2", 0.4, _flat(0.14)),
-    ]),
-    ("Ticket purchase", "FMOT", "Confirm the booking at once by e-mail and in the app; no surprise fees.", [
-        TouchpointSpec("Web checkout", "web", weight=1.4, trend=_flat(0.10)),
-        TouchpointSpec("App checkout", "app", weight=0.9, trend=_flat(0.07)),
-        TouchpointSpec("Booking by phone", "phone", "human", weight=0.5, trend=_flat(0.12), asks_fcr=True),
-    ]),
-    ("Support between purchase and flight", "SMOT", "Resolve changes at first contact; call back within 2 hours.", [
-        TouchpointSpec("Phone support", "phone", "human", "ces7", 0.8, _flat(0.16), asks_fcr=True),
-        TouchpointSpec("Chat support", "chat", "human", "csat5", 0.7, _flat(0.12), asks_fcr=True),
-        TouchpointSpec("Trip reminders by e-mail", "email", weight=0.4, trend=_flat(0.05)),
-    ]),
-    ("Check-in", "SMOT", "Kiosk fault reported within 10 minutes; an agent stands by the kiosks at peak times.", [
-        TouchpointSpec("Online check-in", "web", weight=1.0, trend=_flat(0.07)),
-        TouchpointSpec("App check-in", "app", weight=0.9, trend=_flat(0.06)),
-        TouchpointSpec("Check-in kiosk", "kiosk", weight=1.3, trend=_worsening(0.22, 0.62)),
-        TouchpointSpec("Check-in desk", "in_person", "human", weight=0.6, trend=_flat(0.10)),
-    ]),
-    ("Bag drop", "SMOT", "Queue under 15 minutes; open another desk when it is longer.", [
-        TouchpointSpec("Bag drop desk", "in_person", "human", weight=0.8, trend=_flat(0.12)),
-        TouchpointSpec("Self-service bag drop", "kiosk", weight=0.5, trend=_flat(0.11)),
-    ]),
-    ("Boarding", "SMOT", "Announce delays with a reason and a new time; board by groups.", [
-        TouchpointSpec("Gate boarding", "in_person", "human", weight=1.0, trend=_flat(0.10)),
-        TouchpointSpec("Boarding pass in the app", "app", weight=0.6, trend=_flat(0.05)),
-        # Few ratings, most of them bad: too small a sample to call it critical.
-        TouchpointSpec("Lounge access", "physical_place", "human", weight=0.015, trend=_flat(0.6)),
-    ]),
-    ("Flight", "SMOT", "Greet every passenger; offer water on flights over one hour.", [
-        TouchpointSpec("Cabin crew", "in_person", "human", weight=1.4, trend=_flat(0.07)),
-        TouchpointSpec("Seat and cabin comfort", "physical_place", weight=0.9, trend=_flat(0.14)),
-        TouchpointSpec("In-flight Wi-Fi", "other", "digital", "thumbs2", 0.4, _flat(0.18)),
-    ]),
-    ("Arrival", "SMOT", "Gate and connection information on screens before doors open.", [
-        TouchpointSpec("Arrival information", "physical_place", weight=0.7, trend=_flat(0.09)),
-        TouchpointSpec("Connection assistance", "in_person", "human", weight=0.4, trend=_flat(0.11)),
-    ]),
-    ("Baggage claim", "SMOT", "First bag on the belt within 20 minutes; missing bags traced before the passenger leaves.", [
-        TouchpointSpec("Baggage carousel wait", "physical_place", weight=1.5, trend=_worsening(0.24, 0.66)),
-        TouchpointSpec("Lost baggage desk", "in_person", "human", weight=0.6, trend=_worsening(0.30, 0.64),
-                       asks_fcr=True),
-        TouchpointSpec("Bag tracking in the app", "app", weight=0.5, trend=_flat(0.12)),
-    ]),
-    ("Reviews and social posts", "TMOT", "Answer every public complaint within 4 hours; invite happy passengers to review.", [
-        TouchpointSpec("Post-trip survey", "email", "digital", "nps11", 1.3, _flat(0.28)),
-        TouchpointSpec("Social media mentions", "social", "human", "thumbs2", 0.5, _flat(0.18)),
-        TouchpointSpec("Review sites", "web", "digital", "stars5", 0.5, _flat(0.15)),
-    ]),
-]
+# How the demo's ratings fall on the airline template's touchpoints: relative
+# volume, dissatisfied share by week, and whether first-contact resolution is asked.
+PROFILES: dict[str, DemoProfile] = {
+    "Flight search on the website": DemoProfile(weight=1.6, trend=_flat(0.09)),
+    "Flight search in the app": DemoProfile(weight=1.0, trend=_flat(0.08)),
+    "Fare questions on social media": DemoProfile(weight=0.4, trend=_flat(0.14)),
+    "Web checkout": DemoProfile(weight=1.4, trend=_flat(0.10)),
+    "App checkout": DemoProfile(weight=0.9, trend=_flat(0.07)),
+    "Booking by phone": DemoProfile(weight=0.5, trend=_flat(0.12), asks_fcr=True),
+    "Phone support": DemoProfile(weight=0.8, trend=_flat(0.16), asks_fcr=True),
+    "Chat support": DemoProfile(weight=0.7, trend=_flat(0.12), asks_fcr=True),
+    "Trip reminders by e-mail": DemoProfile(weight=0.4, trend=_flat(0.05)),
+    "Online check-in": DemoProfile(weight=1.0, trend=_flat(0.07)),
+    "App check-in": DemoProfile(weight=0.9, trend=_flat(0.06)),
+    "Check-in kiosk": DemoProfile(weight=1.3, trend=_worsening(0.22, 0.62)),
+    "Check-in desk": DemoProfile(weight=0.6, trend=_flat(0.10)),
+    "Bag drop desk": DemoProfile(weight=0.8, trend=_flat(0.12)),
+    "Self-service bag drop": DemoProfile(weight=0.5, trend=_flat(0.11)),
+    "Gate boarding": DemoProfile(weight=1.0, trend=_flat(0.10)),
+    "Boarding pass in the app": DemoProfile(weight=0.6, trend=_flat(0.05)),
+    "Lounge access": DemoProfile(weight=0.015, trend=_flat(0.6)),
+    "Cabin crew": DemoProfile(weight=1.4, trend=_flat(0.07)),
+    "Seat and cabin comfort": DemoProfile(weight=0.9, trend=_flat(0.14)),
+    "In-flight Wi-Fi": DemoProfile(weight=0.4, trend=_flat(0.18)),
+    "Arrival information": DemoProfile(weight=0.7, trend=_flat(0.09)),
+    "Connection assistance": DemoProfile(weight=0.4, trend=_flat(0.11)),
+    "Baggage carousel wait": DemoProfile(weight=1.5, trend=_worsening(0.24, 0.66)),
+    "Lost baggage desk": DemoProfile(weight=0.6, trend=_worsening(0.30, 0.64), asks_fcr=True),
+    "Bag tracking in the app": DemoProfile(weight=0.5, trend=_flat(0.12)),
+    "Post-trip survey": DemoProfile(weight=1.3, trend=_flat(0.28)),
+    "Social media mentions": DemoProfile(weight=0.5, trend=_flat(0.18)),
+    "Review sites": DemoProfile(weight=0.5, trend=_flat(0.15)),
+}
+
 
 COMPLAINTS = [
     "Waited over 40 minutes for my bag.",
@@ -151,7 +129,7 @@ def _ensure_structure(organization: Organization, owner: object) -> tuple[Servic
         organization=organization, name=DEMO_CYCLE_NAME, timezone="Europe/Madrid",
         description="A passenger's journey with the airline, from searching a flight to telling others about it.",
     )
-    for name, kind, protocol, touchpoints in AIRLINE_CYCLE:
+    for name, kind, protocol, touchpoints in AIRLINE:
         moment = moment_add(cycle=cycle, name=name, kind=kind, protocol=protocol, owner=owner)
         for spec in touchpoints:
             touchpoint_add(
@@ -164,14 +142,13 @@ def _ensure_structure(organization: Organization, owner: object) -> tuple[Servic
 def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[dict]:
     rng = random.Random(20261123)
     segments = list(Segment.objects.filter(organization=cycle.organization).order_by("key"))
-    specs = {spec.name: spec for _n, _k, _p, specs in AIRLINE_CYCLE for spec in specs}
     touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
-    weights = [specs[touchpoint.name].weight if touchpoint.name in specs else 1.0 for touchpoint in touchpoints]
+    weights = [PROFILES.get(touchpoint.name, DemoProfile()).weight for touchpoint in touchpoints]
     start = now - dt.timedelta(weeks=WEEKS)
     rows = []
     for index in range(total):
         touchpoint = rng.choices(touchpoints, weights=weights)[0]
-        spec = specs.get(touchpoint.name, TouchpointSpec(touchpoint.name, touchpoint.channel))
+        spec = PROFILES.get(touchpoint.name, DemoProfile())
         occurred_at = start + dt.timedelta(seconds=rng.uniform(0, WEEKS * 7 * 86400 - 600))
         week = min(WEEKS - 1, int((occurred_at - start).total_seconds() // (7 * 86400)))
         segment = rng.choices(segments, weights=[3, 7])[0] if len(segments) == 2 else None

@@ -1,69 +1,40 @@
-"""REST API of the weekly review (mounted under /api/v1/): review items and webhooks.
-
-Review items: anyone who reads the organization (members, `read` tokens) lists
-and retrieves them; team leads and above change status, owner and notes, and
-add actions (tokens cannot: every change is signed by a person in the history).
-Webhooks: admins only. Querysets hold only the caller's organizations
-(journeys.permissions), so another organization's object is 404.
+"""REST API for review items (/api/v1/review-items/): anyone who reads the organization
+(members, `read` tokens) lists and retrieves them; team leads and above change status,
+owner and notes, and add actions (tokens cannot: every change is signed by a person in
+the history). Another organization's item is 404.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from journeys.api_support import (
-    OBJECT_READ_ERRORS,
-    OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    CapabilityMixin,
-    IdFilter,
-    error_responses,
-)
 from journeys.permissions import (
-    MANAGE,
     READ,
-    HasCapability,
+    REVIEW,
     request_organization_ids,
-    request_organizations,
-    request_token,
 )
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, error_responses
+from momento.api.fields import IdFilter
+from momento.api.scoping import CapabilityMixin
 
-from . import selectors, services, webhooks
-from .models import (
+from .. import selectors, services
+from ..models import (
     ActionItem,
     ReviewEvent,
     ReviewItem,
     ReviewItemTouchpoint,
     ReviewStatus,
     Trend,
-    Webhook,
-    WebhookDelivery,
-    WebhookEvent,
 )
-
-
-@contextmanager
-def service_errors():
-    """A service's Django ValidationError becomes DRF's 400 with field messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(detail=serializers.as_serializer_error(error)) from None
-
 
 # --- Review items ------------------------------------------------------------------------------
 
@@ -182,23 +153,6 @@ class ReviewItemFilter(django_filters.FilterSet):
         return queryset.filter(week_start=monday)
 
 
-class CanReview(BasePermission):
-    """Reads follow the queryset; changes need a person who leads a team (or more) there."""
-
-    message = gettext_lazy("Only team leads, CX managers and admins of the organization can change review items.")
-
-    def has_permission(self, request: Request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in SAFE_METHODS:
-            return request_token(request) is None or bool(request_organization_ids(request, READ))
-        return request_token(request) is None
-
-    def has_object_permission(self, request: Request, view, obj) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return selectors.can_review(user=request.user, organization=obj.organization)
-
 
 @extend_schema_view(
     list=extend_schema(summary="Review items (critical moments of a week), most severe first",
@@ -213,7 +167,7 @@ class CanReview(BasePermission):
         responses={200: ReviewItemSerializer, **error_responses(*OBJECT_WRITE_ERRORS)},
     ),
 )
-class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                         viewsets.GenericViewSet):
     """Review items: one per critical moment of a cycle's ISO week (its critical touchpoints
     inside it), and one per critical touchpoint whose moment is not critical.
@@ -223,7 +177,9 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     """
 
     serializer_class = ReviewItemSerializer
-    permission_classes = [CanReview]
+    write_capability = REVIEW
+    capability_denied_message = gettext_lazy(
+        "Only team leads, CX managers and admins of the organization can change review items.")
     filterset_class = ReviewItemFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "patch", "post", "head", "options"]
@@ -246,21 +202,10 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         data = data_in.validated_data
         if not data:
             raise ValidationError({"detail": _("Give at least one of status, owner, notes.")})
-        owner = None
-        if data.get("owner") is not None:
-            owner = selectors.review_owner_candidates(organization=item.organization).filter(pk=data["owner"]).first()
-            if owner is None:
-                raise ValidationError(
-                    {"owner": [_("The owner must be a team lead, CX manager or admin of this organization.")]}
-                )
-        with service_errors(), transaction.atomic():
-            if "owner" in data:
-                services.review_item_assign(item=item, owner=owner, actor=request.user)
-            if "notes" in data:
-                services.review_item_notes_update(item=item, notes=data["notes"], actor=request.user)
-            if "status" in data:
-                services.review_item_transition(item=item, status=data["status"], actor=request.user,
-                                                reason=data.get("reason", ""))
+        services.review_item_update(
+            item=item, actor=request.user, owner=data.get("owner", services.UNCHANGED), notes=data.get("notes"),
+            status=data.get("status"), reason=data.get("reason", ""),
+        )
         return Response(self.get_serializer(self._refreshed(item)).data)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -273,9 +218,8 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         item = self.get_object()
         data_in = ActionCreateSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
-        with service_errors():
-            created = services.action_item_add(item=item, text=data_in.validated_data["text"],
-                                               due_date=data_in.validated_data.get("due_date"), actor=request.user)
+        created = services.action_item_add(item=item, text=data_in.validated_data["text"],
+                                           due_date=data_in.validated_data.get("due_date"), actor=request.user)
         return Response(ActionItemSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Tick an action item off (or reopen it)", request=ActionUpdateSerializer,
@@ -291,140 +235,3 @@ class ReviewItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         updated = services.action_item_set_done(action=target, done=data_in.validated_data["done"],
                                                 actor=request.user)
         return Response(ActionItemSerializer(updated).data)
-
-
-# --- Webhooks --------------------------------------------------------------------------------
-
-
-class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), read_only=True)
-
-    class Meta:
-        model = Webhook
-        fields = ["id", "organization", "url", "events", "active", "description", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class WebhookWithSecretSerializer(WebhookSerializer):
-    secret = serializers.CharField(read_only=True, help_text="Verify X-Momento-Signature with this. "
-                                                             "Shown when created or rotated only.")
-
-    class Meta(WebhookSerializer.Meta):
-        fields = [*WebhookSerializer.Meta.fields, "secret"]
-        read_only_fields = fields
-
-
-class WebhookCreateSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Webhook.objects.none(),
-                                                      help_text="One of your organizations where you are admin.")
-    url = serializers.CharField(max_length=500, help_text=(
-        "http:// or https:// URL that receives the POSTs. Its host must resolve to public internet addresses "
-        "only (checked now and before every delivery; loopback, private, link-local, multicast and reserved "
-        "addresses are a 400 on `url`); redirects are not followed."))
-    events = serializers.ListField(child=serializers.CharField(), required=False,
-                                   help_text=f"Any of {', '.join(WebhookEvent.values)}; default all.")
-    active = serializers.BooleanField(required=False, default=True)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["organization"].queryset = request_organizations(request, MANAGE)
-
-
-class WebhookUpdateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=500, required=False,
-                                help_text="A new URL, checked as on registration (public addresses only).")
-    events = serializers.ListField(child=serializers.CharField(), required=False)
-    active = serializers.BooleanField(required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WebhookDelivery
-        fields = ["id", "event", "event_id", "attempt", "status_code", "succeeded", "error",
-                  "started_at", "finished_at", "duration_ms", "payload"]
-        read_only_fields = fields
-
-
-class AdminsOnlyMixin(CapabilityMixin):
-    """Every method, reads included, needs the `manage` capability (admins)."""
-
-    def capability_for(self, request) -> str:
-        return MANAGE
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Webhooks of your organizations (admins)",
-                       responses={200: WebhookSerializer, **error_responses(*READ_ERRORS)}),
-    retrieve=extend_schema(summary="One webhook", responses={200: WebhookSerializer,
-                                                             **error_responses(*OBJECT_READ_ERRORS)}),
-    create=extend_schema(summary="Register a webhook", request=WebhookCreateSerializer,
-                         responses={201: WebhookWithSecretSerializer, **error_responses(*WRITE_ERRORS)}),
-    partial_update=extend_schema(summary="Change a webhook", request=WebhookUpdateSerializer,
-                                 responses={200: WebhookSerializer, **error_responses(*OBJECT_WRITE_ERRORS)}),
-    destroy=extend_schema(summary="Remove a webhook",
-                          responses={204: OpenApiResponse(description="Removed."),
-                                     **error_responses(*OBJECT_READ_ERRORS)}),
-)
-class WebhookViewSet(AdminsOnlyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Webhooks (admins only): Momento POSTs signed review events to these URLs.
-
-    Each request carries `X-Momento-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`
-    made with the webhook's secret, and `X-Momento-Timestamp`, `X-Momento-Event`,
-    `X-Momento-Delivery` (the event id, the same on every retry).
-    """
-
-    serializer_class = WebhookSerializer
-    permission_classes = [HasCapability]
-    filter_backends: list = []
-    lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self):
-        return Webhook.objects.filter(organization_id__in=request_organization_ids(self.request, MANAGE)).order_by("id")
-
-    def create(self, request: Request) -> Response:
-        data_in = WebhookCreateSerializer(data=request.data, context=self.get_serializer_context())
-        data_in.is_valid(raise_exception=True)
-        data = data_in.validated_data
-        with service_errors():
-            webhook = webhooks.webhook_create(
-                organization=data["organization"], url=data["url"], events=data.get("events"),
-                active=data["active"], description=data["description"],
-            )
-        return Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk=None) -> Response:
-        webhook = self.get_object()
-        data_in = WebhookUpdateSerializer(data=request.data)
-        data_in.is_valid(raise_exception=True)
-        with service_errors():
-            webhook = webhooks.webhook_update(webhook=webhook, **data_in.validated_data)
-        return Response(WebhookSerializer(webhook).data)
-
-    def update(self, request: Request, *args, **kwargs) -> Response:
-        return self.partial_update(request, *args, **kwargs)
-
-    def destroy(self, request: Request, pk=None) -> Response:
-        webhooks.webhook_delete(webhook=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(summary="Replace the signing secret", request=None,
-                   responses={200: WebhookWithSecretSerializer, **error_responses(*OBJECT_WRITE_ERRORS)})
-    @action(detail=True, methods=["post"], url_path="rotate-secret")
-    def rotate_secret(self, request: Request, pk=None) -> Response:
-        webhook = webhooks.webhook_secret_rotate(webhook=self.get_object())
-        return Response(WebhookWithSecretSerializer(webhook).data)
-
-    @extend_schema(summary="Delivery attempts of a webhook, newest first",
-                   responses={200: WebhookDeliverySerializer(many=True), **error_responses(*OBJECT_READ_ERRORS)})
-    @action(detail=True, methods=["get"])
-    def deliveries(self, request: Request, pk=None) -> Response:
-        webhook = self.get_object()
-        page = self.paginate_queryset(WebhookDelivery.objects.filter(webhook=webhook).order_by("-started_at", "-id"))
-        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
-

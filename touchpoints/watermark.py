@@ -28,6 +28,8 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 
+from .models import Rating
+
 # An arbitrary, fixed 64-bit key ("momento rollup") shared by writers and the job.
 RATINGS_WATERMARK_LOCK_KEY = 0x6D6F6D656E746F01
 
@@ -61,7 +63,7 @@ def committed_max_rating_id(*, using: str = "default") -> int:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RATINGS_WATERMARK_LOCK_KEY])
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM touchpoints_rating")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(Rating._meta.db_table)}")
         return int(cursor.fetchone()[0])
 
 

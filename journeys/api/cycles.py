@@ -1,18 +1,12 @@
-"""REST API for organizations, service cycles and moments (mounted under /api/v1/).
-
-Thin views: an input serializer checks shapes, one service in
-`journeys.services` does the write, an output serializer answers. Querysets
-hold only the caller's organizations (journeys.permissions), so another
-organization's object is 404 for every method.
+"""REST API for service cycles and their moments of truth, with the atomic reorder
+(/api/v1/cycles/, /api/v1/moments/). Thin views over `journeys.services`;
+another organization's cycle or moment is 404 for every method.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -22,158 +16,21 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import services
-from .api_support import (
-    OBJECT_READ_ERRORS,
-    OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    CapabilityMixin,
-    IdFilter,
-    error_responses,
-)
-from .models import Membership, Moment, Organization, ServiceCycle
-from .permissions import (
+from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
+from momento.api.fields import IdFilter
+from momento.api.scoping import ScopedQuerysetMixin
+
+from .. import services
+from ..models import Moment, Organization, ServiceCycle
+from ..permissions import (
     EDIT,
-    MANAGE,
     READ,
-    HasCapability,
-    request_access,
     request_organization_ids,
     request_organizations,
 )
-
-
-@contextmanager
-def service_errors():
-    """Turn a service's Django ValidationError into DRF's 400 with field messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(detail=serializers.as_serializer_error(error)) from None
-
-
-class ScopedQuerysetMixin(CapabilityMixin):
-    """Every queryset is limited to the organizations the request may read."""
-
-    permission_classes = [HasCapability]
-    organization_lookup = "organization_id__in"
-
-    def scoped(self, queryset):
-        return queryset.filter(**{self.organization_lookup: request_organization_ids(self.request, READ)})
-
-
-# --- Organizations ----------------------------------------------------------------
-
-
-class OrganizationSerializer(serializers.ModelSerializer):
-    role = serializers.SerializerMethodField(help_text="Your role here; null when calling with an API token.")
-
-    class Meta:
-        model = Organization
-        fields = ["id", "name", "slug", "role"]
-
-    def get_role(self, organization: Organization) -> str | None:
-        return self.context.get("roles", {}).get(organization.pk)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Organizations you belong to", responses={200: OrganizationSerializer,
-                                                                        **error_responses(*READ_ERRORS)}),
-    retrieve=extend_schema(summary="One organization", responses={200: OrganizationSerializer,
-                                                                 **error_responses(*OBJECT_READ_ERRORS)}),
-)
-class OrganizationViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Organizations you belong to (a token: its own), with your role in each."""
-
-    serializer_class = OrganizationSerializer
-    organization_lookup = "pk__in"
-    lookup_value_regex = r"\d+"
-    filter_backends: list = []
-
-    def get_queryset(self):
-        return self.scoped(Organization.objects.all()).order_by("name", "pk")
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if getattr(self.request, "user", None) is not None and self.request.user.pk is not None:
-            context["roles"] = dict(
-                Membership.objects.filter(user=self.request.user).values_list("organization_id", "role")
-            )
-        return context
-
-
-# --- Members ------------------------------------------------------------------------
-
-
-class MembershipSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.get_username", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
-
-    class Meta:
-        model = Membership
-        fields = ["id", "organization", "user", "username", "email", "role", "created_at"]
-        read_only_fields = fields
-
-
-class MembershipUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
-
-
-class MembershipFilter(django_filters.FilterSet):
-    class Meta:
-        model = Membership
-        fields = ["organization", "role"]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Members of the organizations you administer",
-                       responses={200: MembershipSerializer, **error_responses(*READ_ERRORS)}),
-    retrieve=extend_schema(summary="One member",
-                           responses={200: MembershipSerializer, **error_responses(*OBJECT_READ_ERRORS)}),
-    partial_update=extend_schema(summary="Change a member's role (an organization keeps at least one admin)",
-                                 request=MembershipUpdateSerializer,
-                                 responses={200: MembershipSerializer, **error_responses(*OBJECT_WRITE_ERRORS)}),
-    destroy=extend_schema(summary="Remove a member (never the last admin)",
-                          responses={204: None, **error_responses(*OBJECT_WRITE_ERRORS)}),
-)
-class MembershipViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
-    """Admins manage who belongs to their organization and with which role; from a
-    browser session only (API tokens have no scope for it). People join through
-    invitations (/api/v1/invitations/): there is no "add by username", which
-    would tell an admin who has an account elsewhere."""
-
-    serializer_class = MembershipSerializer
-    filterset_class = MembershipFilter
-    lookup_value_regex = r"\d+"
-    http_method_names = ["get", "patch", "delete", "head", "options"]
-
-    def capability_for(self, request) -> str:
-        return MANAGE
-
-    def get_queryset(self):
-        return (Membership.objects.filter(organization_id__in=request_organization_ids(self.request, MANAGE))
-                .select_related("user").order_by("organization_id", "user__username", "pk"))
-
-    def partial_update(self, request: Request, pk=None) -> Response:
-        membership = self.get_object()
-        data = MembershipUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            membership = services.membership_set(organization=membership.organization, user=membership.user,
-                                                 role=data.validated_data["role"])
-        return Response(MembershipSerializer(membership).data)
-
-    def destroy(self, request: Request, pk=None) -> Response:
-        with service_errors():
-            services.membership_remove(membership=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
 
 # --- Service cycles -----------------------------------------------------------------
 
@@ -282,16 +139,14 @@ class CycleViewSet(
     def create(self, request: Request) -> Response:
         data = CycleCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            cycle = services.cycle_create(**data.validated_data)
+        cycle = services.cycle_create(**data.validated_data)
         return Response(CycleSerializer(self._annotated(cycle)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         cycle = self.get_object()
         data = CycleUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors():
-            cycle = services.cycle_update(cycle=cycle, **data.validated_data)
+        cycle = services.cycle_update(cycle=cycle, **data.validated_data)
         return Response(CycleSerializer(self._annotated(cycle)).data)
 
     def _annotated(self, cycle: ServiceCycle) -> ServiceCycle:
@@ -322,8 +177,6 @@ class CycleViewSet(
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        except DjangoValidationError as error:
-            raise ValidationError(detail=serializers.as_serializer_error(error)) from None
         cycle.refresh_from_db(fields=["structure_version"])
         return Response({"order": [moment.pk for moment in moments], "structure_version": cycle.structure_version})
 
@@ -423,23 +276,17 @@ class MomentViewSet(
         data.is_valid(raise_exception=True)
         cycle = data.validated_data["cycle"]
         self.check_object_permissions(request, cycle)
-        with service_errors():
-            moment = services.moment_add(**data.validated_data)
+        moment = services.moment_add(**data.validated_data)
         return Response(MomentSerializer(moment).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         moment = self.get_object()
         data = MomentUpdateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        with service_errors():
-            moment = services.moment_update(moment=moment, **data.validated_data)
+        moment = services.moment_update(moment=moment, **data.validated_data)
         return Response(MomentSerializer(moment).data)
 
     def destroy(self, request: Request, pk=None) -> Response:
         moment = self.get_object()
-        with service_errors():
-            services.moment_remove(moment=moment)
+        services.moment_remove(moment=moment)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-__all__ = ["CycleViewSet", "MomentViewSet", "OrganizationViewSet", "request_access", "service_errors"]

@@ -7,8 +7,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from journeys.models import Membership
-from journeys.permissions import INGEST, MANAGE, READ, ROLE_CAPABILITIES
+from .permissions import INGEST, MANAGE, READ, user_capability_set
 
 # The links only show or hide an entry point (every page checks the role
 # itself), so a role change may take this long to reach the navigation.
@@ -25,11 +24,10 @@ def _key(user: AbstractBaseUser) -> str:
 def user_capabilities_warm(*, user: AbstractBaseUser) -> list[str]:
     """Compute and cache what the user may do in at least one organization.
 
-    Called at login (touchpoints.apps) so the navigation costs pages no
+    Called at login (journeys.apps) so the navigation costs pages no
     database query; several pages have query-count budgets.
     """
-    roles = Membership.objects.filter(user=user).values_list("role", flat=True).distinct()
-    capabilities = sorted(set().union(*(ROLE_CAPABILITIES.get(role, frozenset()) for role in roles)))
+    capabilities = sorted(user_capability_set(user=user))
     cache.set(_key(user), capabilities, NAV_CACHE_SECONDS)
     return capabilities
 
@@ -40,7 +38,7 @@ def _capabilities(user: AbstractBaseUser) -> frozenset[str]:
 
 
 def navigation(request: HttpRequest) -> dict:
-    """`nav_can_read`, `nav_can_import` and `nav_can_manage_tokens` for base.html (lazy)."""
+    """`nav_can_read`, `nav_can_import` and `nav_can_manage_organization` for base.html (lazy)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -49,5 +47,6 @@ def navigation(request: HttpRequest) -> dict:
         # Any member reads the weekly review of their organization's cycles.
         "nav_can_read": SimpleLazyObject(lambda: READ in capabilities),
         "nav_can_import": SimpleLazyObject(lambda: INGEST in capabilities),
-        "nav_can_manage_tokens": SimpleLazyObject(lambda: MANAGE in capabilities),
+        # Admins manage the organization itself: its API tokens, webhooks and members.
+        "nav_can_manage_organization": SimpleLazyObject(lambda: MANAGE in capabilities),
     }

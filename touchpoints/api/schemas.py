@@ -1,0 +1,129 @@
+"""Shapes of the ratings endpoints: the serializers that render and document them, and the
+documented answers (batch results and errors, conflicts, CSV uploads)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers
+
+from ..models import Rating
+
+# --- Ratings -----------------------------------------------------------------------------
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    touchpoint_key = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["id", "organization", "touchpoint", "touchpoint_key", "scale", "score", "normalized",
+                  "dissatisfied", "occurred_at", "received_at", "segment", "comment", "first_contact_resolved",
+                  "source", "external_id"]
+        read_only_fields = fields
+        extra_kwargs = {"external_id": {"help_text": "The client's idempotency key, or the one Momento assigned "
+                                                     "(`momento:` + 32 hex digits) when none was sent."}}
+
+
+class RatingIngestedSerializer(RatingSerializer):
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="True when external_id was already stored: this is the stored rating."
+    )
+
+    class Meta(RatingSerializer.Meta):
+        fields = [*RatingSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 80}],
+                      "nullable": True, "description": "Segment id or key."})
+class SegmentReferenceField(serializers.Field):
+    pass
+
+
+class RatingInputSerializer(serializers.Serializer):
+    """Documents one rating as sent by a client (validated by plain code, not by this class)."""
+
+    touchpoint = serializers.IntegerField(required=False, help_text="Touchpoint id (or send touchpoint_key).")
+    touchpoint_key = serializers.CharField(required=False, max_length=80,
+                                           help_text="The touchpoint's stable key (or send touchpoint).")
+    score = serializers.IntegerField(help_text="An integer on the touchpoint's scale (csat5 1–5, nps11 0–10, …).")
+    occurred_at = serializers.DateTimeField(
+        required=False, allow_null=True,
+        help_text="ISO 8601 with offset; default now; more than 5 minutes ahead is refused.",
+    )
+    segment = SegmentReferenceField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=5000)
+    first_contact_resolved = serializers.BooleanField(required=False, allow_null=True)
+    external_id = serializers.CharField(
+        required=False, allow_null=True, max_length=128,
+        help_text="Your idempotency key, unique per organization: a replay with the same content returns the "
+                  "stored rating; different content is a conflict. Omitted or null: Momento assigns "
+                  "`momento:` + 32 hex digits. Not empty; other keys starting with `momento:` are refused.",
+    )
+
+
+class RatingBatchInputSerializer(serializers.Serializer):
+    ratings = RatingInputSerializer(many=True, help_text="1 to 5,000 ratings, validated and stored all or nothing.")
+
+
+BATCH_RESULT = inline_serializer(
+    name="RatingBatchResult",
+    fields={
+        "created": serializers.IntegerField(),
+        "duplicate": serializers.IntegerField(),
+        "ids": serializers.ListField(child=serializers.IntegerField(),
+                                     help_text="The stored rating id of each item, in order."),
+        "duplicate_indexes": serializers.ListField(child=serializers.IntegerField(),
+                                                   help_text="Items that replayed an external_id."),
+    },
+)
+BATCH_ERRORS = inline_serializer(
+    name="RatingBatchErrors",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": inline_serializer(name="RatingItemError", many=True, fields={
+            "index": serializers.IntegerField(), "field": serializers.CharField(),
+            "code": serializers.CharField(help_text="What is wrong, for programs (e.g. external_id_conflict)."),
+            "message": serializers.CharField(help_text="The same, in the request's language."),
+        }),
+    },
+)
+RATING_CONFLICT = inline_serializer(
+    name="RatingConflict",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(help_text="external_id_conflict"),
+        "fields": serializers.ListField(child=serializers.CharField(),
+                                        help_text="The fields whose content differs from the stored rating."),
+        "rating": RatingSerializer(help_text="The rating stored under this external_id."),
+    },
+)
+CSV_RESULT = inline_serializer(
+    name="RatingCsvResult",
+    fields={"rows": serializers.IntegerField(), "created": serializers.IntegerField(),
+            "duplicate": serializers.IntegerField()},
+)
+CSV_ERRORS = inline_serializer(
+    name="RatingCsvErrors",
+    fields={
+        "detail": serializers.CharField(),
+        "total_errors": serializers.IntegerField(),
+        "errors": inline_serializer(name="RatingCsvLineError", many=True, fields={
+            "line": serializers.IntegerField(), "field": serializers.CharField(),
+            "code": serializers.CharField(help_text="What is wrong, for programs (e.g. external_id_conflict)."),
+            "message": serializers.CharField(help_text="The same, in the request's language."),
+        }),
+    },
+)
+CSV_UPLOAD = inline_serializer(name="RatingCsvUpload", fields={"file": serializers.FileField(
+    help_text="UTF-8 CSV; header: touchpoint_key (or touchpoint), score, occurred_at, segment, comment, "
+              "first_contact_resolved, external_id.")})
+ORGANIZATION_PARAMETER = OpenApiParameter(
+    "organization", int, required=False,
+    description="Session users in several organizations: the organization to record into "
+                "(tokens always record into their own).",
+)

@@ -1,0 +1,11 @@
+"""What touchpoints announces to the apps above it (momento.events).
+
+- `ratings_stored(organization_id)`: new ratings of this organization are
+  committed (analytics folds them into its rollups, debounced).
+"""
+
+from __future__ import annotations
+
+from momento.events import Event
+
+ratings_stored = Event("ratings_stored", arguments=("organization_id",))
