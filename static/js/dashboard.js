@@ -4,6 +4,13 @@
 // figures, their hover texts, cell colours, Plotly's config and the layout for
 // phones. Below `narrow_width` the heatmap is drawn as a table whose row labels
 // stay put while its columns scroll, from the same figure.
+// Plotly is the vendored bundle (static/vendor/README.md), a classic script that
+// runs before this module and defines window.Plotly; it is read once, here.
+
+import { gettext } from "./i18n.js";
+import { poll, retryingText, unreachableText } from "./task_progress.js";
+
+const Plotly = globalThis.Plotly;
 
 const figuresNode = document.getElementById("dashboard-figures");
 const figures = figuresNode ? JSON.parse(figuresNode.textContent) : null;
@@ -72,7 +79,7 @@ function drawHeatmap() {
   const figure = figures.heatmap[level];
   drawnNarrow = isNarrow(chart);
   if (drawnNarrow) {
-    if (typeof window.Plotly !== "undefined") window.Plotly.purge(chart);
+    if (Plotly) Plotly.purge(chart);
     chart.hidden = true;
     tableNode.hidden = false;
     drawTable(tableNode, figure);
@@ -85,9 +92,9 @@ function drawHeatmap() {
 }
 
 function plot(node, data, layout) {
-  if (typeof window.Plotly === "undefined") return;
+  if (!Plotly) return;
   // Plotly keeps (and fills in) the layout it is given: hand it a copy.
-  window.Plotly.react(node, data, structuredClone(layout), figures.config);
+  Plotly.react(node, data, structuredClone(layout), figures.config);
 }
 
 function drawEmotion() {
@@ -134,19 +141,27 @@ function show(text) {
   if (statusNode) statusNode.textContent = text;
 }
 
-// The shared follower of task progress (static/js/task_progress.js).
-async function poll(url, deadline) {
-  const state = await window.momentoTasks.poll(url, {
-    deadline,
+function follow(url) {
+  const running = statusNode ? statusNode.textContent : "";
+  return poll(url, {
+    deadline: Date.now() + 5 * 60 * 1000,
     onProgress: (progress) => {
+      show(running);
       if (progress.total) {
         bar.max = progress.total;
         bar.value = progress.done || 0;
       }
     },
+    onError: () => show(retryingText()),
   });
-  if (state.state === "FAILURE") show(state.error || "");
-  return state.state === "SUCCESS";
+}
+
+// What the end of a recompute's polling says (at SUCCESS the page reloads instead).
+function showEnd(result) {
+  bar.hidden = true; // nothing is being followed any more
+  if (result.outcome === "done") show(result.state.error || gettext("The recompute failed."));
+  else if (result.outcome === "unreachable") show(unreachableText());
+  else show(gettext("The recompute is taking long: reload the page in a while to see its result."));
 }
 
 if (form && bar) {
@@ -166,14 +181,21 @@ if (form && bar) {
       });
       const answer = await response.json();
       if (!response.ok) {
+        bar.hidden = true;
         show((answer.errors || []).join(" "));
         return;
       }
       // Embedded (eager) mode: the task has finished before the answer came back.
-      const done = answer.state === "SUCCESS" || (await poll(answer.status_url, Date.now() + 5 * 60 * 1000));
-      if (done) window.location.reload();
+      if (answer.state === "SUCCESS") {
+        window.location.reload();
+        return;
+      }
+      const result = await follow(answer.status_url);
+      if (result.outcome === "done" && result.state.state === "SUCCESS") window.location.reload();
+      else showEnd(result);
     } catch (error) {
-      show(String(error));
+      bar.hidden = true;
+      show(gettext("Could not reach the server. Check the connection and try again."));
     } finally {
       button.disabled = false;
     }

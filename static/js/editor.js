@@ -2,13 +2,13 @@
 // Every change goes to a small JSON endpoint that calls the same service as the
 // REST API and answers with the lane rendered by the server, which replaces the
 // old one. No inline scripts: data arrives through json_script elements.
-(function () {
-  "use strict";
 
-  const configElement = document.getElementById("editor-config");
-  if (!configElement) return;
-  const config = JSON.parse(configElement.textContent);
-  const gettext = window.gettext || ((text) => text);
+import { gettext } from "./i18n.js";
+
+const configElement = document.getElementById("editor-config");
+if (configElement) startEditor(JSON.parse(configElement.textContent));
+
+function startEditor(config) {
   const region = document.getElementById("lane-region");
   const status = document.getElementById("editor-status");
   let state = readState();
@@ -385,4 +385,4 @@
 
   // The card buttons answer from here on (browser tests wait for this).
   region.dataset.ready = "true";
-})();
+}

@@ -1,14 +1,13 @@
 // Weekly review page: keyboard navigation between items (j / k), and focus on
 // the item a form just changed (the redirect carries #item-<id>). No inline scripts.
-(() => {
-  const items = Array.from(document.querySelectorAll("[data-review-item]"));
-  if (!items.length) return;
+const items = Array.from(document.querySelectorAll("[data-review-item]"));
 
-  const focusItem = (item) => {
-    item.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest", behavior: "smooth" });
-  };
+function focusItem(item) {
+  item.focus({ preventScroll: true });
+  item.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
 
+if (items.length) {
   if (window.location.hash.startsWith("#item-")) {
     const target = document.getElementById(window.location.hash.slice(1));
     if (target) focusItem(target);
@@ -23,4 +22,4 @@
     focusItem(items[current === -1 ? 0 : next]);
     event.preventDefault();
   });
-})();
+}

@@ -1,54 +1,128 @@
-// Follows a background task through the analytics' status endpoint, the one protocol
-// for task progress (the dashboard's "recompute now", a cycle's recount after a new
-// time zone): GET status_url answers {state, done, total[, error]}.
-// Elements with data-task-status-url are followed on their own: their
-// [data-task-bar] <progress> shows done/total, and their [data-task-text] says
-// data-done-text or data-failed-text at the end.
-(function () {
-  "use strict";
+// The one way a page follows background work: poll its status URL until the work
+// ends. Used by the dashboard's "recompute now", the cycle page's recount after a
+// new time zone (jobs.js) and the CSV import's progress bar (imports.js).
+//
+// One request at a time: the next is asked `interval` ms after the previous
+// answer (or failure), never while one is in flight, and a request that hangs is
+// given up after `requestTimeout` ms. A failed request (no network, an HTTP
+// error, not JSON) is reported to onError and retried; `maxFailures` failures in
+// a row end the polling as "unreachable".
 
-  const FINAL = ["SUCCESS", "FAILURE"];
+import { gettext } from "./i18n.js";
 
-  // Resolves with the last state read: SUCCESS or FAILURE, or {state: "UNKNOWN"}
-  // when the endpoint stops answering, or {state: "TIMEOUT"} at the deadline.
-  async function poll(url, options) {
-    const settings = options || {};
-    const deadline = settings.deadline || Date.now() + 10 * 60 * 1000;
-    const onProgress = settings.onProgress || (() => {});
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, settings.interval || 1000));
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) return { state: "UNKNOWN" };
-      const state = await response.json();
-      onProgress(state);
-      if (FINAL.includes(state.state)) return state;
-    }
-    return { state: "TIMEOUT" };
+// The analytics' task_status endpoint answers {state, done, total[, error]}.
+const FINAL_TASK_STATES = ["SUCCESS", "FAILURE"];
+
+export function taskEnded(state) {
+  return FINAL_TASK_STATES.includes(state.state);
+}
+
+// What a page says while its requests fail, and when it gives up.
+export function retryingText() {
+  return gettext("The server does not answer; trying again…");
+}
+
+export function unreachableText() {
+  return gettext("Could not reach the server. Reload the page to see how the work went.");
+}
+
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+async function read(url, requestTimeout, signal) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("timed out")), requestTimeout);
+  const stop = () => controller.abort(signal.reason);
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const response = await fetch(url, {
+      headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      signal: controller.signal,
+    });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    return await response.json();
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", stop);
   }
+}
 
-  function showProgress(bar, state) {
-    if (bar && state.total) {
-      bar.max = state.total;
-      bar.value = state.done || 0;
-    }
-  }
-
-  async function follow(node) {
-    const bar = node.querySelector("[data-task-bar]");
-    const text = node.querySelector("[data-task-text]");
-    let final;
+// Resolves with how the polling ended:
+//   {outcome: "done", state}         isDone(state) was true (for a task: SUCCESS or FAILURE)
+//   {outcome: "unreachable", error}  maxFailures requests in a row failed
+//   {outcome: "timeout"}             the deadline (a time in ms) passed
+//   {outcome: "stopped"}             the signal (an AbortSignal) was aborted
+// onProgress(state) gets every answer, the last one too; onError(error, failures)
+// every failure.
+export async function poll(url, {
+  isDone = taskEnded,
+  onProgress = () => {},
+  onError = () => {},
+  interval = 1000,
+  deadline = Date.now() + 10 * 60 * 1000,
+  maxFailures = 5,
+  requestTimeout = 15000,
+  signal,
+} = {}) {
+  let failures = 0;
+  for (;;) {
+    await pause(interval, signal);
+    if (signal?.aborted) return { outcome: "stopped" };
+    if (Date.now() >= deadline) return { outcome: "timeout" };
+    let state;
     try {
-      final = await poll(node.dataset.taskStatusUrl, { onProgress: (state) => showProgress(bar, state) });
+      state = await read(url, requestTimeout, signal);
     } catch (error) {
-      return; // offline: the text still says the work is running, which a reload confirms
+      if (signal?.aborted) return { outcome: "stopped" };
+      failures += 1;
+      onError(error, failures);
+      if (failures >= maxFailures) return { outcome: "unreachable", error };
+      continue;
     }
-    if (!FINAL.includes(final.state)) return;
-    const done = final.state === "SUCCESS";
+    failures = 0;
+    onProgress(state);
+    if (isDone(state)) return { outcome: "done", state };
+  }
+}
+
+function showProgress(bar, state) {
+  if (bar && state.total) {
+    bar.max = state.total;
+    bar.value = state.done || 0;
+  }
+}
+
+// An element with data-task-status-url: its [data-task-bar] <progress> shows
+// done/total, and its [data-task-text] says data-done-text or data-failed-text
+// at the end (and what went wrong while the server does not answer).
+export async function followTask(node) {
+  const bar = node.querySelector("[data-task-bar]");
+  const text = node.querySelector("[data-task-text]");
+  const running = text.textContent;
+  const result = await poll(node.dataset.taskStatusUrl, {
+    onProgress: (state) => {
+      text.textContent = running;
+      showProgress(bar, state);
+    },
+    onError: () => {
+      text.textContent = retryingText();
+    },
+  });
+  if (result.outcome === "unreachable") {
+    text.textContent = unreachableText(); // the work may still be running: no verdict
+    if (bar) bar.remove();
+  } else if (result.outcome === "done") {
+    const done = result.state.state === "SUCCESS";
     text.textContent = done ? node.dataset.doneText : node.dataset.failedText;
     node.classList.add(done ? "done" : "failed");
     if (bar) bar.remove();
   }
-
-  window.momentoTasks = { poll: poll };
-  document.querySelectorAll("[data-task-status-url]").forEach(follow);
-})();
+  return result;
+}

@@ -67,7 +67,7 @@ def test_dashboard_shows_heatmap_emotion_curve_and_critical_moments(client, memb
     assert {shape["type"] for shape in figures["emotion"]["layout"]["shapes"]} == {"rect"}
     content = response.content.decode()
     assert "Protocol 2" in content and "critical-row" in content
-    assert "vendor/plotly.min.js" in content and "<script>" not in content  # no inline JS
+    assert "vendor/plotly-cartesian.min.js" in content and "<script>" not in content  # no inline JS
 
 
 @pytest.mark.parametrize("dimension", ["weeks", "channels", "segments"])

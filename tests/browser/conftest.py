@@ -32,8 +32,9 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PASSWORD = "correct horse battery staple"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-# The editor's endpoints answer 400/404/409 on purpose in some tests; Chromium logs those.
-EXPECTED_HTTP_ERROR = re.compile(r"the server responded with a status of (400|404|409)")
+# The editor's endpoints answer 400/404/409 on purpose in some tests, and tests of polling
+# cut the connection (route.abort("internetdisconnected")); Chromium logs those.
+EXPECTED_HTTP_ERROR = re.compile(r"the server responded with a status of (400|404|409)|net::ERR_INTERNET_DISCONNECTED")
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
 

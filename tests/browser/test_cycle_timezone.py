@@ -5,6 +5,7 @@ task with the same status protocol (static/js/task_progress.js)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -21,6 +22,12 @@ RUNNING = "Counting this cycle's ratings again by days in America/Bogota"
 DONE = "Done: the dashboard and the weekly review count days in America/Bogota."
 RUNNING_ES = "Contando de nuevo las valoraciones de este ciclo por días de America/Bogota"
 DONE_ES = "Hecho: el panel y la revisión semanal cuentan los días en America/Bogota."
+RETRYING = {"en": "The server does not answer; trying again…", "es": "El servidor no responde; volviendo a intentarlo…"}
+UNREACHABLE = {
+    "en": "Could not reach the server. Reload the page to see how the work went.",
+    "es": "No se ha podido contactar con el servidor. Recarga la página para ver cómo ha ido el trabajo.",
+}
+TASK_STATUS = re.compile(r".*/dashboard/tasks/[^/]+/$")
 
 
 @pytest.fixture
@@ -107,3 +114,39 @@ def test_recompute_now_on_the_dashboard_follows_its_task_to_the_end(page, log_in
                            timeout=15_000)
     expect(page.get_by_role("button", name="Recompute now")).to_be_enabled()
     assert Progressing.reads == 3
+
+
+def test_the_cycle_page_says_when_the_server_does_not_answer_and_carries_on(page, log_in, cx_manager, cycle,
+                                                                            worker_mode):
+    offline = {"on": True}
+    page.route(TASK_STATUS, lambda route: route.abort("internetdisconnected") if offline["on"] else route.fallback())
+    log_in(cx_manager)
+    page.goto(f"/cycles/{cycle.pk}/")
+    change_time_zone(page, "America/Bogota")
+    job = page.locator("#cycle-job")
+    expect(job).to_have_text(RETRYING["en"])
+    expect(job.locator("progress")).to_be_visible()
+    offline["on"] = False
+    expect(job).to_contain_text(RUNNING)
+    expect(job).to_have_text(DONE, timeout=15_000)
+    assert Progressing.reads == 3
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_recompute_now_says_when_the_server_does_not_answer(page, shoot, log_in, cx_manager, cycle, worker_mode,
+                                                            language):
+    page.route(TASK_STATUS, lambda route: route.abort("internetdisconnected"))
+    log_in(cx_manager)
+    if language == "es":
+        page.get_by_label("Language").select_option("es")
+        expect(page.get_by_role("heading", name="Ciclos de servicio")).to_be_visible()
+    page.goto(f"/cycles/{cycle.pk}/dashboard/")
+    button = page.locator("#recompute-form button")
+    button.click()
+    status = page.locator("#recompute-status")
+    expect(status).to_have_text(RETRYING[language])
+    expect(button).to_be_disabled()
+    expect(status).to_have_text(UNREACHABLE[language], timeout=15_000)
+    expect(button).to_be_enabled()
+    expect(page.locator("#recompute-progress")).to_be_hidden()
+    shoot(f"dashboard-recompute-unreachable-{language}")
