@@ -14,7 +14,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from analytics import charts
-from journeys.demo import DEMO_USERNAME, demo_load
+from touchpoints.demo import DEMO_USERNAME, demo_load
 
 pytestmark = pytest.mark.browser
 
