@@ -107,7 +107,7 @@ PERIOD = inline_serializer(name="HeatmapPeriod", fields={
 THRESHOLDS = inline_serializer(name="HeatmapThresholds", fields={
     "min_sample": serializers.IntegerField(), "critical_share": serializers.FloatField(),
 })
-SNAPSHOT_META = {
+SNAPSHOT_META: dict[str, serializers.Field] = {
     "cycle": serializers.IntegerField(),
     "status": serializers.ChoiceField(choices=HeatmapSnapshot.Status.choices),
     "computed_at": serializers.DateTimeField(),

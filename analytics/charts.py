@@ -24,7 +24,10 @@ from . import stats
 from .formatting import NumberFormat, numbers
 
 # Satisfied green → amber → dissatisfied red, over the dissatisfied share 0–60 %+.
-SHARE_COLORSCALE = [[0.0, "#1a9850"], [0.2, "#a6d96a"], [0.4, "#fee08b"], [0.6, "#fdae61"], [1.0, "#d73027"]]
+SHARE_STOPS: list[tuple[float, str]] = [
+    (0.0, "#1a9850"), (0.2, "#a6d96a"), (0.4, "#fee08b"), (0.6, "#fdae61"), (1.0, "#d73027"),
+]
+SHARE_COLORSCALE = [[stop, color] for stop, color in SHARE_STOPS]  # as Plotly takes it
 SHARE_MAX = 0.6
 KIND_COLORS = {"ZMOT": "rgba(99,110,250,0.10)", "FMOT": "rgba(0,204,150,0.10)",
                "SMOT": "rgba(255,161,90,0.10)", "TMOT": "rgba(171,99,250,0.10)"}
@@ -69,12 +72,12 @@ def _hex(color: str) -> tuple[int, int, int]:
 
 
 def _interpolated(position: float) -> str:
-    stops = [(stop, _hex(color)) for stop, color in SHARE_COLORSCALE]
+    stops = [(stop, _hex(color)) for stop, color in SHARE_STOPS]
     for (low, low_rgb), (high, high_rgb) in pairwise(stops):
         if position <= high:
             weight = (position - low) / (high - low)
             return "#{:02x}{:02x}{:02x}".format(*(round(a + (b - a) * weight) for a, b in zip(low_rgb, high_rgb, strict=False)))
-    return SHARE_COLORSCALE[-1][1]
+    return SHARE_STOPS[-1][1]
 
 
 # The scale in 240 steps (a quarter of a percentage point each): one list

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from . import stats
 
@@ -63,7 +64,78 @@ class WordOfMouth:
     share_social: float
 
 
-def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> dict[str, object]:
+# The shapes of the snapshot JSON (HeatmapSnapshot.data), as the API documents them (analytics/api.py).
+
+
+class Cell(TypedDict):
+    n: int
+    d: int
+    share: float | None
+    mean: float | None
+    low: float
+    high: float
+    critical: bool
+    trend: str
+    worsening: bool | None
+    previous_n: int | None
+    previous_share: float | None
+    enough: bool
+
+
+class Summary(Cell):
+    previous_d: int
+    severity: float
+    reach: float
+    social: float
+    fcr_rate: float | None
+    fcr_asked: int
+
+
+class TouchpointRow(TypedDict):
+    id: int
+    name: str
+    channel: str
+    cells: list[Cell]
+    total: Summary
+
+
+class MomentRow(TypedDict):
+    id: int
+    name: str
+    moment_kind: str
+    position: int
+    protocol: str
+    owner: str | None
+    cells: list[Cell]
+    total: Summary
+    touchpoints: list[TouchpointRow]
+
+
+class CriticalTouchpoint(Summary):
+    id: int
+    name: str
+    channel: str
+
+
+class CriticalMoment(TypedDict):
+    moment_id: int
+    name: str
+    kind: str
+    position: int
+    protocol: str
+    owner: str | None
+    moment_critical: bool
+    severity: float
+    trend: str
+    worsening: bool | None
+    dissatisfied: int
+    reach: float
+    social: float
+    total: Summary
+    critical_touchpoints: list[CriticalTouchpoint]
+
+
+def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> Cell:
     """One heatmap cell. `share`/`mean` are None when the cell has no ratings.
 
     `trend` compares with `previous` (the column or period before) through
@@ -95,20 +167,19 @@ def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | No
     }
 
 
-def summary(counts: Counts, previous: Counts, *, thresholds: Thresholds, wom: WordOfMouth) -> dict[str, object]:
+def summary(counts: Counts, previous: Counts, *, thresholds: Thresholds, wom: WordOfMouth) -> Summary:
     """A row's whole-period figures: the cell (trend against the previous period)
     plus the previous period, severity, reach, FCR."""
-    result = cell(counts, thresholds=thresholds, previous=previous)
     d = int(counts.dissatisfied)
-    result.update({
+    return {
+        **cell(counts, thresholds=thresholds, previous=previous),
         "previous_d": int(previous.dissatisfied),
         "severity": stats.severity(d, int(counts.n)),
         "reach": stats.word_of_mouth_reach(d, share_telling=wom.share_telling, people_told=wom.people_told),
         "social": stats.social_venting(d, share_venting=wom.share_social),
         "fcr_rate": stats.first_contact_resolution_rate(int(counts.fcr_resolved), int(counts.fcr_asked)),
         "fcr_asked": int(counts.fcr_asked),
-    })
-    return result
+    }
 
 
 @dataclass
@@ -123,7 +194,7 @@ class RowInput:
 
 def row_cells(
     row: RowInput, *, column_keys: list[str], thresholds: Thresholds, compare_with_previous_column: bool
-) -> list[dict[str, object]]:
+) -> list[Cell]:
     """The cells of one row. Week columns compare with the column before (the
     first has none: the week before the period is not on screen); channel and
     segment columns with the same column in the previous period."""
@@ -148,7 +219,7 @@ def merge_rows(rows: Iterable[RowInput]) -> RowInput:
     return merged
 
 
-def _item_trend(total: dict[str, object], critical_touchpoints: list[dict[str, object]]) -> str:
+def _item_trend(total: Summary, critical_touchpoints: list[CriticalTouchpoint]) -> str:
     """A critical moment's trend: worsening when the moment or one of its critical
     touchpoints worsens, else the moment's own (improving, steady or no earlier data)."""
     if any(level["trend"] == stats.TREND_WORSENING for level in [total, *critical_touchpoints]):
@@ -156,7 +227,7 @@ def _item_trend(total: dict[str, object], critical_touchpoints: list[dict[str, o
     return str(total["trend"])
 
 
-def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def critical_moments(rows: list[MomentRow]) -> list[CriticalMoment]:
     """Moments that are critical, or hold a critical touchpoint, by severity (highest first).
 
     A moment whose own share is diluted by healthy touchpoints still shows up
@@ -164,10 +235,10 @@ def critical_moments(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     app check-in): that touchpoint is named and carries the severity. This list
     is what "critical moment" means everywhere (the emotion curve marks these).
     """
-    items = []
+    items: list[CriticalMoment] = []
     for row in rows:
         total = row["total"]
-        critical_touchpoints = [
+        critical_touchpoints: list[CriticalTouchpoint] = [
             {"id": tp["id"], "name": tp["name"], "channel": tp["channel"], **tp["total"]}
             for tp in row["touchpoints"] if tp["total"]["critical"]
         ]

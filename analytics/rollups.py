@@ -58,7 +58,9 @@ def offset_spans(zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[
     info = zoneinfo.ZoneInfo(zone)
 
     def offset(second: int) -> int:
-        return int(dt.datetime.fromtimestamp(second, info).utcoffset().total_seconds())
+        utc_offset = dt.datetime.fromtimestamp(second, info).utcoffset()
+        assert utc_offset is not None  # a datetime in a ZoneInfo always has one
+        return int(utc_offset.total_seconds())
 
     first, last = int(start.timestamp()), int(end.timestamp())
     spans: list[tuple[int, int, int]] = []

@@ -3,6 +3,9 @@ rollups when missing or stale), hand plain data to the template."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+
 from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +27,7 @@ from .periods import (
     DIMENSIONS,
     MAX_PERIOD_DAYS,
     WEEK_CHOICES,
+    Period,
     dimension_parse,
     last_weeks,
     local_today,
@@ -49,7 +53,7 @@ def _messages_of(error: ValidationError) -> list[str]:
         if hasattr(error, "error_dict") else [str(message) for message in error.messages]
 
 
-def dashboard_view_parse(params, *, today):
+def dashboard_view_parse(params: Mapping[str, str], *, today: dt.date) -> tuple[str, Period, list[str]]:
     """(dimension, period, errors): bad input falls back to the default view with a message."""
     errors: list[str] = []
     try:

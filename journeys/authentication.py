@@ -90,7 +90,9 @@ class MomentoRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         from rest_framework.settings import api_settings
 
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # djangorestframework-stubs type these rates as numbers; they are "N/period" strings (as the
+        # stubs' own SimpleRateThrottle.THROTTLE_RATES says).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value]
 
     def get_cache_key(self, request: Request, view) -> str:
         if isinstance(request.auth, ApiToken):

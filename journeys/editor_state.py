@@ -7,13 +7,27 @@ in JavaScript that could drift from the server's truth.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from . import events, selectors
 from .models import ServiceCycle
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from .models import Moment
+
+
+class _MomentShare(TypedDict):
+    """What the lane's template reads on each moment besides its fields."""
+
+    dissatisfied_share: float | None
+    share_band: str
+    share_percent: float | None
+
 
 # Upper bounds of the dissatisfied-share bands that colour a card.
 SHARE_BANDS = ((0.10, "good"), (0.20, "fair"), (0.30, "poor"))
@@ -42,7 +56,9 @@ def moment_shares(*, cycle: ServiceCycle) -> dict[int, float]:
 
 
 def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
-    moments = list(selectors.moments_with_touchpoints(cycle=cycle))
+    # Typed with the share the loop below sets on each moment for the template.
+    moments = cast("list[WithAnnotations[Moment, _MomentShare]]",
+                   list(selectors.moments_with_touchpoints(cycle=cycle)))
     shares = moment_shares(cycle=cycle)
     state = []
     for moment in moments:

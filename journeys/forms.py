@@ -11,6 +11,7 @@ import functools
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, Moment, Organization, ServiceCycle
@@ -19,7 +20,7 @@ MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
 
 
-def add_service_errors(form: forms.Form, error, *, renames: dict[str, str] | None = None) -> None:
+def add_service_errors(form: forms.BaseForm, error, *, renames: dict[str, str] | None = None) -> None:
     """Show a service's ValidationError beside the form's fields (`renames`: service field →
     form field); messages for fields the form does not have go above the form."""
     for field, field_messages in error.message_dict.items():
@@ -39,7 +40,8 @@ class MomentForm(forms.Form):
         label=_("Protocol"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the front line must do at this moment."),
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("No owner"))
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False,
+                                                                 empty_label=_("No owner"))
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -43,7 +43,7 @@ def _page(request: HttpRequest, invitation: Invitation, token: str, form: Invita
     login_url = f"{reverse('login')}?{urlencode({'next': request.path})}"
     return render(request, "journeys/invitation.html", {
         "invitation": invitation, "organization": invitation.organization, "role": invitation.get_role_display(),
-        "invited_by": invitation.invited_by.get_username() if invitation.invited_by_id else "",
+        "invited_by": invitation.invited_by.get_username() if invitation.invited_by is not None else "",
         "form": form, "login_url": login_url, "token": token,
     }, status=status)
 

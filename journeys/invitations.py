@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
@@ -107,7 +107,7 @@ def _email(invitation: Invitation, token: str, language: str) -> bool:
         context = {
             "invitation": invitation, "organization": invitation.organization, "link": invitation_link(token),
             "role": invitation.get_role_display(),
-            "invited_by": invitation.invited_by.get_username() if invitation.invited_by_id else "",
+            "invited_by": invitation.invited_by.get_username() if invitation.invited_by is not None else "",
             "expires_at": invitation.expires_at, "days": settings.MOMENTO_INVITATION_DAYS,
         }
         subject = " ".join(render_to_string("journeys/email/invitation_subject.txt", context).split())
@@ -126,7 +126,7 @@ def _email(invitation: Invitation, token: str, language: str) -> bool:
 
 @transaction.atomic
 def _invitation_issue(*, organization: Organization, email: str, role: str,
-                      invited_by: AbstractBaseUser | None) -> tuple[Invitation, str]:
+                      invited_by: User | None) -> tuple[Invitation, str]:
     # The organization row is locked so that two admins inviting the same address
     # at once update one pending invitation instead of colliding.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
@@ -150,7 +150,7 @@ def _invitation_issue(*, organization: Organization, email: str, role: str,
     return invitation, token
 
 
-def invitation_create(*, organization: Organization, email: str, role: str, invited_by: AbstractBaseUser | None,
+def invitation_create(*, organization: Organization, email: str, role: str, invited_by: User | None,
                       language: str = "") -> InvitationSent:
     """Invite `email` to join with `role` and e-mail the link (after the row is committed).
 
@@ -162,7 +162,7 @@ def invitation_create(*, organization: Organization, email: str, role: str, invi
     return InvitationSent(invitation=invitation, emailed=_email(invitation, token, language))
 
 
-def invitation_resend(*, invitation: Invitation, invited_by: AbstractBaseUser | None,
+def invitation_resend(*, invitation: Invitation, invited_by: User | None,
                       language: str = "") -> InvitationSent:
     """A new link (and expiry) for a pending invitation; the old link stops working."""
     token, token_hash = _new_token()
@@ -192,7 +192,7 @@ def invitation_for_token(*, token: str) -> Invitation | None:
                     expires_at__gt=timezone.now()).first())
 
 
-def invitation_accepted_by(*, token: str, user: AbstractBaseUser) -> Organization | None:
+def invitation_accepted_by(*, token: str, user: User) -> Organization | None:
     """The organization, if this link was already used by `user` (a second tab, a reload)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
@@ -201,7 +201,7 @@ def invitation_accepted_by(*, token: str, user: AbstractBaseUser) -> Organizatio
     return invitation.organization if invitation else None
 
 
-def _claim(token: str, user: AbstractBaseUser) -> Invitation:
+def _claim(token: str, user: User) -> Invitation:
     invitation = invitation_for_token(token=token)
     if invitation is None:
         raise InvitationInvalid
@@ -217,7 +217,7 @@ def _claim(token: str, user: AbstractBaseUser) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: AbstractBaseUser) -> InvitationAccepted:
+def invitation_accept(*, token: str, user: User) -> InvitationAccepted:
     """Join the invitation's organization with its role, as `user` (whatever the account's e-mail).
 
     An account that is a member already keeps its role (an invitation never
@@ -232,7 +232,7 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> InvitationAccept
 
 
 @transaction.atomic
-def invitation_accept_new_account(*, token: str, username: str, password: str) -> tuple[AbstractBaseUser,
+def invitation_accept_new_account(*, token: str, username: str, password: str) -> tuple[User,
                                                                                         InvitationAccepted]:
     """Create an account (e-mail: the invited address) and join with it, all or nothing.
 

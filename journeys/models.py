@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -122,7 +123,7 @@ class Invitation(models.Model):
             models.CheckConstraint(condition=Q(role__in=Membership.Role.values), name="invitation_role_valid"),
             models.CheckConstraint(condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                                    name="invitation_not_accepted_and_revoked"),
-            models.CheckConstraint(condition=Q(email=models.functions.Lower("email")),
+            models.CheckConstraint(condition=Q(email=Lower("email")),
                                    name="invitation_email_lower_case"),
         ]
 

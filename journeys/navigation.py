@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
@@ -14,14 +14,14 @@ from .permissions import INGEST, MANAGE, READ, user_capability_set
 NAV_CACHE_SECONDS = 300
 
 
-def _key(user: AbstractBaseUser) -> str:
+def _key(user: User) -> str:
     # date_joined in the key: a reused user id (a test database, an account
     # deleted and created again) never inherits another account's entry.
     joined = getattr(user, "date_joined", None)
     return f"nav:capabilities:{user.pk}:{joined.timestamp() if joined else ''}"
 
 
-def user_capabilities_warm(*, user: AbstractBaseUser) -> list[str]:
+def user_capabilities_warm(*, user: User) -> list[str]:
     """Compute and cache what the user may do in at least one organization.
 
     Called at login (journeys.apps) so the navigation costs pages no
@@ -32,7 +32,7 @@ def user_capabilities_warm(*, user: AbstractBaseUser) -> list[str]:
     return capabilities
 
 
-def _capabilities(user: AbstractBaseUser) -> frozenset[str]:
+def _capabilities(user: User) -> frozenset[str]:
     cached = cache.get(_key(user))
     return frozenset(cached if cached is not None else user_capabilities_warm(user=user))
 

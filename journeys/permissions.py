@@ -19,10 +19,11 @@ absent (404); an object that is visible but not writable for the caller is 403.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -48,7 +49,7 @@ TOKEN_SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
 
 __all__ = [
     "EDIT", "INGEST", "MANAGE", "READ", "REVIEW", "HasCapability", "capability_for_method", "organizations_where",
-    "request_can", "request_organization_ids", "request_organizations", "roles_with", "user_can",
+    "request_can", "request_organization_ids", "request_organizations", "request_person", "roles_with", "user_can",
     "user_capability_set",
 ]
 
@@ -65,7 +66,7 @@ def roles_with(capability: str) -> list[str]:
 # --- People (pages, services) -------------------------------------------------------
 
 
-def user_capabilities(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, frozenset[str]]:
+def user_capabilities(*, user: User | AnonymousUser) -> dict[int, frozenset[str]]:
     """Organization id → what this person may do there."""
     if not user.is_authenticated:
         return {}
@@ -73,7 +74,7 @@ def user_capabilities(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, fr
             for organization_id, role in Membership.objects.filter(user=user).values_list("organization_id", "role")}
 
 
-def user_can(*, user: AbstractBaseUser | AnonymousUser, organization: Organization | int, capability: str) -> bool:
+def user_can(*, user: User | AnonymousUser, organization: Organization | int, capability: str) -> bool:
     """Whether this person has `capability` in this organization (one query)."""
     if not user.is_authenticated:
         return False
@@ -82,7 +83,7 @@ def user_can(*, user: AbstractBaseUser | AnonymousUser, organization: Organizati
                                      role__in=roles_with(capability)).exists()
 
 
-def organizations_where(*, user: AbstractBaseUser | AnonymousUser, capability: str = READ) -> QuerySet[Organization]:
+def organizations_where(*, user: User | AnonymousUser, capability: str = READ) -> QuerySet[Organization]:
     """The organizations where this person has `capability`."""
     if not user.is_authenticated:
         return Organization.objects.none()
@@ -90,7 +91,7 @@ def organizations_where(*, user: AbstractBaseUser | AnonymousUser, capability: s
                                        memberships__role__in=roles_with(capability)).distinct()
 
 
-def user_capability_set(*, user: AbstractBaseUser) -> frozenset[str]:
+def user_capability_set(*, user: User) -> frozenset[str]:
     """What this person may do in at least one organization (for the navigation)."""
     roles = Membership.objects.filter(user=user).values_list("role", flat=True).distinct()
     return frozenset().union(*(ROLE_CAPABILITIES.get(role, frozenset()) for role in roles))
@@ -126,6 +127,19 @@ def request_access(request: HttpRequest | Request) -> dict[int, frozenset[str]]:
     return access
 
 
+def request_person(request: Request) -> User:
+    """The signed-in person behind an API request only people may make (review, manage).
+
+    HasCapability lets no token through to those (no scope grants them), so the
+    user is a person; anything else is refused rather than signed as the actor
+    of a change.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.PermissionDenied(HasCapability.message)
+    return user
+
+
 def request_organization_ids(request: HttpRequest | Request, capability: str = READ) -> list[int]:
     """Ids of the organizations where this request has `capability`."""
     return sorted(pk for pk, capabilities in request_access(request).items() if capability in capabilities)
@@ -137,6 +151,8 @@ def request_organizations(request: HttpRequest | Request, capability: str = READ
 
 
 def request_can(request: HttpRequest | Request, organization_id: int | None, capability: str) -> bool:
+    if organization_id is None:
+        return False  # an object of no organization is nobody's to act on
     return capability in request_access(request).get(organization_id, frozenset())
 
 

@@ -6,7 +6,7 @@ organization's data is simply not in the queryset: it answers 404.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -14,20 +14,20 @@ from django.shortcuts import get_object_or_404
 from .models import ApiToken, Moment, Organization, ServiceCycle
 
 
-def organizations_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
+def organizations_for_user(*, user: User | AnonymousUser) -> QuerySet[Organization]:
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user).distinct()
 
 
-def cycles_for_user(*, user: AbstractBaseUser | AnonymousUser, include_archived: bool = False) -> QuerySet[ServiceCycle]:
+def cycles_for_user(*, user: User | AnonymousUser, include_archived: bool = False) -> QuerySet[ServiceCycle]:
     cycles = ServiceCycle.objects.filter(organization__in=organizations_for_user(user=user))
     if not include_archived:
         cycles = cycles.filter(archived=False)
     return cycles.select_related("organization").annotate(moment_count=Count("moments", distinct=True))
 
 
-def cycle_get_for_user(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> ServiceCycle:
+def cycle_get_for_user(*, user: User | AnonymousUser, pk: int) -> ServiceCycle:
     return get_object_or_404(
         ServiceCycle.objects.filter(organization__in=organizations_for_user(user=user)).select_related(
             "organization"
@@ -42,7 +42,7 @@ def moments_with_touchpoints(*, cycle: ServiceCycle) -> QuerySet[Moment]:
     return (
         Moment.objects.filter(cycle=cycle)
         .select_related("owner")
-        .prefetch_related(Prefetch("touchpoints", queryset=touchpoint_model.objects.order_by("id")))
+        .prefetch_related(Prefetch("touchpoints", queryset=touchpoint_model._default_manager.order_by("id")))
         .order_by("position")
     )
 
@@ -54,7 +54,7 @@ def organization_members(*, organization: Organization) -> QuerySet:
 
 
 def cycles_overview_for_user(
-    *, user: AbstractBaseUser | AnonymousUser, archived: bool = False
+    *, user: User | AnonymousUser, archived: bool = False
 ) -> QuerySet[ServiceCycle]:
     """The cycle list: each cycle with its moment count, in one query however many
     cycles there are (a correlated subquery grouped in SQL)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
@@ -40,7 +40,7 @@ def _clean(instance: Any, exclude: Sequence[str] = ()) -> None:
     instance.full_clean(exclude=list(exclude), validate_constraints=False)
 
 
-def organization_create(*, name: str, slug: str, admin: AbstractBaseUser | None = None) -> Organization:
+def organization_create(*, name: str, slug: str, admin: User | None = None) -> Organization:
     with transaction.atomic():
         organization = Organization(name=name, slug=slug)
         _clean(organization)
@@ -64,7 +64,7 @@ def _role_checked(role: str) -> str:
 
 
 @transaction.atomic
-def membership_add(*, organization: Organization, user: AbstractBaseUser, role: str) -> Membership:
+def membership_add(*, organization: Organization, user: User, role: str) -> Membership:
     """Make `user` a member with `role`; someone who is a member already is refused
     (their role changes only through `membership_role_set`)."""
     _role_checked(role)
@@ -96,12 +96,12 @@ def membership_role_set(*, membership: Membership, role: str) -> Membership:
 def membership_remove(*, membership: Membership) -> None:
     """Take a member out of the organization (never its last admin)."""
     Organization.objects.select_for_update().filter(pk=membership.organization_id).first()
-    membership = Membership.objects.filter(pk=membership.pk).first()
-    if membership is None:
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
         return
-    if membership.role == Membership.Role.ADMIN:
-        _an_admin_remains(organization=membership.organization, without=membership)
-    membership.delete()
+    if current.role == Membership.Role.ADMIN:
+        _an_admin_remains(organization=current.organization, without=current)
+    current.delete()
 
 
 @transaction.atomic
@@ -155,7 +155,7 @@ def bump_structure_version(cycle_id: int) -> None:
     ServiceCycle.objects.filter(pk=cycle_id).update(structure_version=F("structure_version") + 1)
 
 
-def _validate_owner(cycle: ServiceCycle, owner: AbstractBaseUser | None) -> None:
+def _validate_owner(cycle: ServiceCycle, owner: User | None) -> None:
     if owner is not None and not Membership.objects.filter(
         organization_id=cycle.organization_id, user=owner
     ).exists():
@@ -171,7 +171,7 @@ def moment_add(
     position: int | None = None,
     description: str = "",
     protocol: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
 ) -> Moment:
     """Insert a moment at `position` (default: the end), shifting later ones right."""
     locked = _lock_cycle(cycle)

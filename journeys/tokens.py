@@ -14,7 +14,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -35,7 +35,7 @@ def _hash(token: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, organization: Organization, name: str, scopes: Iterable[str], created_by: AbstractBaseUser | None
+    *, organization: Organization, name: str, scopes: Iterable[str], created_by: User | None
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its plaintext, which is never stored.
 

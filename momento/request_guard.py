@@ -127,6 +127,13 @@ def _deep_path(data: Any, levels: int = PATH_LEVELS) -> tuple:
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _after_space(text: str, index: int) -> int:
+    """Where the JSON whitespace from `index` on ends (the pattern matches even nothing)."""
+    match = _SPACE.match(text, index)
+    assert match is not None
+    return match.end()
+
+
 def _recursion_path(text: str, index: int = 0, levels: int = PATH_LEVELS) -> tuple:
     """Where a body too deep for json.loads is deep: its members are decoded one by one
     (in C, as json.loads would) until one of them recurses too deep; that one is named."""
@@ -134,17 +141,18 @@ def _recursion_path(text: str, index: int = 0, levels: int = PATH_LEVELS) -> tup
     path: tuple = ()
     try:
         while len(path) < levels:
-            index = _SPACE.match(text, index).end()
+            index = _after_space(text, index)
             opening = text[index:index + 1]
             if opening not in ("[", "{"):
                 break
             index, position, deeper = index + 1, 0, None
             while deeper is None:
-                index = _SPACE.match(text, index).end()
+                index = _after_space(text, index)
                 if opening == "{":
-                    name, index = json.decoder.scanstring(text, index + 1)
-                    index = _SPACE.match(text, index).end() + 1  # the ":"
-                    index = _SPACE.match(text, index).end()
+                    # typeshed leaves out json.decoder.scanstring (CPython's string scanner, C or Python).
+                    name, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+                    index = _after_space(text, index) + 1  # the ":"
+                    index = _after_space(text, index)
                 else:
                     name = position
                 try:
@@ -152,7 +160,7 @@ def _recursion_path(text: str, index: int = 0, levels: int = PATH_LEVELS) -> tup
                 except RecursionError:
                     deeper = name
                     break
-                index = _SPACE.match(text, end).end()
+                index = _after_space(text, end)
                 if text[index:index + 1] != ",":
                     return path
                 index, position = index + 1, position + 1

@@ -6,7 +6,7 @@ every app's resources (so its root lists them all), plus the schema and its docs
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -44,7 +44,7 @@ router.register("ratings", RatingViewSet, basename="rating")
 router.register("review-items", ReviewItemViewSet, basename="reviewitem")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),
     path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),

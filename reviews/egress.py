@@ -96,7 +96,8 @@ def address_is_public(address: IPAddress) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (a literal IP resolves to itself). Tests replace this."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    # An IPv4 or IPv6 socket address starts with the address as text.
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def private_allowed() -> bool:
@@ -156,13 +157,14 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, destination: Destination, timeout: float):
-        super().__init__(destination.host, destination.port, timeout=timeout, context=tls_context())
+        self._tls_context = tls_context()
+        super().__init__(destination.host, destination.port, timeout=timeout, context=self._tls_context)
         self._address = destination.address
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
         # SNI and the certificate check use the URL's host, not the address connected to.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
 
 
 def post_pinned(destination: Destination, body: bytes, headers: dict[str, str], timeout: float) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from .models import ReviewStatus, WebhookEvent
@@ -15,7 +16,8 @@ class StatusForm(forms.Form):
 
 
 class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody"))
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False,
+                                                                 empty_label=_("Nobody"))
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

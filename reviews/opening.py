@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -127,7 +127,7 @@ def _relink_following(item: ReviewItem) -> None:
     while True:
         following = (
             ReviewItem.objects.filter(
-                cycle_id=current.cycle_id, moment_id=current.moment_id, touchpoint_id=current.touchpoint_id,
+                cycle_id=current.cycle_id, moment_id=current.moment_id, touchpoint=current.touchpoint_id,
                 week_start=current.week_start + dt.timedelta(weeks=1),
             ).first()
         )
@@ -158,7 +158,7 @@ def review_week_open(
     cycle: ServiceCycle,
     week_start: dt.date,
     now: dt.datetime | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     trigger: str | None = None,
 ) -> list[ReviewItem]:
     """Open the week's review items: one per critical moment (its critical touchpoints
@@ -187,7 +187,7 @@ def review_week_open(
 
 @transaction.atomic
 def _open_items(
-    *, cycle: ServiceCycle, week_start: dt.date, source: str, actor: AbstractBaseUser | None, trigger: str
+    *, cycle: ServiceCycle, week_start: dt.date, source: str, actor: User | None, trigger: str
 ) -> list[ReviewItem]:
     cycle = ServiceCycle.objects.select_related("organization").get(pk=cycle.pk)
     run, _run_created = ReviewRun.objects.get_or_create(cycle=cycle, week_start=week_start, defaults={"source": source})
@@ -209,7 +209,7 @@ def _open_items(
 
 def _create_items(
     *, cycle: ServiceCycle, week_start: dt.date, run: ReviewRun, findings: list[CriticalFinding],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> list[ReviewItem]:
     moments = {moment.pk: moment for moment in Moment.objects.filter(cycle=cycle)}
     touchpoints = Touchpoint.objects.filter(moment__cycle=cycle).in_bulk()
@@ -221,7 +221,8 @@ def _create_items(
     created_items = []
     for found in sorted(findings, key=lambda f: (moments[f.moment_id].position, f.touchpoint_id or 0)):
         previous = previous_items.get((found.moment_id, found.touchpoint_id))
-        item, created = ReviewItem.objects.get_or_create(
+        # django-stubs refuse None for a nullable foreign key's `_id` lookup; Django reads it as IS NULL.
+        item, created = ReviewItem.objects.get_or_create(  # type: ignore[misc]
             cycle=cycle, moment_id=found.moment_id, touchpoint_id=found.touchpoint_id, week_start=week_start,
             defaults={
                 "organization_id": cycle.organization_id,

@@ -14,7 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
@@ -174,11 +174,11 @@ def team_leads(*, organization: Organization) -> QuerySet:
 # --- Items ---------------------------------------------------------------------------------
 
 
-def review_items_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ReviewItem]:
+def review_items_for_user(*, user: User | AnonymousUser) -> QuerySet[ReviewItem]:
     return ReviewItem.objects.filter(organization__in=organizations_for_user(user=user))
 
 
-def review_item_get_for_user(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> ReviewItem:
+def review_item_get_for_user(*, user: User | AnonymousUser, pk: int) -> ReviewItem:
     return get_object_or_404(
         review_items_for_user(user=user).select_related("cycle", "organization", "moment", "touchpoint", "owner"),
         pk=pk,
@@ -222,7 +222,7 @@ def review_items_for_week(
     )
 
 
-def webhooks_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Webhook]:
+def webhooks_for_user(*, user: User | AnonymousUser) -> QuerySet[Webhook]:
     return Webhook.objects.filter(organization__in=organizations_for_user(user=user))
 
 
@@ -275,7 +275,7 @@ def review_schedule_status() -> ScheduleStatus:
 HOME_ITEMS = 8
 
 
-def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> tuple[list[ReviewItem], int]:
+def open_items_for_home(*, user: User, limit: int = HOME_ITEMS) -> tuple[list[ReviewItem], int]:
     """Items still in progress in the cycles where `user` reviews (team lead and above),
     theirs first, then by severity; and how many there are in all. Two queries."""
     if not user.is_authenticated:
@@ -292,6 +292,6 @@ def open_items_for_home(*, user: AbstractBaseUser, limit: int = HOME_ITEMS) -> t
     return list(ordered[:limit]), items.count()
 
 
-def reviews_anywhere(*, user: AbstractBaseUser) -> bool:
+def reviews_anywhere(*, user: User) -> bool:
     """Whether `user` may change review items in at least one organization."""
     return Membership.objects.filter(user=user, role__in=roles_with(REVIEW)).exists()

@@ -13,7 +13,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -73,7 +73,7 @@ def allowed_transitions(status: str) -> list[str]:
 # --- Workflow ------------------------------------------------------------------------------
 
 
-def _require_reviewer(actor: AbstractBaseUser | None, item: ReviewItem) -> None:
+def _require_reviewer(actor: User | None, item: ReviewItem) -> None:
     if actor is None:
         return  # the scheduler
     if not user_can(capability=REVIEW, user=actor, organization=item.organization):
@@ -102,7 +102,7 @@ def _refusal(item: ReviewItem) -> str:
 
 @transaction.atomic
 def review_item_transition(
-    *, item: ReviewItem, status: str, actor: AbstractBaseUser | None, reason: str = ""
+    *, item: ReviewItem, status: str, actor: User | None, reason: str = ""
 ) -> ReviewItem:
     """Move an item one step along open → acknowledged → action planned → resolved,
     dismiss it (with a reason) from any state that is not final, or reopen a
@@ -133,7 +133,7 @@ def review_item_transition(
     return item
 
 
-def _owner_checked(item: ReviewItem, owner: AbstractBaseUser | int | None) -> AbstractBaseUser | None:
+def _owner_checked(item: ReviewItem, owner: User | int | None) -> User | None:
     """The one owner rule: an active member who may review in the item's organization, or nobody.
 
     `owner` may be a user or a user id (as the API and the page send it).
@@ -148,8 +148,8 @@ def _owner_checked(item: ReviewItem, owner: AbstractBaseUser | int | None) -> Ab
 
 
 @transaction.atomic
-def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | int | None,
-                       actor: AbstractBaseUser | None) -> ReviewItem:
+def review_item_assign(*, item: ReviewItem, owner: User | int | None,
+                       actor: User | None) -> ReviewItem:
     """Give the item to a team lead (or above) of its organization, or to nobody."""
     item = _locked(item)
     _require_reviewer(actor, item)
@@ -157,7 +157,7 @@ def review_item_assign(*, item: ReviewItem, owner: AbstractBaseUser | int | None
     new_owner_id = owner.pk if owner is not None else None
     if new_owner_id == item.owner_id:
         return item
-    old_owner = item.owner.get_username() if item.owner_id else ""
+    old_owner = item.owner.get_username() if item.owner is not None else ""
     item.owner = owner
     item.save(update_fields=["owner", "updated_at"])
     ReviewEvent.objects.create(
@@ -173,7 +173,7 @@ UNCHANGED: Any = object()
 
 @transaction.atomic
 def review_item_update(
-    *, item: ReviewItem, actor: AbstractBaseUser | None, owner: AbstractBaseUser | int | None = UNCHANGED,
+    *, item: ReviewItem, actor: User | None, owner: User | int | None = UNCHANGED,
     notes: str | None = None, status: str | None = None, reason: str = "",
 ) -> ReviewItem:
     """Change an item's owner, notes and status in one go: all of it or nothing.
@@ -192,7 +192,7 @@ def review_item_update(
 
 
 @transaction.atomic
-def review_item_notes_update(*, item: ReviewItem, notes: str, actor: AbstractBaseUser | None) -> ReviewItem:
+def review_item_notes_update(*, item: ReviewItem, notes: str, actor: User | None) -> ReviewItem:
     item = _locked(item)
     _require_reviewer(actor, item)
     notes = (notes or "").strip()
@@ -209,7 +209,7 @@ def review_item_notes_update(*, item: ReviewItem, notes: str, actor: AbstractBas
 
 @transaction.atomic
 def action_item_add(
-    *, item: ReviewItem, text: str, due_date: dt.date | None = None, actor: AbstractBaseUser | None
+    *, item: ReviewItem, text: str, due_date: dt.date | None = None, actor: User | None
 ) -> ActionItem:
     item = _locked(item)
     _require_reviewer(actor, item)
@@ -227,7 +227,7 @@ def action_item_add(
 
 
 @transaction.atomic
-def action_item_set_done(*, action: ActionItem, done: bool, actor: AbstractBaseUser | None) -> ActionItem:
+def action_item_set_done(*, action: ActionItem, done: bool, actor: User | None) -> ActionItem:
     action = ActionItem.objects.select_for_update().select_related("review_item__organization").get(pk=action.pk)
     _require_reviewer(actor, action.review_item)
     if action.done == done:

@@ -9,6 +9,7 @@ to the page with a message, keeping the week, the filters and the item in view.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,18 +28,32 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys.permissions import REVIEW, user_can
 from journeys.selectors import cycle_get_for_user, cycles_for_user
+from momento.http import AuthenticatedHttpRequest
 
 from . import emails, selectors, services
 from .forms import ActionDoneForm, ActionForm, NotesForm, OwnerForm, StatusForm
 from .models import ActionItem, ReviewItem, ReviewRun, ReviewStatus, Trigger
 from .sparklines import sparkline_label, sparkline_svg
 
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+    from django_stubs_ext import WithAnnotations
+
 # Lazy: built at import, these were English whatever the reader's language.
-STATUS_ACTIONS = {
+STATUS_ACTIONS: dict[str, Promise] = {
     ReviewStatus.ACKNOWLEDGED: gettext_lazy("Acknowledge"),
     ReviewStatus.ACTION_PLANNED: gettext_lazy("Mark action planned"),
     ReviewStatus.RESOLVED: gettext_lazy("Resolve"),
 }
+
+
+class _WeekItemShown(TypedDict):
+    """What the week page's template reads on each item besides its fields."""
+
+    sparkline: SafeString
+    next_statuses: list[tuple[str, Promise]]
+    can_dismiss: bool
+    can_reopen: bool
 
 
 def dashboard_url(cycle_pk: int) -> str:
@@ -97,7 +113,8 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
     ))
     shares = selectors.sparkline_shares(cycle=cycle, items=items)
     weeks_label = _("Dissatisfied share, last %(weeks)s weeks") % {"weeks": selectors.SPARKLINE_WEEKS}
-    for item in items:
+    # Typed with what the loop sets on each item for the template.
+    for item in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", items):
         label = sparkline_label(shares[item.pk], weeks_label=weeks_label, no_data=_("no ratings"))
         item.sparkline = sparkline_svg(shares[item.pk], critical_share=cycle.critical_share, label=label)
         item.next_statuses = [(status, STATUS_ACTIONS[status]) for status in services.allowed_transitions(item.status)
@@ -147,7 +164,7 @@ def reviews_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def open_week(request: HttpRequest, pk: int) -> HttpResponse:
+def open_week(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """"Open this week's review": the last week that ended in the cycle's time zone, as the
     schedule would open it (items, then the digest), recorded as opened by this person."""
     cycle = cycle_get_for_user(user=request.user, pk=pk)
@@ -165,6 +182,8 @@ def open_week(request: HttpRequest, pk: int) -> HttpResponse:
             _report(request, error)
             return back
     run = selectors.review_run_opened(cycle=cycle, week_start=week)
+    # Opened now or before (review_run_opened reads only runs with opened_at set).
+    assert run is not None and run.opened_at is not None
     if run.opened_by_id != request.user.pk or run.opened_at < asked_at:
         messages.info(request, _("Week %(week)s was already opened (%(when)s, by %(who)s); nothing was changed.")
                       % {"week": label, "when": date_format(timezone.localtime(run.opened_at), "SHORT_DATETIME_FORMAT"),
@@ -188,7 +207,7 @@ def open_week(request: HttpRequest, pk: int) -> HttpResponse:
 
 def opener_label(run: ReviewRun) -> str:
     """Who or what opened a week: a username, the command, or the schedule."""
-    if run.opened_by_id:
+    if run.opened_by is not None:
         return run.opened_by.get_username()
     if run.trigger == Trigger.COMMAND:
         return "manage.py reviews_open_week"
@@ -239,7 +258,7 @@ def _change(request: HttpRequest, item: ReviewItem, action, success: str) -> Htt
 
 @login_required
 @require_POST
-def item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def item_status(request: AuthenticatedHttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -260,7 +279,7 @@ def item_status(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_owner(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def item_owner(request: AuthenticatedHttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
     if not user_can(capability=REVIEW, user=request.user, organization=item.organization):
         raise PermissionDenied
@@ -277,7 +296,7 @@ def item_owner(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_notes(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def item_notes(request: AuthenticatedHttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
     form = NotesForm(request.POST)
     if not form.is_valid():
@@ -292,7 +311,7 @@ def item_notes(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_action_add(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def item_action_add(request: AuthenticatedHttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -310,7 +329,7 @@ def item_action_add(request: HttpRequest, pk: int, item_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def item_action_done(request: HttpRequest, pk: int, item_id: int, action_id: int) -> HttpResponse:
+def item_action_done(request: AuthenticatedHttpRequest, pk: int, item_id: int, action_id: int) -> HttpResponse:
     item = _item(request, pk, item_id)
     action = ActionItem.objects.filter(pk=action_id, review_item=item).first()
     if action is None:

@@ -8,6 +8,8 @@ when a webhook is created and when it is rotated, never on the list.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +29,22 @@ from . import webhooks
 from .forms import WebhookForm
 from .models import Webhook, WebhookDelivery, WebhookEvent
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _WebhookShown(TypedDict):
+    """What the webhooks page's template reads on each webhook besides its fields and counts."""
+
+    event_labels: list[str]
+
+
+class _DeliveryShown(TypedDict):
+    """What the webhook page's template reads on each delivery besides its fields."""
+
+    event_label: str
+
+
 RECENT_DELIVERIES = 25
 
 
@@ -40,12 +58,12 @@ def _admins_only() -> str:
 
 def _webhooks_page(request: HttpRequest, organization: Organization, form: WebhookForm,
                    status: int = 200) -> HttpResponse:
-    hooks = (Webhook.objects.filter(organization=organization).order_by("id").annotate(
+    hooks = list(Webhook.objects.filter(organization=organization).order_by("id").annotate(
         attempts=Count("deliveries"), failures=Count("deliveries", filter=Q(deliveries__succeeded=False)),
         last_attempt=Max("deliveries__started_at"),
     ))
-    hooks = list(hooks)
-    for webhook in hooks:
+    # Typed with what the loop sets on each webhook for the template.
+    for webhook in cast("list[WithAnnotations[Webhook, _WebhookShown]]", hooks):
         webhook.event_labels = [_event_label(event) for event in webhook.events]
     return render(request, "reviews/webhooks.html", {
         "organization": organization, "webhooks": hooks, "form": form,
@@ -114,7 +132,8 @@ def webhook_detail(request: HttpRequest, org_pk: int, webhook_pk: int) -> HttpRe
                                     "events": webhook.events, "active": webhook.active})
     deliveries = list(WebhookDelivery.objects.filter(webhook=webhook).defer("payload")
                       .order_by("-started_at", "-id")[:RECENT_DELIVERIES])
-    for delivery in deliveries:
+    # Typed with what the loop sets on each delivery for the template.
+    for delivery in cast("list[WithAnnotations[WebhookDelivery, _DeliveryShown]]", deliveries):
         delivery.event_label = _event_label(delivery.event)
     return render(request, "reviews/webhook_detail.html", {
         "organization": organization, "webhook": webhook, "form": form, "deliveries": deliveries,

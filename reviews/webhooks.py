@@ -205,13 +205,13 @@ def review_item_payload(item: ReviewItem) -> dict[str, Any]:
         "moment": {"id": item.moment_id, "name": item.moment.name, "position": item.moment.position},
         "touchpoint": (
             {"id": item.touchpoint_id, "name": item.touchpoint.name, "key": item.touchpoint.key}
-            if item.touchpoint_id else None
+            if item.touchpoint is not None else None
         ),
         "week": iso_week_label(item.week_start),
         "week_start": item.week_start.isoformat(),
         "status": item.status,
         "dismiss_reason": item.dismiss_reason,
-        "owner": item.owner.get_username() if item.owner_id else None,
+        "owner": item.owner.get_username() if item.owner is not None else None,
         "streak": item.streak,
         "figures": {
             "n": item.n, "dissatisfied": item.dissatisfied, "share": item.share,
@@ -237,7 +237,7 @@ def webhook_event_emit(*, organization_id: int, event: str, item_id: int, extra:
     if not hooks:
         return 0
     item = ReviewItem.objects.select_related("organization", "cycle", "moment", "touchpoint", "owner").get(pk=item_id)
-    envelope = {
+    envelope: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "event": event,
         "created_at": timezone.now().isoformat(),

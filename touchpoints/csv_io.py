@@ -243,7 +243,7 @@ class _CsvImport:
             values, row_errors = self.validator(_coerce(record, self.columns))
             if row_errors.get("external_id", Problem("")).code == "external_id_blank":
                 row_errors["external_id"] = Problem("external_id_blank_cell")
-        if row_errors:
+        if values is None:  # exactly when there are problems
             self.error_count += len(row_errors)
             if len(self.errors) < MAX_REPORTED_ERRORS:
                 self.errors.extend(RowError(line, name, *problem) for name, problem in row_errors.items())

@@ -44,8 +44,9 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
             return redirect("journeys:cycle_detail", pk=cycle.pk)
     else:
         for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
+            # An ErrorList yields its messages as text (its stubs also allow ValidationError).
+            for field_error in field_errors:
+                messages.error(request, str(field_error))
     return redirect("journeys:cycle_list")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -109,9 +110,8 @@ def _score(rng: random.Random, scale_code: str, dissatisfied: bool) -> int:
     return rng.choices(satisfied, weights=weights)[0]
 
 
-def _ensure_user(stdout: Callable[[str], None]) -> tuple[object, bool]:
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
+def _ensure_user(stdout: Callable[[str], None]) -> tuple[User, bool]:
+    user, created = get_user_model().objects.get_or_create(
         username=DEMO_USERNAME, defaults={"email": "demo@example.com", "is_staff": True, "is_superuser": True}
     )
     if created:
@@ -121,7 +121,7 @@ def _ensure_user(stdout: Callable[[str], None]) -> tuple[object, bool]:
 
 
 @transaction.atomic
-def _ensure_structure(organization: Organization, owner: object) -> tuple[ServiceCycle, bool]:
+def _ensure_structure(organization: Organization, owner: User) -> tuple[ServiceCycle, bool]:
     existing = ServiceCycle.objects.filter(organization=organization, name=DEMO_CYCLE_NAME).first()
     if existing is not None:
         return existing, False

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -86,7 +86,7 @@ def rating_import_upload(
     *,
     organization: Organization,
     file: IO[bytes],
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     cycle: ServiceCycle | None = None,
 ) -> RatingImport:
     """Keep an uploaded CSV for import and describe it; refuse what cannot be imported.

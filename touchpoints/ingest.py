@@ -315,6 +315,8 @@ class RowValidator:
 
         if errors:
             return None, errors
+        # Without problems these are known: each check above adds one when it is not.
+        assert touchpoint_ref is not None and type(score) is int and occurred_at is not None
         normalized, dissatisfied = SCORE_TABLES[touchpoint_ref.scale][score]
         return ValidatedRow(
             touchpoint_ref.id, touchpoint_ref.scale, score, normalized, dissatisfied, occurred_at,
@@ -345,13 +347,13 @@ class RowValidator:
             if by_key is None:
                 errors["touchpoint_key"] = Problem("touchpoint_key_unknown", {"key": key[:MAX_KEY_LENGTH]})
                 return None
-        if by_id is None and by_key is None:
-            errors["touchpoint"] = Problem("touchpoint_missing")
-            return None
         if by_id is not None and by_key is not None and by_id != by_key:
             errors["touchpoint_key"] = Problem("touchpoint_mismatch")
             return None
         found = by_id or by_key
+        if found is None:
+            errors["touchpoint"] = Problem("touchpoint_missing")
+            return None
         if self.cycle is not None and found.cycle_id != self.cycle.id:
             errors["touchpoint_key" if by_key is not None else "touchpoint"] = Problem(
                 "touchpoint_other_cycle", {"cycle": self.cycle.name}
@@ -385,7 +387,7 @@ def validate_rows(rows: Sequence[Any], *, validator: RowValidator) -> list[Valid
     errors: list[RowError] = []
     for index, row in enumerate(rows):
         values, row_errors = validator(row)
-        if row_errors:
+        if values is None:  # exactly when there are problems
             errors.extend(RowError(index, name, *problem) for name, problem in row_errors.items())
         elif not errors:
             validated.append(values)

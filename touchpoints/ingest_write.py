@@ -59,9 +59,13 @@ class InsertOutcome:
         return len(self.created) - self.created_count
 
 
-class Conflict(NamedTuple):
+@dataclass(frozen=True, order=True)
+class Conflict:
     """Row `index` reuses `key` with different content: that of the stored
-    rating `rating_id`, or of row `earlier_index` of the same call."""
+    rating `rating_id`, or of row `earlier_index` of the same call.
+
+    A dataclass, not a NamedTuple: a tuple's field named `index` would hide `tuple.index`.
+    """
 
     index: int
     key: str
@@ -101,6 +105,7 @@ class RatingsConflicted(RatingsInvalid):
                 errors.append(RowError(conflict.index, "external_id", "external_id_repeated_item",
                                        {"key": conflict.key, "index": conflict.earlier_index, "fields": fields}))
             else:
+                assert conflict.earlier_index is not None  # not a stored rating: an earlier row
                 errors.append(RowError(position(conflict.index), "external_id", "external_id_repeated_line",
                                        {"key": conflict.key, "line": position(conflict.earlier_index),
                                         "fields": fields}))
@@ -153,13 +158,14 @@ def _replays_checked(organization_id: int, rows: Sequence[ValidatedRow], first_b
     a stored rating whose content differs from the row raises RatingsConflict."""
     stored_by_key: dict[str, int] = {}
     conflicts = []
-    for key, rating_id, *stored in Rating.objects.filter(
+    for key, rating_id, touchpoint_id, score, occurred_at, segment_id, comment, resolved in Rating.objects.filter(
         organization_id=organization_id, external_id__in=missing
     ).values_list("external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
                   "first_contact_resolved"):
         stored_by_key[key] = rating_id
         index = first_by_key[key]
-        if differences := _differences(_content(rows[index]), _Content(*stored)):
+        stored = _Content(touchpoint_id, score, occurred_at, segment_id, comment, resolved)
+        if differences := _differences(_content(rows[index]), stored):
             conflicts.append(Conflict(index, key, differences, rating_id=rating_id))
     if conflicts:
         raise RatingsConflict(sorted(conflicts))
@@ -173,7 +179,7 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
 
     Rows without a key get a server-assigned one (`rating_key_new`).
     """
-    ids: list[int | None] = [None] * len(rows)
+    ids: dict[int, int] = {}  # row index → rating id, until every row has one
     created = [False] * len(rows)
     unkeyed, first_by_key = _keys_of(rows)
 
@@ -183,7 +189,7 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
         for index, (rating_id, _external_id) in zip(unkeyed, returned, strict=True):
             ids[index], created[index] = rating_id, True
     if not first_by_key:
-        return InsertOutcome(ids=ids, created=created)  # type: ignore[arg-type]
+        return InsertOutcome(ids=[ids[index] for index in range(len(rows))], created=created)
 
     stored_by_key: dict[str, int] = {}
     # Sorted by key so concurrent batches that share keys take the unique
@@ -200,7 +206,7 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
     for index, row in enumerate(rows):
         if row.external_id is not None:
             ids[index] = stored_by_key[row.external_id]
-    return InsertOutcome(ids=ids, created=created)  # type: ignore[arg-type]
+    return InsertOutcome(ids=[ids[index] for index in range(len(rows))], created=created)
 
 
 def _insert(
@@ -249,4 +255,5 @@ def _sqlite_variable_limit() -> int:
     try:
         return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     except AttributeError:
-        return connection.features.max_query_params
+        # Django's SQLite features say 999 (old builds); the attribute is None only for backends without a limit.
+        return connection.features.max_query_params or 999

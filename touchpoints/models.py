@@ -44,6 +44,10 @@ def _score_in_scale_condition() -> Q:
     return condition
 
 
+# Touchpoint and segment keys (what REST clients and CSV files name them by).
+KEY_MAX_LENGTH = 80
+
+
 class Touchpoint(models.Model):
     class Interaction(models.TextChoices):
         HUMAN = "human", _("Human")
@@ -60,7 +64,7 @@ class Touchpoint(models.Model):
         _("human or digital"), max_length=8, choices=Interaction.choices, default=Interaction.DIGITAL
     )
     key = models.SlugField(
-        _("key"), max_length=80, help_text=_("Stable identifier REST clients use to send ratings.")
+        _("key"), max_length=KEY_MAX_LENGTH, help_text=_("Stable identifier REST clients use to send ratings.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -81,7 +85,7 @@ class Touchpoint(models.Model):
 class Segment(models.Model):
     organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="segments")
     name = models.CharField(_("name"), max_length=120)
-    key = models.SlugField(_("key"), max_length=80)
+    key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
     description = models.TextField(_("description"), blank=True)
 
     class Meta:

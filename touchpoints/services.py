@@ -34,7 +34,7 @@ from .ingest import (
     validate_rows,
 )
 from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
-from .models import Rating, Segment, Touchpoint
+from .models import KEY_MAX_LENGTH, Rating, Segment, Touchpoint
 from .watermark import ingest_guard
 
 __all__ = [
@@ -44,14 +44,13 @@ __all__ = [
 ]
 
 
-KEY_MAX_LENGTH = Touchpoint._meta.get_field("key").max_length
 # Room kept for "-2", "-3"…, should even the readable key be taken.
 KEY_SUFFIX_ROOM = 4
 # A cycle's name keeps at least this much of itself when the names after it are long.
 KEY_CYCLE_MIN = 24
 
 
-def _unique_key(model: type, organization: Organization, base: str) -> str:
+def _unique_key(model: type[Touchpoint | Segment], organization: Organization, base: str) -> str:
     base = slugify(base)[:KEY_MAX_LENGTH - KEY_SUFFIX_ROOM].strip("-") or "item"
     key, suffix = base, 2
     while model.objects.filter(organization=organization, key=key).exists():

@@ -21,6 +21,7 @@ from journeys.models import ApiToken, Organization
 from journeys.organization_pages import organization_for, organization_home, other_organizations
 from journeys.permissions import MANAGE
 from journeys.tokens import TOKEN_PREFIX, api_token_create, api_token_revoke
+from momento.http import AuthenticatedHttpRequest
 
 from . import selectors
 from .forms import ApiTokenCreateForm
@@ -50,7 +51,8 @@ def _examples(*, organization: Organization, token: ApiToken) -> dict:
     and an external_id of its own, so running it again is a replay, not a second rating.
     """
     touchpoint = selectors.example_touchpoint(organization=organization)
-    example = {"can_ingest": ApiToken.Scope.INGEST in token.scopes, "can_read": ApiToken.Scope.READ in token.scopes}
+    example: dict[str, object] = {"can_ingest": ApiToken.Scope.INGEST in token.scopes,
+                                  "can_read": ApiToken.Scope.READ in token.scopes}
     if touchpoint is not None:
         example.update(example_touchpoint=touchpoint, example_score=get_scale(touchpoint.scale).high)
     example["example_external_id"] = f"example-{token.prefix}"
@@ -66,7 +68,7 @@ def tokens_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest, org_pk: int) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """GET: the list and the create form. POST: create; the answer shows the secret once."""
     organization = organization_for(request, org_pk, MANAGE, _admins_only())
     if request.method == "GET":

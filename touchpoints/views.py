@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journeys.models import Organization, ServiceCycle
 from journeys.organization_pages import organization_for, organization_home, other_organizations
 from journeys.permissions import INGEST, READ, request_can, request_organization_ids
+from momento.http import AuthenticatedHttpRequest
 
 from . import imports, selectors
 from .csv_preview import COLUMN_FIELDS, IMPORT_COLUMNS, preview_display
@@ -97,7 +98,7 @@ def _upload_page(request: HttpRequest, organization: Organization, cycle: Servic
     }, status=status)
 
 
-def _upload(request: HttpRequest, organization: Organization, cycle: ServiceCycle | None) -> HttpResponse:
+def _upload(request: AuthenticatedHttpRequest, organization: Organization, cycle: ServiceCycle | None) -> HttpResponse:
     """GET: the upload form. POST: keep the file and go to its preview.
 
     csrf_exempt outside, csrf_protect inside: the size checks must run before
@@ -119,7 +120,7 @@ def _upload(request: HttpRequest, organization: Organization, cycle: ServiceCycl
 
 
 @csrf_protect
-def _upload_checked(request: HttpRequest, organization: Organization, cycle: ServiceCycle | None,
+def _upload_checked(request: AuthenticatedHttpRequest, organization: Organization, cycle: ServiceCycle | None,
                     handler: _SizeLimitHandler) -> HttpResponse:
     form = RatingsUploadForm(request.POST, request.FILES)
     if handler.exceeded:
@@ -141,7 +142,7 @@ def _upload_checked(request: HttpRequest, organization: Organization, cycle: Ser
 @csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest, org_pk: int) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     organization = organization_for(request, org_pk, INGEST, _cannot_import())
     return _upload(request, organization, None)
 
@@ -149,7 +150,7 @@ def import_upload(request: HttpRequest, org_pk: int) -> HttpResponse:
 @csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-def cycle_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_import_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle_for(request, pk)
     return _upload(request, cycle.organization, cycle)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -85,7 +86,7 @@ def ratings_arrived(*, organization_id: int) -> None:
         # which the next ingest or the periodic beat task schedules.
         logger.warning("could not schedule the rollup refresh (organization %s): broker or cache unreachable: %r",
                        organization_id, error)
-        with contextlib.suppress(BROKER_OUTAGE_ERRORS):
+        with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
             cache.delete(REFRESH_PENDING_KEY)
 
 
@@ -187,7 +188,7 @@ def heatmaps_queue(cycle_ids: list[int]) -> None:
     from ..tasks import heatmaps_refresh
 
     for cycle_id in cycle_ids:
-        transaction.on_commit(lambda cycle_id=cycle_id: heatmaps_refresh.delay(cycle_id))
+        transaction.on_commit(partial(heatmaps_refresh.delay, cycle_id))
 
 
 def rollups_refresh_and_fan_out() -> RollupRefreshResult:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    QuerySet,
     Sum,
     Value,
     When,
@@ -162,16 +164,17 @@ def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: C
     rows: dict[int, heatmap.RowInput] = {tp.pk: heatmap.RowInput() for tp in structure.touchpoints}
     where = Case(When(day__gte=period.start, then=Value(IN_PERIOD)), default=Value(IN_PREVIOUS),
                  output_field=IntegerField())
-    query = (DailyRollup.objects.filter(touchpoint_id__in=[tp.pk for tp in structure.touchpoints],
-                                        day__gte=previous.start, day__lte=period.end)
-             .order_by().annotate(where=where))
+    in_view = (DailyRollup.objects.filter(touchpoint_id__in=[tp.pk for tp in structure.touchpoints],
+                                          day__gte=previous.start, day__lte=period.end)
+               .order_by().annotate(where=where))
     anchor = previous.start - dt.timedelta(days=previous.start.weekday())
+    query: QuerySet[DailyRollup, Mapping[str, Any]]
     if dimension == "weeks":
-        query = query.annotate(week=WeeksSince("day", anchor)).values("touchpoint_id", "where", "week")
+        query = in_view.annotate(week=WeeksSince("day", anchor)).values("touchpoint_id", "where", "week")
     elif dimension == "segments":
-        query = query.values("touchpoint_id", "where", "segment_key")
+        query = in_view.values("touchpoint_id", "where", "segment_key")
     else:
-        query = query.values("touchpoint_id", "where")
+        query = in_view.values("touchpoint_id", "where")
 
     known_segments = {segment.pk for segment in structure.segments}
     week_keys: dict[int, str] = {}
@@ -203,8 +206,25 @@ def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: C
     return rows
 
 
+class HeatmapData(TypedDict):
+    """A snapshot's JSON (HeatmapSnapshot.data)."""
+
+    format: int
+    dimension: str
+    period: dict[str, object]
+    previous_period: dict[str, object]
+    thresholds: dict[str, float]
+    timezone: str
+    columns: list[dict[str, str]]
+    rows: list[heatmap.MomentRow]
+    n: int
+    dissatisfied: int
+    empty: str | None
+    critical_moments: list[heatmap.CriticalMoment]
+
+
 def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
-                       structure: CycleStructure | None = None) -> dict[str, object]:
+                       structure: CycleStructure | None = None) -> HeatmapData:
     """The snapshot JSON for one cycle, dimension and period, from rollups only."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"dimension": _("Unknown dimension.")})
@@ -218,7 +238,7 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
     by_touchpoint = _aggregate(cycle, dimension, period, structure) if structure.touchpoints else {}
     compare_previous_column = dimension == "weeks"
 
-    def render(row: heatmap.RowInput) -> tuple[list[dict], dict]:
+    def render(row: heatmap.RowInput) -> tuple[list[heatmap.Cell], heatmap.Summary]:
         cells = heatmap.row_cells(row, column_keys=keys, thresholds=thresholds,
                                   compare_with_previous_column=compare_previous_column)
         return cells, heatmap.summary(row.period, row.previous_period, thresholds=thresholds, wom=wom)
@@ -226,11 +246,11 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
     touchpoints_of: dict[int, list[Touchpoint]] = {}
     for touchpoint in structure.touchpoints:
         touchpoints_of.setdefault(touchpoint.moment_id, []).append(touchpoint)
-    rows = []
+    rows: list[heatmap.MomentRow] = []
     for moment in structure.moments:
         tps = touchpoints_of.get(moment.pk, [])
         cells, total = render(heatmap.merge_rows(by_touchpoint[tp.pk] for tp in tps))
-        tp_rows = []
+        tp_rows: list[heatmap.TouchpointRow] = []
         for tp in tps:
             tp_cells, tp_total = render(by_touchpoint[tp.pk])
             tp_rows.append({"id": tp.pk, "name": tp.name, "channel": tp.channel, "cells": tp_cells, "total": tp_total})
@@ -257,7 +277,7 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
     }
 
 
-def _empty_state(structure: CycleStructure, overall: heatmap.Counts, rows: list[dict]) -> str | None:
+def _empty_state(structure: CycleStructure, overall: heatmap.Counts, rows: list[heatmap.MomentRow]) -> str | None:
     """Why the heatmap has nothing to say, if it has nothing to say."""
     if not structure.moments:
         return "no_moments"

@@ -20,7 +20,7 @@ from momento.api.scoping import ScopedQuerysetMixin
 
 from .. import invitations
 from ..models import Invitation, Membership
-from ..permissions import MANAGE, request_organization_ids, request_organizations
+from ..permissions import MANAGE, request_organization_ids, request_organizations, request_person
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -34,7 +34,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_invited_by(self, invitation: Invitation) -> str | None:
-        return invitation.invited_by.get_username() if invitation.invited_by_id else None
+        return invitation.invited_by.get_username() if invitation.invited_by is not None else None
 
     def get_expired(self, invitation: Invitation) -> bool:
         return invitations.invitation_is_expired(invitation)
@@ -114,7 +114,7 @@ class InvitationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         data.is_valid(raise_exception=True)
         result = invitations.invitation_create(
             organization=data.validated_data["organization"], email=data.validated_data["email"],
-            role=data.validated_data["role"], invited_by=request.user,
+            role=data.validated_data["role"], invited_by=request_person(request),
             language=getattr(request, "LANGUAGE_CODE", ""),
         )
         return Response(_sent(result), status=status.HTTP_201_CREATED)
@@ -127,6 +127,6 @@ class InvitationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
                    request=None, responses={200: InvitationSentSerializer, **error_responses(*OBJECT_WRITE_ERRORS)})
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk=None) -> Response:
-        result = invitations.invitation_resend(invitation=self.get_object(), invited_by=request.user,
+        result = invitations.invitation_resend(invitation=self.get_object(), invited_by=request_person(request),
                                                language=getattr(request, "LANGUAGE_CODE", ""))
         return Response(_sent(result))

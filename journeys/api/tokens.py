@@ -14,7 +14,7 @@ from momento.api.errors import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, er
 from momento.api.scoping import ScopedQuerysetMixin
 
 from ..models import ApiToken, Organization
-from ..permissions import MANAGE, request_organization_ids, request_organizations
+from ..permissions import MANAGE, request_organization_ids, request_organizations, request_person
 from ..tokens import api_token_create, api_token_revoke
 
 
@@ -80,7 +80,7 @@ class ApiTokenViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request: Request) -> Response:
         data = ApiTokenCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        token, plaintext = api_token_create(created_by=request.user, **data.validated_data)
+        token, plaintext = api_token_create(created_by=request_person(request), **data.validated_data)
         return Response({**ApiTokenSerializer(token).data, "token": plaintext}, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk=None) -> Response:

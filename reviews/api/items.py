@@ -7,6 +7,7 @@ the history). Another organization's item is 404.
 from __future__ import annotations
 
 import django_filters
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from journeys.permissions import (
     READ,
     REVIEW,
     request_organization_ids,
+    request_person,
 )
 from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERRORS, error_responses
 from momento.api.fields import IdFilter
@@ -47,9 +49,9 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                         help_text="Who made the change; null when Momento made it "
-                                                   "(the schedule or manage.py reviews_open_week).")
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True,
+        help_text="Who made the change; null when Momento made it (the schedule or manage.py reviews_open_week).")
 
     class Meta:
         model = ReviewEvent
@@ -203,8 +205,8 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
         if not data:
             raise ValidationError({"detail": _("Give at least one of status, owner, notes.")})
         services.review_item_update(
-            item=item, actor=request.user, owner=data.get("owner", services.UNCHANGED), notes=data.get("notes"),
-            status=data.get("status"), reason=data.get("reason", ""),
+            item=item, actor=request_person(request), owner=data.get("owner", services.UNCHANGED),
+            notes=data.get("notes"), status=data.get("status"), reason=data.get("reason", ""),
         )
         return Response(self.get_serializer(self._refreshed(item)).data)
 
@@ -219,7 +221,8 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
         data_in = ActionCreateSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
         created = services.action_item_add(item=item, text=data_in.validated_data["text"],
-                                           due_date=data_in.validated_data.get("due_date"), actor=request.user)
+                                           due_date=data_in.validated_data.get("due_date"),
+                                           actor=request_person(request))
         return Response(ActionItemSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Tick an action item off (or reopen it)", request=ActionUpdateSerializer,
@@ -233,5 +236,5 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
         data_in = ActionUpdateSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
         updated = services.action_item_set_done(action=target, done=data_in.validated_data["done"],
-                                                actor=request.user)
+                                                actor=request_person(request))
         return Response(ActionItemSerializer(updated).data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--week", help="ISO week, e.g. 2026-W47. Default: the last complete week.")
         parser.add_argument("--no-digest", action="store_true", help="Open the items but send no e-mail.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         cycles = ServiceCycle.objects.select_related("organization").order_by("pk")
         if options["cycles"]:
             cycles = cycles.filter(pk__in=options["cycles"])
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{cycle.name} ({cycle.timezone}) {label}: {len(items)} items opened now, "
                               f"{total} critical in all")
             for item in items:
-                where = f"{item.moment.name}" + (f" › {item.touchpoint.name}" if item.touchpoint_id else "")
+                where = f"{item.moment.name}" + (f" › {item.touchpoint.name}" if item.touchpoint is not None else "")
                 self.stdout.write(f"  - {where}: {item.dissatisfied}/{item.n} dissatisfied, "
                                   f"Wilson low {item.wilson_low:.2f}, severity {item.severity:.1f}, "
                                   f"{item.get_trend_display()}"
