@@ -54,13 +54,14 @@ def test_make_turns_debug_on_for_local_development(stand_in_venv, target):
 
 @pytest.mark.parametrize("target", ["test", "lint"])
 def test_make_test_and_lint_check_the_layers_of_the_apps(stand_in_venv, target):
-    """import-linter (.importlinter) runs in `make test` before the suite, so CI fails on a violation."""
+    """import-linter (.importlinter) and mypy run in `make test` before the suite, so CI fails on either."""
     result = make(target, stand_in_venv)
     assert result.returncode == 0, result.stderr
     calls = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("DEBUG=")]
     assert "--no-cache" in calls, result.stdout
+    assert "" in calls, result.stdout  # mypy (its files come from mypy.ini)
     if target == "test":
-        assert calls.index("--no-cache") < calls.index("-m pytest"), calls
+        assert calls.index("--no-cache") < calls.index("") < calls.index("-m pytest"), calls
 
 
 def test_an_explicit_debug_in_the_environment_wins(stand_in_venv):
