@@ -9,12 +9,18 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower apps announce (momento.events), analytics listens: wired here only.
+        from django.db.backends.signals import connection_created
+
         from journeys import events as journeys_events
         from touchpoints import events as touchpoints_events
 
-        from . import receivers
+        from . import comment_terms, receivers
+
+        # SQLite counts comment terms with a Python SQL function (PostgreSQL in SQL).
+        connection_created.connect(comment_terms.sqlite_function_register, dispatch_uid="momento_comment_terms")
 
         touchpoints_events.ratings_stored.connect(receivers.ratings_stored)
         journeys_events.cycle_timezone_changed.connect(receivers.cycle_timezone_changed)
+        journeys_events.comment_analysis_changed.connect(receivers.comment_analysis_changed)
         journeys_events.cycle_list_figures.connect(receivers.cycle_list_figures)
         journeys_events.moment_figures.connect(receivers.moment_figures)

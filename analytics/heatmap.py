@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from . import stats
 
@@ -133,6 +133,8 @@ class CriticalMoment(TypedDict):
     social: float
     total: Summary
     critical_touchpoints: list[CriticalTouchpoint]
+    # What its customers say (analytics.insights.Insights), added with the snapshot.
+    insights: NotRequired[Mapping[str, Any]]
 
 
 def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> Cell:

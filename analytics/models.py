@@ -89,6 +89,74 @@ class DailyRollup(models.Model):
         return f"{self.touchpoint_id} {self.day} seg={self.segment_key}: {self.dissatisfied}/{self.n}"
 
 
+# The term of a `TermCount` row that counts the corpus itself: its documents are
+# the comments (with or without words), its occurrences every term counted.
+CORPUS = ""
+
+
+class TermCount(models.Model):
+    """Words and pairs of words of customers' comments per touchpoint × local day ×
+    segment, maintained with the rollups by the same watermark pass
+    (`analytics.comment_terms`); insights are computed from these, never from
+    raw comments. `term` is a stem or two ("malet", "malet perd"); the row with
+    `term = CORPUS` holds the totals. No foreign key in the database, as for
+    `DailyRollup`: every row is computed from ratings, and Django's CASCADE
+    deletes a touchpoint's rows."""
+
+    id = models.BigAutoField(primary_key=True)
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", on_delete=models.CASCADE, related_name="term_counts", db_index=False,
+        db_constraint=False,
+    )
+    day = models.DateField(_("day"))
+    segment_key = models.BigIntegerField(_("segment id (0 = none)"), default=NO_SEGMENT)
+    term = models.CharField(_("term"), max_length=61, blank=True)
+    occurrences = models.BigIntegerField(default=0)
+    documents = models.BigIntegerField(default=0)
+    dissatisfied_occurrences = models.BigIntegerField(default=0)
+    dissatisfied_documents = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("term count")
+        verbose_name_plural = _("term counts")
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint", "day", "segment_key", "term"],
+                                    name="termcount_unique_tp_day_segment_term"),
+            models.CheckConstraint(
+                condition=Q(documents__gte=0, dissatisfied_documents__gte=0,
+                            dissatisfied_documents__lte=models.F("documents")),
+                name="termcount_counts_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id} {self.day} seg={self.segment_key} {self.term!r}: {self.documents}"
+
+
+class TermForm(models.Model):
+    """How a term was written at a touchpoint, and how often: the most frequent
+    form is what pages show for a stem ("maletas" for "malet")."""
+
+    id = models.BigAutoField(primary_key=True)
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", on_delete=models.CASCADE, related_name="term_forms", db_index=False,
+        db_constraint=False,
+    )
+    term = models.CharField(_("term"), max_length=61)
+    form = models.CharField(_("form"), max_length=61)
+    occurrences = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("term form")
+        verbose_name_plural = _("term forms")
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint", "term", "form"], name="termform_unique_tp_term_form"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id} {self.term!r} → {self.form!r} ×{self.occurrences}"
+
+
 class CycleRollupState(models.Model):
     """Per cycle, a counter bumped whenever its rollups change.
 

@@ -48,6 +48,31 @@ def cycle_timezone_changed(*, cycle_id: int, timezone: str) -> None:
         _record(cycle_id, timezone, state="SUCCESS")
 
 
+def comment_analysis_changed(*, organization_id: int, enabled: bool) -> None:
+    """Forget (and, when enabled, count again) the organization's comment terms.
+
+    A worker recounts; the words are forgotten at once here first when the
+    analysis was switched off, so no page shows them a moment longer. In
+    embedded mode, or without a broker, the recount runs right here.
+    """
+    from .comment_terms import terms_delete
+    from .tasks import comment_terms_recount
+
+    if not enabled:
+        terms_delete(organization_id=organization_id)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            comment_terms_recount.delay(organization_id)
+            return
+        except services.BROKER_OUTAGE_ERRORS as error:
+            logger.warning("could not queue the comment terms of organization %s (broker unreachable: %r); "
+                           "counting now", organization_id, error)
+    try:
+        services.organization_terms_recount(organization_id=organization_id)
+    except Exception:
+        logger.exception("counting the comment terms of organization %s failed", organization_id)
+
+
 def _record(cycle_id: int, timezone: str, *, state: str, status_url: str = "") -> None:
     try:
         events.cycle_job_record(cycle_id=cycle_id, job=events.CycleJob(

@@ -21,9 +21,10 @@ import json
 import secrets
 import threading
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -80,7 +81,7 @@ def offset_spans(zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[
     return [(moment(begin), moment(finish), seconds) for begin, finish, seconds in spans]
 
 
-def _local_day_sql(spans: int) -> str:
+def local_day_sql(spans: int) -> str:
     # The time zone is a bound parameter: one statement per time zone in use,
     # instead of joining every rating to its cycle to read the zone per row.
     if connection.vendor == "sqlite":
@@ -134,6 +135,14 @@ def _scale_condition(kind: str) -> str:
     return " OR ".join(parts) or "1 = 0"
 
 
+def touchpoint_condition(touchpoint_filter: bool) -> str:
+    """"AND" the rating's touchpoint is one of %(touchpoints)s (or nothing)."""
+    if not touchpoint_filter:
+        return ""
+    return ("AND r.touchpoint_id = ANY(%(touchpoints)s)" if connection.vendor == "postgresql"
+            else "AND r.touchpoint_id IN (SELECT value FROM json_each(%(touchpoints)s))")
+
+
 def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0) -> str:
     """SELECT of rollup rows for ratings with %(low)s < id <= %(high)s, days in %(tz)s.
 
@@ -141,14 +150,10 @@ def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0) -> str:
     With `spans`, days come from the offset spans in the parameters of
     `local_day_params` (PostgreSQL); without, from the zone's rules per row.
     """
-    if touchpoint_filter:
-        where = ("AND r.touchpoint_id = ANY(%(touchpoints)s)" if connection.vendor == "postgresql"
-                 else "AND r.touchpoint_id IN (SELECT value FROM json_each(%(touchpoints)s))")
-    else:
-        where = ""
+    where = touchpoint_condition(touchpoint_filter)
     return f"""
         SELECT r.touchpoint_id AS touchpoint_id,
-               {_local_day_sql(spans)} AS day,
+               {local_day_sql(spans)} AS day,
                COALESCE(r.segment_id, 0) AS segment_key,
                COUNT(*) AS n,
                SUM(CASE WHEN r.dissatisfied THEN 1 ELSE 0 END) AS dissatisfied,
@@ -176,10 +181,11 @@ def touchpoints_by_timezone(*, cycle_id: int | None = None) -> dict[str, list[in
     return zones
 
 
-def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = True
-                ) -> list[tuple[str, dict, list[int]]]:
+def zone_statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = True,
+                    build: Callable[..., Any] = aggregate_sql) -> list[tuple[Any, dict, list[int]]]:
     """One aggregate per time zone, with the zone's touchpoint ids; no touchpoint
-    filter in the SQL when one zone covers all."""
+    filter in the SQL when one zone covers all. `build(touchpoint_filter=, spans=)`
+    writes the SQL (the rollups' aggregate by default; comment terms use their own)."""
     zones = touchpoints_by_timezone(cycle_id=cycle_id)
     now = timezone.now()
     statements = []
@@ -188,9 +194,9 @@ def _statements(*, low: int, high: int, cycle_id: int | None, fast_days: bool = 
                   **(local_day_params(zone, now=now) if fast_days else {"tz": zone})}
         spans = _span_count(params)
         if cycle_id is None and len(zones) == 1:
-            return [(aggregate_sql(touchpoint_filter=False, spans=spans), params, touchpoint_ids)]
+            return [(build(touchpoint_filter=False, spans=spans), params, touchpoint_ids)]
         params["touchpoints"] = touchpoint_ids if connection.vendor == "postgresql" else json.dumps(touchpoint_ids)
-        statements.append((aggregate_sql(touchpoint_filter=True, spans=spans), params, touchpoint_ids))
+        statements.append((build(touchpoint_filter=True, spans=spans), params, touchpoint_ids))
     return statements
 
 
@@ -216,7 +222,7 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     staged = low == 0 and cycle_id is None and connection.vendor == "postgresql" and connection.in_atomic_block
     touched: set[int] = set()
     with connection.cursor() as cursor:
-        for select, params, touchpoint_ids in _statements(low=low, high=high, cycle_id=cycle_id):
+        for select, params, touchpoint_ids in zone_statements(low=low, high=high, cycle_id=cycle_id):
             if staged:
                 select, params = _stage(cursor, params, touchpoint_ids, weights=weights or {}, unsliced=select)
             cursor.execute(f"""
@@ -370,7 +376,7 @@ def raw_rollup_rows(*, cycle_id: int | None = None) -> list[tuple]:
     """
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for select, params, _touchpoints in _statements(low=0, high=2**62, cycle_id=cycle_id, fast_days=False):
+        for select, params, _touchpoints in zone_statements(low=0, high=2**62, cycle_id=cycle_id, fast_days=False):
             cursor.execute(select, params)
             rows.extend(cursor.fetchall())
     return sorted(rows, key=lambda row: (row[0], str(row[1]), row[2]))

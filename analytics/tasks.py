@@ -16,7 +16,7 @@ from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
 from . import services
 from .periods import Period
 
-__all__ = ["TRANSIENT_ERRORS", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
+__all__ = ["TRANSIENT_ERRORS", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
            "rollups_refresh"]
 
 
@@ -57,3 +57,10 @@ def cycle_recompute(self, cycle_id: int, dimension: str, start: str, end: str) -
     computed = services.cycle_recompute(cycle_id=cycle_id, dimension=dimension, period=period,
                                         progress=task_progress(self))
     return {"cycle": cycle_id, "snapshots": computed}
+
+
+@shared_task(name="analytics.comment_terms_recount", **TASK_OPTIONS)
+def comment_terms_recount(self, organization_id: int) -> dict:
+    """An organization switched comment analysis on/off or changed its comments' language."""
+    cycles = services.organization_terms_recount(organization_id=organization_id)
+    return {"organization": organization_id, "cycles": cycles}

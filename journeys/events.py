@@ -3,6 +3,9 @@ background work of a cycle its page shows.
 
 - `cycle_timezone_changed(cycle_id, timezone)`: the cycle counts its days in
   another time zone now (analytics recounts its rollups).
+- `comment_analysis_changed(organization_id, enabled)`: the organization switched
+  comment analysis on or off, or changed the language of its comments (analytics
+  forgets the organization's terms, and counts them again when enabled).
 
 And the figures its pages show but do not own (momento.events.Contribution):
 
@@ -31,6 +34,7 @@ from .models import ServiceCycle
 logger = logging.getLogger(__name__)
 
 cycle_timezone_changed = Event("cycle_timezone_changed", arguments=("cycle_id", "timezone"))
+comment_analysis_changed = Event("comment_analysis_changed", arguments=("organization_id", "enabled"))
 cycle_list_figures = Contribution("cycle_list_figures", arguments=("cycle_ids",))
 moment_figures = Contribution("moment_figures", arguments=("cycle",))
 

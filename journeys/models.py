@@ -19,6 +19,15 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+class CommentLanguage(models.TextChoices):
+    """The language comment analysis stems an organization's comments in: detected
+    per comment (by its share of Spanish and English stop words), or one for all."""
+
+    AUTO = "auto", _("Detect per comment")
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -35,6 +44,11 @@ class Organization(models.Model):
         default=0.42,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # Customers' comments are analysed for their words (analytics.comment_terms)
+    # unless the organization switches it off; then no term of theirs is kept.
+    comment_analysis = models.BooleanField(_("analyse comments"), default=True)
+    comment_language = models.CharField(_("language of comments"), max_length=4, choices=CommentLanguage.choices,
+                                        default=CommentLanguage.AUTO)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,7 +60,9 @@ class Organization(models.Model):
                 condition=Q(wom_share_telling__gte=0, wom_share_telling__lte=1)
                 & Q(wom_share_social__gte=0, wom_share_social__lte=1),
                 name="organization_wom_shares_in_unit_range",
-            )
+            ),
+            models.CheckConstraint(condition=Q(comment_language__in=CommentLanguage.values),
+                                   name="organization_comment_language_valid"),
         ]
 
     def __str__(self) -> str:

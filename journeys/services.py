@@ -50,6 +50,23 @@ def organization_create(*, name: str, slug: str, admin: User | None = None) -> O
     return organization
 
 
+ORGANIZATION_COMMENT_FIELDS = ["comment_analysis", "comment_language"]
+
+
+def organization_comment_settings_update(*, organization: Organization, **fields: Any) -> Organization:
+    """Switch comment analysis on or off, or fix the language of the comments.
+
+    Either change is announced (`events.comment_analysis_changed`) once it
+    commits: the analytics forget the organization's counted words, and count
+    them again (in the new language) while analysis is on.
+    """
+    organization, changed = model_update(instance=organization, fields=ORGANIZATION_COMMENT_FIELDS, data=fields)
+    if changed:
+        events.comment_analysis_changed.send(organization_id=organization.pk,
+                                             enabled=organization.comment_analysis)
+    return organization
+
+
 def _an_admin_remains(*, organization: Organization, without: Membership) -> None:
     if not Membership.objects.filter(organization=organization, role=Membership.Role.ADMIN).exclude(
             pk=without.pk).exists():

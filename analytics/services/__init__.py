@@ -15,6 +15,7 @@ from .refresh import (
     cycle_rebuild,
     cycle_recompute,
     heatmaps_queue,
+    organization_terms_recount,
     ratings_arrived,
     refresh_pending_clear,
     rollups_rebuild,
@@ -41,6 +42,6 @@ __all__ = [
     "WARM_SNAPSHOT_DAYS", "WATERMARK_NAME", "CycleStructure", "Progress", "RollupRefreshResult", "WeeksSince",
     "cycle_rebuild", "cycle_recompute", "cycle_structure", "derived_data_commit", "heatmap_data_build",
     "heatmap_snapshot_compute", "heatmap_snapshot_current", "heatmaps_queue", "heatmaps_refresh_cycle",
-    "no_progress", "ratings_arrived", "refresh_pending_clear", "rollups_rebuild", "rollups_rebuild_and_fan_out",
+    "no_progress", "organization_terms_recount", "ratings_arrived", "refresh_pending_clear", "rollups_rebuild", "rollups_rebuild_and_fan_out",
     "rollups_refresh", "rollups_refresh_and_fan_out",
 ]

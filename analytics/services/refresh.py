@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from touchpoints.watermark import committed_max_rating_id
 
+from ..comment_terms import terms_delete, terms_upsert_range
 from ..models import DailyRollup, RollupWatermark
 from ..periods import Period
 from ..rollups import bump_cycle_versions, upsert_ratings_range
@@ -107,7 +108,8 @@ def rollups_refresh() -> RollupRefreshResult:
 
     The upper bound comes from `committed_max_rating_id` (all ids up to it are
     committed). Then, in one transaction, the watermark row is locked, the new
-    id range is aggregated with one GROUP BY and upserted, and the watermark is
+    id range is aggregated with one GROUP BY and upserted (and its comments'
+    terms, `analytics.comment_terms`), and the watermark is
     moved: a concurrent or repeated run waits on the row lock and then finds
     the range already done, so nothing is ever counted twice.
     """
@@ -119,6 +121,7 @@ def rollups_refresh() -> RollupRefreshResult:
         if high <= watermark.last_rating_id:
             return result
         result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
+        terms_upsert_range(low=watermark.last_rating_id, high=high)
         watermark.last_rating_id = result.to_id = high
         watermark.save(update_fields=["last_rating_id", "updated_at"])
         result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
@@ -129,7 +132,8 @@ def rollups_refresh() -> RollupRefreshResult:
 def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
     """Recompute rollups from raw ratings (one cycle, or everything), for repairs.
 
-    Needed after ratings were deleted or a cycle's time zone changed. Holds the
+    Needed after ratings were deleted or a cycle's time zone changed. The
+    comments' terms are counted again with them. Holds the
     watermark lock so no incremental refresh interleaves. A full rebuild takes
     every committed rating and moves the watermark past them; a one-cycle
     rebuild stops at the watermark (the other cycles' newer ratings are left
@@ -157,6 +161,8 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
         else:
             rollups.delete()
         touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True, weights=weights)
+        terms_delete(cycle_id=cycle_id)
+        terms_upsert_range(low=0, high=high, cycle_id=cycle_id, empty=True)
         if cycle_id is None and high != watermark.last_rating_id:
             watermark.last_rating_id = high
             watermark.save(update_fields=["last_rating_id", "updated_at"])
@@ -177,6 +183,27 @@ def cycle_rebuild(*, cycle_id: int, progress: Progress = no_progress) -> int:
     progress(0, 1)
     rollups_rebuild(cycle_id=cycle_id)
     return heatmaps_refresh_cycle(cycle_id=cycle_id, progress=progress)
+
+
+def organization_terms_recount(*, organization_id: int) -> list[int]:
+    """Forget the organization's counted comment terms and, while it analyses
+    comments, count them again from its ratings (after the switch was turned
+    on, or the language of its comments changed). Under the watermark lock, up
+    to the watermark, so the next incremental run adds exactly the rest.
+    Returns its cycles' ids, whose snapshots are then recomputed."""
+    from journeys.models import Organization, ServiceCycle
+
+    with transaction.atomic():
+        derived_data_commit()
+        watermark = _watermark_locked()
+        terms_delete(organization_id=organization_id)
+        cycle_ids = list(ServiceCycle.objects.filter(organization_id=organization_id).order_by("pk")
+                         .values_list("pk", flat=True))
+        if Organization.objects.filter(pk=organization_id, comment_analysis=True).exists():
+            for cycle_id in cycle_ids:
+                terms_upsert_range(low=0, high=watermark.last_rating_id, cycle_id=cycle_id, empty=True)
+    heatmaps_queue(cycle_ids)
+    return cycle_ids
 
 
 # --- What the tasks do (each task is one call of these) -----------------------------

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from journeys.models import Moment, ServiceCycle
 from touchpoints.models import Channel, Segment, Touchpoint
 
-from .. import heatmap
+from .. import heatmap, insights
 from ..models import CycleRollupState, DailyRollup, HeatmapSnapshot
 from ..periods import (
     DEFAULT_DIMENSION,
@@ -49,7 +49,8 @@ from ..periods import (
 from .base import Progress, derived_data_commit, no_progress
 
 # 2: trends as codes (issue 13), columns as codes without translated labels.
-SNAPSHOT_FORMAT = 2
+# 3: critical moments carry the insights of their comments (issue 15).
+SNAPSHOT_FORMAT = 3
 # Snapshots viewed/computed within this window are kept warm after new ratings.
 WARM_SNAPSHOT_DAYS = 7
 STALE_SNAPSHOT_DAYS = 30
@@ -78,6 +79,7 @@ def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
         "format": SNAPSHOT_FORMAT,
         "cycle": [cycle.timezone, cycle.min_sample, cycle.critical_share],
         "wom": [organization.wom_share_telling, organization.wom_people_told, organization.wom_share_social],
+        "comments": [organization.comment_analysis, organization.comment_language],
         "moments": [[m.pk, m.position, m.name, m.kind, m.protocol, m.owner_id] for m in moments],
         "touchpoints": [[t.pk, t.moment_id, t.name, t.channel] for t in touchpoints],
         "segments": [[s.pk, s.name] for s in segments],
@@ -261,6 +263,7 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
         })
     overall = heatmap.Counts.total(by_touchpoint[tp.pk].period for tp in structure.touchpoints)
     critical = heatmap.critical_moments(rows)
+    _add_insights(cycle, period, structure, critical)
     return {
         "format": SNAPSHOT_FORMAT,
         "dimension": dimension,
@@ -275,6 +278,28 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
         "empty": _empty_state(structure, overall, rows),
         "critical_moments": critical,
     }
+
+
+def _add_insights(cycle: ServiceCycle, period: Period, structure: CycleStructure,
+                  critical: list[heatmap.CriticalMoment]) -> None:
+    """Each critical moment's words and verbatims: of the whole moment when it is
+    critical, else of its critical touchpoints (the item's scope), against the
+    rest of the cycle. One read of the counted terms for all of them."""
+    if not critical:
+        return
+    cycle_ids = [touchpoint.pk for touchpoint in structure.touchpoints]
+    if not cycle.organization.comment_analysis:
+        for item in critical:
+            item["insights"] = insights.off()
+        return
+    table = insights.term_table(touchpoint_ids=cycle_ids, period=period)
+    for item in critical:
+        if item["moment_critical"]:
+            focus = [tp.pk for tp in structure.touchpoints if tp.moment_id == item["moment_id"]]
+        else:
+            focus = [tp["id"] for tp in item["critical_touchpoints"]]
+        item["insights"] = insights.scope_insights(cycle=cycle, table=table, focus_ids=focus,
+                                                   cycle_touchpoint_ids=cycle_ids, period=period)
 
 
 def _empty_state(structure: CycleStructure, overall: heatmap.Counts, rows: list[heatmap.MomentRow]) -> str | None:

@@ -290,7 +290,7 @@ ZONES = ["Europe/Madrid", "America/Mexico_City", "America/New_York", "America/Sa
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_local_days_from_offset_spans_equal_the_zone_rules_on_every_instant(require_postgres, zone):
-    from analytics.rollups import _local_day_sql, local_day_params
+    from analytics.rollups import local_day_params, local_day_sql
 
     now = timezone.now()
     params = local_day_params(zone, now=now)
@@ -305,7 +305,7 @@ def test_local_days_from_offset_spans_equal_the_zone_rules_on_every_instant(requ
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL TIME ZONE 'Pacific/Kiritimati'")  # the session's zone plays no part
         cursor.execute(
-            f"SELECT r.occurred_at, {_local_day_sql(spans)}, {_local_day_sql(0)} "
+            f"SELECT r.occurred_at, {local_day_sql(spans)}, {local_day_sql(0)} "
             "FROM unnest(%(instants)s::timestamptz[]) AS r(occurred_at)", {**params, "instants": instants})
         rows = cursor.fetchall()
     assert len(rows) == len(instants)

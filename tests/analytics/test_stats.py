@@ -87,3 +87,33 @@ def test_worsening_flag_is_none_without_earlier_data():
     assert stats.worsening_flag(stats.TREND_WORSENING) is True
     assert stats.worsening_flag(stats.TREND_STEADY) is False
     assert stats.worsening_flag(stats.TREND_IMPROVING) is False
+
+
+# --- Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) ---
+
+
+def test_log_odds_z_by_hand():
+    # y_f = 10 of n_f = 200, y_r = 20 of n_r = 2000, prior α_w = 30 of α₀ = 2200:
+    # δ = log(40 / (2400 − 40)) − log(50 / (4200 − 50)) = log(0.016949) − log(0.012048) = 0.34131
+    # σ = √(1/40 + 1/50) = 0.21213 → z = 1.6090
+    assert stats.log_odds_z(10, 200, 20, 2000, prior=30, prior_total=2200) == pytest.approx(1.6090, abs=1e-4)
+
+
+def test_log_odds_z_is_antisymmetric_and_grows_with_evidence():
+    forward = stats.log_odds_z(30, 1000, 10, 5000, prior=40, prior_total=6000)
+    assert stats.log_odds_z(10, 5000, 30, 1000, prior=40, prior_total=6000) == pytest.approx(-forward)
+    # The same rates with ten times the words: far more certain.
+    assert stats.log_odds_z(300, 10000, 100, 50000, prior=400, prior_total=60000) > 2 * forward
+    # The prior shrinks a rare word: twice in 100 words is not more distinctive than 200 times in 10,000.
+    rare = stats.log_odds_z(2, 100, 0, 10000, prior=2, prior_total=10100)
+    common = stats.log_odds_z(200, 10000, 10, 100000, prior=210, prior_total=110000)
+    assert rare < common
+
+
+@pytest.mark.parametrize("arguments", [
+    (1, 10, 1, 10, 0, 100), (1, 10, 1, 10, 5, 5), (11, 10, 1, 10, 1, 100), (1, 10, -1, 10, 1, 100),
+])
+def test_log_odds_z_refuses_impossible_counts(arguments):
+    focus, focus_total, rest, rest_total, prior, prior_total = arguments
+    with pytest.raises(ValueError):
+        stats.log_odds_z(focus, focus_total, rest, rest_total, prior=prior, prior_total=prior_total)
