@@ -29,6 +29,7 @@ from momento.api.errors import OBJECT_READ_ERRORS, error_responses
 from momento.api.scoping import CapabilityMixin
 
 from . import labels, services
+from .insights_api import INSIGHTS
 from .models import HeatmapSnapshot, Trend
 from .periods import (
     DIMENSIONS,
@@ -139,6 +140,7 @@ CRITICAL_MOMENT = inline_serializer(name="CriticalMoment", many=True, help_text=
     "worsening": serializers.BooleanField(allow_null=True, help_text=WORSENING_HELP),
     "dissatisfied": serializers.IntegerField(), "reach": serializers.FloatField(),
     "social": serializers.FloatField(), "total": TOTAL, "critical_touchpoints": CRITICAL_TOUCHPOINT,
+    "insights": INSIGHTS,
 })
 CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
     **SNAPSHOT_META,

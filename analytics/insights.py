@@ -32,7 +32,7 @@ from journeys.models import ServiceCycle
 from touchpoints.models import Rating, Touchpoint
 
 from . import stats, text
-from .models import CORPUS, TermCount, TermForm
+from .models import CORPUS, NO_SEGMENT, TermCount, TermForm
 from .periods import Period
 
 MIN_DOCUMENTS = 3
@@ -183,6 +183,13 @@ def _utc_bounds(period: Period, zone: str) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+def _of_segment(ratings, segment_id: int | None):
+    """Ratings of one segment; `NO_SEGMENT` (0) means those without one (None: all)."""
+    if segment_id is None:
+        return ratings
+    return ratings.filter(segment__isnull=True) if segment_id == NO_SEGMENT else ratings.filter(segment_id=segment_id)
+
+
 def examples(*, cycle: ServiceCycle, touchpoint_ids: Collection[int], period: Period, terms: list[Term],
              segment_id: int | None = None) -> list[Example]:
     """Up to `EXAMPLES` dissatisfied comments of the scope that carry most of its
@@ -193,8 +200,7 @@ def examples(*, cycle: ServiceCycle, touchpoint_ids: Collection[int], period: Pe
     ratings = (Rating.objects.filter(touchpoint_id__in=list(touchpoint_ids), occurred_at__gte=start,
                                      occurred_at__lt=end, dissatisfied=True)
                .exclude(comment="").order_by("-occurred_at", "-id"))
-    if segment_id is not None:
-        ratings = ratings.filter(segment_id=segment_id)
+    ratings = _of_segment(ratings, segment_id)
     candidates = list(ratings.values_list("comment", "score", "scale", "touchpoint_id", "occurred_at")
                       [:EXAMPLE_CANDIDATES])
     weights = {term["stem"]: term["z"] for term in terms}
@@ -236,13 +242,55 @@ def scope_insights(*, cycle: ServiceCycle, table: TermTable, focus_ids: Collecti
     forms = surface_forms(touchpoint_ids=focus_ids, terms=[term for term, _counts, _z in found])
     terms: list[Term] = [{"term": forms.get(term, term), "stem": term, "count": counts.dissatisfied_occurrences,
                           "documents": counts.dissatisfied_documents, "z": round(z, 2)} for term, counts, z in found]
+    state = STATE_OK if terms else STATE_NO_TERMS
     if not corpus.dissatisfied_documents:
         state = STATE_NO_COMMENTS
-    else:
-        state = STATE_OK if terms else STATE_NO_TERMS
     return {
         "state": state, "comments": corpus.documents, "dissatisfied_comments": corpus.dissatisfied_documents,
         "terms": terms,
         "examples": examples(cycle=cycle, touchpoint_ids=focus_ids, period=period, terms=terms,
                              segment_id=segment_id) if with_examples and corpus.dissatisfied_documents else [],
     }
+
+
+# --- One cell, and the comments behind it (the heatmap's click, the API) --------------
+
+
+def scope_touchpoints(*, cycle: ServiceCycle, moment_id: int | None = None, touchpoint_id: int | None = None,
+                      channel: str | None = None) -> tuple[list[int], list[int]]:
+    """(the scope's touchpoint ids, all the cycle's): a moment's (of one channel), or one touchpoint."""
+    rows = list(Touchpoint.objects.filter(moment__cycle=cycle).values_list("pk", "moment_id", "channel"))
+    scope = [pk for pk, moment, tp_channel in rows
+             if (moment_id is None or moment == moment_id) and (touchpoint_id is None or pk == touchpoint_id)
+             and (not channel or tp_channel == channel)]
+    return scope, [pk for pk, _moment, _channel in rows]
+
+
+def cell_insights(*, cycle: ServiceCycle, period: Period, moment_id: int | None = None,
+                  touchpoint_id: int | None = None, segment_id: int | None = None,
+                  channel: str | None = None) -> Insights:
+    """The insights of one heatmap cell or row: a moment or touchpoint, in a period
+    (a week column is its days), optionally of one segment (both sides of the
+    comparison) or one channel (the focus)."""
+    if not cycle.organization.comment_analysis:
+        return off()
+    focus, everything = scope_touchpoints(cycle=cycle, moment_id=moment_id, touchpoint_id=touchpoint_id,
+                                          channel=channel)
+    table = term_table(touchpoint_ids=everything, period=period, segment_key=segment_id)
+    return scope_insights(cycle=cycle, table=table, focus_ids=focus, cycle_touchpoint_ids=everything,
+                          period=period, segment_id=segment_id)
+
+
+def comments_list(*, cycle: ServiceCycle, period: Period, moment_id: int | None = None,
+                  touchpoint_id: int | None = None, segment_id: int | None = None, channel: str | None = None,
+                  dissatisfied: bool | None = None):
+    """The ratings with a comment in that scope and period, newest first (a queryset to paginate)."""
+    focus, _everything = scope_touchpoints(cycle=cycle, moment_id=moment_id, touchpoint_id=touchpoint_id,
+                                           channel=channel)
+    start, end = _utc_bounds(period, cycle.timezone)
+    ratings = (Rating.objects.filter(touchpoint_id__in=focus, occurred_at__gte=start, occurred_at__lt=end)
+               .exclude(comment="").select_related("touchpoint", "segment").order_by("-occurred_at", "-id"))
+    ratings = _of_segment(ratings, segment_id)
+    if dissatisfied is not None:
+        ratings = ratings.filter(dissatisfied=dissatisfied)
+    return ratings

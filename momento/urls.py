@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from journeys.api import (
     ApiTokenViewSet,
     CycleViewSet,
@@ -48,6 +49,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),
     path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
+    path("cycles/<int:pk>/insights/", CycleInsightsView.as_view(), name="cycle-insights"),
+    path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
     path("", include(router.urls)),
 ]
 

@@ -18,6 +18,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise exceptions.ValidationError({self.page_query_param: [str(error.detail)]}) from None
 
 
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination for lists that grow while clients page through them."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor that was not handed out by us is bad input (400), not a missing list (DRF: 404).
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as error:
+            raise exceptions.ValidationError({self.cursor_query_param: [str(error.detail)]}) from None
+
+
 def schema_document_bad_page(result, generator, request, public):
     """drf-spectacular hook: every paginated operation documents its 400.
 

@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, pagination, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -37,6 +37,7 @@ from journeys.permissions import (
 )
 from momento.api.errors import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses
 from momento.api.fields import IdFilter
+from momento.api.pagination import CursorPagination
 from momento.api.parsers import StrictJSONParser, UnsafeBody, body_limit_check
 from momento.api.scoping import ScopedQuerysetMixin
 
@@ -100,18 +101,8 @@ class RatingFilter(django_filters.FilterSet):
                   "dissatisfied", "external_id", "occurred_after", "occurred_before", "received_after"]
 
 
-class RatingCursorPagination(pagination.CursorPagination):
+class RatingCursorPagination(CursorPagination):
     ordering = "-id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-    def paginate_queryset(self, queryset, request, view=None):
-        # A cursor that was not handed out by us is bad input (400), not a missing list (DRF: 404).
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except NotFound as error:
-            raise ValidationError({self.cursor_query_param: [str(error.detail)]}) from None
 
 
 def ingest_organization(request: Request) -> Organization:
