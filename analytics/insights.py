@@ -229,12 +229,13 @@ def off() -> Insights:
 
 def scope_insights(*, cycle: ServiceCycle, table: TermTable, focus_ids: Collection[int],
                    cycle_touchpoint_ids: Collection[int], period: Period, segment_id: int | None = None,
-                   with_examples: bool = True) -> Insights:
-    """The insights of the focus touchpoints against the rest of the cycle."""
+                   focus_table: TermTable | None = None, with_examples: bool = True) -> Insights:
+    """The insights of the focus touchpoints against the rest of the cycle (`table`);
+    `focus_table` counts the focus itself when it is narrower (one segment)."""
     if not cycle.organization.comment_analysis:
         return off()
     focus_ids = set(focus_ids)
-    focus = table.total(focus_ids)
+    focus = (focus_table or table).total(focus_ids)
     rest = table.total(set(cycle_touchpoint_ids) - focus_ids)
     background = table.total(cycle_touchpoint_ids)
     corpus = focus.get(CORPUS, _Counts())
@@ -270,15 +271,19 @@ def cell_insights(*, cycle: ServiceCycle, period: Period, moment_id: int | None 
                   touchpoint_id: int | None = None, segment_id: int | None = None,
                   channel: str | None = None) -> Insights:
     """The insights of one heatmap cell or row: a moment or touchpoint, in a period
-    (a week column is its days), optionally of one segment (both sides of the
-    comparison) or one channel (the focus)."""
+    (a week column is its days), optionally of one segment or one channel (the
+    focus; the rest of the cycle is every customer elsewhere)."""
     if not cycle.organization.comment_analysis:
         return off()
     focus, everything = scope_touchpoints(cycle=cycle, moment_id=moment_id, touchpoint_id=touchpoint_id,
                                           channel=channel)
-    table = term_table(touchpoint_ids=everything, period=period, segment_key=segment_id)
+    # One segment's customers at this moment against every customer elsewhere: the
+    # segment's own rest of the cycle may hold too few comments to compare with.
+    table = term_table(touchpoint_ids=everything, period=period)
+    focus_table = None if segment_id is None else term_table(touchpoint_ids=focus, period=period,
+                                                             segment_key=segment_id)
     return scope_insights(cycle=cycle, table=table, focus_ids=focus, cycle_touchpoint_ids=everything,
-                          period=period, segment_id=segment_id)
+                          period=period, segment_id=segment_id, focus_table=focus_table)
 
 
 def comments_list(*, cycle: ServiceCycle, period: Period, moment_id: int | None = None,

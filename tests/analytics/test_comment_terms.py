@@ -143,3 +143,41 @@ def test_postgresql_counts_what_the_python_rules_count(require_postgres):
     assert counted == expected
     forms = {(term, form) for term, form in TermForm.objects.filter(touchpoint=touchpoint).values_list("term", "form")}
     assert forms == {pair for comment in CORPUS_SAMPLES for pair in text.comment_terms(comment)}
+
+
+def test_switching_analysis_off_forgets_the_words_and_on_counts_them_again(celery_in_process,
+                                                                             django_capture_on_commit_callbacks):
+    from journeys.services import organization_comment_settings_update
+
+    touchpoint = TouchpointFactory()
+    organization = touchpoint.organization
+    RatingFactory(touchpoint=touchpoint, score=1, comment="lost bag again")
+    rollups_refresh()
+    before = _counts(touchpoint)
+    assert before["lost bag"][1] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_comment_settings_update(organization=organization, comment_analysis=False)
+    assert not TermCount.objects.filter(touchpoint=touchpoint).exists()
+    assert not TermForm.objects.filter(touchpoint=touchpoint).exists()
+    RatingFactory(touchpoint=touchpoint, score=1, comment="lost bag once more")
+    rollups_refresh()
+    assert not TermCount.objects.filter(touchpoint=touchpoint).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_comment_settings_update(organization=organization, comment_analysis=True)
+    assert _counts(touchpoint)["lost bag"] == (2, 2, 2, 2)
+    # Fixing the language counts again in it: Spanish stems for English words.
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_comment_settings_update(organization=organization, comment_language="es")
+    assert "lost bag" in _counts(touchpoint) and _counts(touchpoint)[CORPUS][1] == 2
+
+
+def test_the_organization_setting_refuses_unknown_languages():
+    from django.core.exceptions import ValidationError
+
+    from journeys.services import organization_comment_settings_update
+
+    organization = TouchpointFactory().organization
+    with pytest.raises(ValidationError):
+        organization_comment_settings_update(organization=organization, comment_language="fr")
+    with pytest.raises(ValidationError):
+        organization_comment_settings_update(organization=organization, name="renamed")

@@ -53,6 +53,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "api:cycle-reorder": ("none", "edit"),
     "api:cycle-heatmap": ("read", "none"),
     "api:cycle-critical-moments": ("read", "none"),
+    "api:cycle-insights": ("read", "none"),
+    "api:cycle-comments": ("read", "none"),
     "api:cycle-ratings-export": ("read", "none"),
     "api:moment-list": ("read", "edit"),
     "api:moment-detail": ("read", "edit"),
