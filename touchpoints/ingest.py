@@ -25,7 +25,9 @@ from .models import SERVER_KEY, SERVER_KEY_PREFIX, Rating, Segment, Touchpoint
 from .problems import Problem, problem_message
 from .scales import SCALES
 
-MAX_COMMENT_LENGTH = 5000
+# Long enough for a customer who writes a whole letter (10,000 characters); comment
+# analysis reads them whole.
+MAX_COMMENT_LENGTH = 10_000
 MAX_EXTERNAL_ID_LENGTH = 128
 MAX_KEY_LENGTH = 80
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)

@@ -286,3 +286,13 @@ def test_time_filters_are_compared_in_utc_whatever_the_offset(touchpoint):
     response = client.get(RATINGS, {"occurred_before": "0277-07-18T02:01:33+20:56"})
     assert response.status_code == 200
     assert client.get(RATINGS, {"occurred_before": "not-a-date"}).status_code == 400
+
+
+def test_a_comment_of_10000_characters_is_stored_whole_and_a_longer_one_refused(client, touchpoint):
+    letter = ("Mi maleta llegó rota y nadie del mostrador supo decirme nada. " * 200)[:10_000]
+    response = post(client, RATINGS, {"touchpoint_key": touchpoint.key, "score": 1, "comment": letter})
+    assert response.status_code == 201
+    assert Rating.objects.get().comment == letter
+    response = post(client, RATINGS, {"touchpoint_key": touchpoint.key, "score": 1, "comment": letter + "!"})
+    assert response.status_code == 400 and "comment" in response.json()
+    assert Rating.objects.count() == 1

@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from ..ingest import MAX_COMMENT_LENGTH
 from ..models import Rating
 
 # --- Ratings -----------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class RatingInputSerializer(serializers.Serializer):
         help_text="ISO 8601 with offset; default now; more than 5 minutes ahead is refused.",
     )
     segment = SegmentReferenceField(required=False)
-    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=MAX_COMMENT_LENGTH)
     first_contact_resolved = serializers.BooleanField(required=False, allow_null=True)
     external_id = serializers.CharField(
         required=False, allow_null=True, max_length=128,
