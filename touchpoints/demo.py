@@ -23,6 +23,7 @@ from journeys.cycle_templates import AIRLINE
 from journeys.models import Membership, Moment, Organization, ServiceCycle
 from journeys.services import cycle_create, moment_add
 
+from .demo_comments import demo_comment
 from .models import Rating, Segment, Touchpoint
 from .scales import SCALES
 from .services import ratings_record, segment_create, touchpoint_add
@@ -88,16 +89,6 @@ PROFILES: dict[str, DemoProfile] = {
 }
 
 
-COMPLAINTS = [
-    "Waited over 40 minutes for my bag.",
-    "The kiosk would not read my passport.",
-    "Nobody could tell me where my suitcase was.",
-    "La máquina de check-in no funcionaba.",
-    "Mi maleta tardó una hora en salir.",
-    "Long queue and only one agent.",
-    "",
-]
-PRAISE = ["Quick and easy.", "Friendly staff.", "Todo perfecto.", "", "", ""]
 
 
 def _score(rng: random.Random, scale_code: str, dissatisfied: bool) -> int:
@@ -141,6 +132,7 @@ def _ensure_structure(organization: Organization, owner: User) -> tuple[ServiceC
 
 def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[dict]:
     rng = random.Random(20261123)
+    comments_rng = random.Random(20261202)
     segments = list(Segment.objects.filter(organization=cycle.organization).order_by("key"))
     touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
     weights = [PROFILES.get(touchpoint.name, DemoProfile()).weight for touchpoint in touchpoints]
@@ -156,12 +148,14 @@ def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[di
         if segment is not None and segment.key == "business":
             share = min(0.95, share * 1.15)  # business travellers are a little harder to please
         dissatisfied = rng.random() < share
+        # The draw that once picked a comment, kept so every other figure stays as it was.
+        rng.randrange(7 if dissatisfied else 6)
         rows.append({
             "touchpoint": touchpoint,
             "score": _score(rng, touchpoint.scale, dissatisfied),
             "occurred_at": occurred_at,
             "segment": segment,
-            "comment": rng.choice(COMPLAINTS if dissatisfied else PRAISE),
+            "comment": demo_comment(comments_rng, touchpoint.name, dissatisfied),
             "first_contact_resolved": (rng.random() < (0.45 if dissatisfied else 0.85)) if spec.asks_fcr else None,
             "source": Rating.Source.API,
             "external_id": f"demo-{index:06d}",
