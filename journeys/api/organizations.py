@@ -34,7 +34,12 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "role"]
+        fields = ["id", "name", "slug", "role", "comment_analysis", "comment_language"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "comment_analysis": {"help_text": "Whether customers' comments are analysed for their words."},
+            "comment_language": {"help_text": "auto (detected per comment), es or en."},
+        }
 
     def get_role(self, organization: Organization) -> str | None:
         return self.context.get("roles", {}).get(organization.pk)

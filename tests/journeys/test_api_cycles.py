@@ -37,6 +37,8 @@ def test_lists_hold_only_the_callers_organizations(cycle, other_organization, dj
     assert body["results"][0]["moment_count"] == 3
     orgs = client.get("/api/v1/organizations/").json()["results"]
     assert [(item["id"], item["role"]) for item in orgs] == [(cycle.organization_id, "viewer")]
+    # The comment analysis settings are read here (issue 15); their admin page changes them.
+    assert (orgs[0]["comment_analysis"], orgs[0]["comment_language"]) == (True, "auto")
 
 
 def test_member_of_two_organizations_sees_both_and_can_filter(cycle, other_organization):
