@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from journeys.models import ServiceCycle
 
-from . import selectors
+from . import item_insights, selectors
 from .models import FINAL_STATUSES, ReviewItem, ReviewItemTouchpoint, ReviewRun
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ def _recipients(cycle: ServiceCycle, items: list[ReviewItem]) -> list:
 
 
 def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[EmailMultiAlternatives]:
-    """Build (not send) one digest per recipient; three queries: items, their touchpoints, recipients."""
+    """Build (not send) one digest per recipient. Three queries (items, their touchpoints,
+    recipients), plus what customers said: a term table per week of the items, then a few
+    queries per item (its terms' written forms, its verbatim), computed once for every recipient."""
     items = list(
         ReviewItem.objects.filter(cycle=cycle)
         .filter(Q(week_start=week_start) | Q(week_start__lt=week_start) & ~Q(status__in=FINAL_STATUSES))
@@ -58,6 +60,9 @@ def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[
     still_open = [item for item in items if item.week_start < week_start]
     if not items:
         return []
+    said = item_insights.review_items_week_insights(cycle=cycle, items=items)
+    for item in items:
+        item.said = said[item.pk]  # type: ignore[attr-defined]  # read by the e-mail's item template
     week = selectors.iso_week_label(week_start)
     page_url = f"{site_url()}{reverse('reviews:week', args=[cycle.pk])}?week={week}"
     messages = []

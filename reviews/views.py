@@ -30,7 +30,7 @@ from journeys.permissions import REVIEW, user_can
 from journeys.selectors import cycle_get_for_user, cycles_for_user
 from momento.http import AuthenticatedHttpRequest
 
-from . import emails, selectors, services
+from . import emails, item_insights, selectors, services
 from .forms import ActionDoneForm, ActionForm, NotesForm, OwnerForm, StatusForm
 from .models import ActionItem, ReviewItem, ReviewRun, ReviewStatus, Trigger
 from .sparklines import sparkline_label, sparkline_svg
@@ -54,6 +54,8 @@ class _WeekItemShown(TypedDict):
     next_statuses: list[tuple[str, Promise]]
     can_dismiss: bool
     can_reopen: bool
+    insights: item_insights.ItemInsights
+    comments_url: str
 
 
 def dashboard_url(cycle_pk: int) -> str:
@@ -112,6 +114,7 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         owner_id=filters["owner_id"], unassigned=filters["unassigned"],
     ))
     shares = selectors.sparkline_shares(cycle=cycle, items=items)
+    said = item_insights.review_items_insights(cycle=cycle, items=items)
     weeks_label = _("Dissatisfied share, last %(weeks)s weeks") % {"weeks": selectors.SPARKLINE_WEEKS}
     # Typed with what the loop sets on each item for the template.
     for item in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", items):
@@ -121,6 +124,8 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
                               if status in STATUS_ACTIONS]
         item.can_dismiss = not item.is_final
         item.can_reopen = ReviewStatus.OPEN in services.allowed_transitions(item.status)
+        item.insights = said[item.pk]
+        item.comments_url = item_insights.comments_page_url(item)
     week = filters["week"]
     can_change = user_can(capability=REVIEW, user=request.user, organization=cycle.organization)
     last_week = selectors.last_complete_week(cycle=cycle)

@@ -11,13 +11,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from analytics.insights_api import INSIGHTS, TERM
 from journeys.permissions import (
     READ,
     REVIEW,
@@ -28,7 +29,7 @@ from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERR
 from momento.api.fields import IdFilter
 from momento.api.scoping import CapabilityMixin
 
-from .. import selectors, services
+from .. import item_insights, selectors, services
 from ..models import (
     ActionItem,
     ReviewEvent,
@@ -114,6 +115,58 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return services.allowed_transitions(item.status)
 
 
+def _term_changes(name: str, help_text: str) -> serializers.Serializer:
+    return inline_serializer(name=name, many=True, help_text=help_text, fields={
+        "term": serializers.CharField(help_text="As customers wrote it most often this week (the week before "
+                                                "for a term that is gone)."),
+        "stem": serializers.CharField(),
+        "documents": serializers.IntegerField(help_text="Comments of dissatisfied customers of the scope that "
+                                                        "carry it, in the item's week."),
+        "previous_documents": serializers.IntegerField(help_text="The same, the week before."),
+    })
+
+
+ITEM_INSIGHTS = inline_serializer(
+    name="ReviewItemInsights",
+    help_text="What dissatisfied customers said in the item's ISO week (cycle time zone) about its scope: the "
+              "moment for a moment's item, else the touchpoint; the terms stand out against the rest of the "
+              "cycle. Only in the detail representation (GET /review-items/{id}/).",
+    fields={
+        "week": INSIGHTS,
+        "previous_week": inline_serializer(name="ReviewItemPreviousWeekInsights", help_text=(
+            "The same scope the week before (terms only, no verbatims)."), fields={
+            "state": serializers.CharField(), "comments": serializers.IntegerField(),
+            "dissatisfied_comments": serializers.IntegerField(), "terms": TERM}),
+        "changes": inline_serializer(name="ReviewItemTermChanges", help_text=(
+            "How the top terms moved since the week before, by stem."), fields={
+            "new": _term_changes("ReviewItemTermNew", "Top terms this week that were not the week before."),
+            "gone": _term_changes("ReviewItemTermGone", "Top terms of the week before that are not any more."),
+            "up": _term_changes("ReviewItemTermUp", "Top terms in both weeks, in more comments this week; "
+                                                    "largest rise first."),
+            "down": _term_changes("ReviewItemTermDown", "Top terms in both weeks, in fewer comments this week; "
+                                                        "largest fall first."),
+        }),
+        "comments_url": serializers.CharField(help_text=(
+            "GET it for every comment of dissatisfied customers of this scope and week (cursor-paginated).")),
+    },
+)
+
+
+class ReviewItemDetailSerializer(ReviewItemSerializer):
+    """One item, with what its dissatisfied customers said (a few queries: not in the list)."""
+
+    insights = serializers.SerializerMethodField()
+
+    class Meta(ReviewItemSerializer.Meta):
+        fields = [*ReviewItemSerializer.Meta.fields, "insights"]
+        read_only_fields = fields
+
+    @extend_schema_field(ITEM_INSIGHTS)
+    def get_insights(self, item: ReviewItem) -> dict:
+        found = item_insights.review_items_insights(cycle=item.cycle, items=[item])[item.pk]
+        return {**found, "comments_url": item_insights.comments_api_url(item)}
+
+
 class ReviewItemUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReviewStatus.choices, required=False,
                                      help_text="Next status: open → acknowledged → action_planned → resolved, "
@@ -159,8 +212,8 @@ class ReviewItemFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="Review items (critical moments of a week), most severe first",
                        responses={200: ReviewItemSerializer, **error_responses(400, *READ_ERRORS)}),
-    retrieve=extend_schema(summary="One review item with its actions and history",
-                           responses={200: ReviewItemSerializer, **error_responses(*OBJECT_READ_ERRORS)}),
+    retrieve=extend_schema(summary="One review item with its actions, history and what its customers said",
+                           responses={200: ReviewItemDetailSerializer, **error_responses(*OBJECT_READ_ERRORS)}),
     partial_update=extend_schema(
         summary="Change status, owner or notes of a review item",
         description="All given fields change together or none does. Status changes follow the workflow; "
@@ -189,10 +242,15 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
     def get_queryset(self):
         return (
             ReviewItem.objects.filter(organization_id__in=request_organization_ids(self.request, READ))
-            .select_related("organization", "moment", "touchpoint", "owner", "run__opened_by")
+            # The cycle (and its organization): the detail's insights read its time zone and settings.
+            .select_related("organization", "cycle__organization", "moment", "touchpoint", "owner",
+                            "run__opened_by")
             .prefetch_related("actions", "events__actor", "critical_touchpoints__touchpoint")
             .order_by("-week_start", "-severity", "id")
         )
+
+    def get_serializer_class(self):
+        return ReviewItemDetailSerializer if self.action == "retrieve" else ReviewItemSerializer
 
     def _refreshed(self, item: ReviewItem) -> ReviewItem:
         return self.get_queryset().get(pk=item.pk)

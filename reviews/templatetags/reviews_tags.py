@@ -1,8 +1,14 @@
-"""Template helpers of the review pages: shares as percentages, and a team lead's open items."""
+"""Template helpers of the review pages: shares as percentages, verbatims' scores and dates,
+and a team lead's open items."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django import template
+
+from touchpoints.scales import SCALES
 
 from .. import selectors
 
@@ -25,6 +31,49 @@ def percent(share: float | None) -> str:
     if share is None:
         return "–"
     return f"{round(share * 100)}{NBSP}%"
+
+
+@register.filter
+def scale_high(code: str) -> int | str:
+    """The best score of a scale ('csat5' → 5), to show a verbatim's score as "1/5"; '' if unknown.
+
+    >>> scale_high("nps11"), scale_high("nope")
+    (10, '')
+    """
+    scale = SCALES.get(code)
+    return scale.high if scale else ""
+
+
+@register.filter
+def one_line(value: str) -> str:
+    """Runs of white space (line breaks too) as one space: a verbatim on one line of an e-mail.
+
+    >>> one_line("Lost\\n\\n  my bag ")
+    'Lost my bag'
+    """
+    return " ".join(str(value).split())
+
+
+@register.filter
+def in_zone(moment: str | dt.datetime | None, zone: str) -> dt.datetime | None:
+    """An ISO timestamp (as insights store it) as the wall-clock time of that time zone (the
+    cycle's), for `|date`; None for anything unreadable. Naive on purpose: `|date` would
+    convert an aware value to the reader's time zone, and the week is the cycle's.
+
+    >>> in_zone("2026-11-15T23:30:00+00:00", "Europe/Madrid").isoformat()
+    '2026-11-16T00:30:00'
+    """
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        return None
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 @register.inclusion_tag("reviews/_open_items.html", takes_context=True)
