@@ -1,7 +1,8 @@
 """The airline demo: the seed article's service cycle with twelve weeks of ratings.
 
 Baggage claim and the check-in kiosk are plainly worse and getting worse; the
-lounge has few, bad ratings (too few to judge). Everything is deterministic
+lounge has few, bad ratings (too few to judge). Ratings carry verbatim comments
+in Spanish and English that say why (`demo_comments`). Everything is deterministic
 (fixed random seed) and idempotent: a second run finds what the first made and
 writes nothing.
 """
@@ -89,6 +90,15 @@ PROFILES: dict[str, DemoProfile] = {
 }
 
 
+RATINGS_SEED = 20261123
+# Comments draw from a generator of their own, so that richer comments never move
+# a score, a touchpoint or a timestamp of the ratings the heatmap tests know.
+COMMENTS_SEED = 20261124
+# The demo once picked its comment from lists of 7 complaints and 6 praises with the
+# ratings' generator; that draw is still made (randrange(n) consumes exactly what
+# choice() over n items did) so every later draw stays where it was.
+LEGACY_COMPLAINT_CHOICES = 7
+LEGACY_PRAISE_CHOICES = 6
 
 
 def _score(rng: random.Random, scale_code: str, dissatisfied: bool) -> int:
@@ -131,8 +141,8 @@ def _ensure_structure(organization: Organization, owner: User) -> tuple[ServiceC
 
 
 def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[dict]:
-    rng = random.Random(20261123)
-    comments_rng = random.Random(20261202)
+    rng = random.Random(RATINGS_SEED)
+    comment_rng = random.Random(COMMENTS_SEED)
     segments = list(Segment.objects.filter(organization=cycle.organization).order_by("key"))
     touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
     weights = [PROFILES.get(touchpoint.name, DemoProfile()).weight for touchpoint in touchpoints]
@@ -148,15 +158,16 @@ def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[di
         if segment is not None and segment.key == "business":
             share = min(0.95, share * 1.15)  # business travellers are a little harder to please
         dissatisfied = rng.random() < share
-        # The draw that once picked a comment, kept so every other figure stays as it was.
-        rng.randrange(7 if dissatisfied else 6)
+        score = _score(rng, touchpoint.scale, dissatisfied)
+        rng.randrange(LEGACY_COMPLAINT_CHOICES if dissatisfied else LEGACY_PRAISE_CHOICES)
+        first_contact_resolved = (rng.random() < (0.45 if dissatisfied else 0.85)) if spec.asks_fcr else None
         rows.append({
             "touchpoint": touchpoint,
-            "score": _score(rng, touchpoint.scale, dissatisfied),
+            "score": score,
             "occurred_at": occurred_at,
             "segment": segment,
-            "comment": demo_comment(comments_rng, touchpoint.name, dissatisfied),
-            "first_contact_resolved": (rng.random() < (0.45 if dissatisfied else 0.85)) if spec.asks_fcr else None,
+            "comment": demo_comment(comment_rng, touchpoint=touchpoint.name, dissatisfied=dissatisfied),
+            "first_contact_resolved": first_contact_resolved,
             "source": Rating.Source.API,
             "external_id": f"demo-{index:06d}",
         })

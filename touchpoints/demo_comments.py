@@ -1,143 +1,72 @@
-"""What the demo's passengers write, in Spanish and English.
+"""Verbatim comments for the airline demo, in Spanish and English.
 
-Composed from a few sentences per theme with fillers (minutes, places, words
-for a bag), so the demo holds thousands of distinct comments whose key words
-recur where the airline has its problems: lost, late and damaged bags at
-baggage claim; a kiosk that fails and its queues at check-in. Satisfied
-passengers praise, others complain about what their touchpoint is about, and
-a share leave no comment, as in real surveys.
+The dashboard explains a red cell with the words its dissatisfied customers use
+far more than customers elsewhere, so the demo's comments must say what a real
+survey would (the sentences are in `demo_phrases`). Each comment is composed of
+a touchpoint's sentences with varying numbers and small generic openers and
+closers, so the demo holds hundreds of distinct texts in which the key words
+still recur. Many ratings, as in real surveys, carry no comment at all.
 """
 
 from __future__ import annotations
 
 import random
+import string
+from functools import cache
 
-# Share of ratings with no comment at all.
-SILENT = 0.42
+from .demo_phrases import GENERIC, NO_THEME, SLOTS, THEMES
 
-_BAG_EN = ["bag", "suitcase", "luggage"]
-_BAG_ES = ["maleta", "equipaje"]
-
-# theme → (English complaints, Spanish complaints); {m} minutes, {bag} a word for a bag.
-COMPLAINTS: dict[str, tuple[list[str], list[str]]] = {
-    "baggage": ([
-        "Waited {m} minutes at the carousel and my {bag} never came.",
-        "My {bag} was lost and nobody could tell me where it was.",
-        "Lost {bag} again, {m} minutes waiting at the desk.",
-        "The {bag} arrived damaged, the handle broken.",
-        "{m} minutes waiting for the bags, no information at all.",
-        "They lost my {bag} on a direct flight.",
-    ], [
-        "Esperé {m} minutos en la cinta y mi {bag} no salió.",
-        "Perdieron mi {bag} y nadie sabía dónde estaba.",
-        "Mi maleta llegó rota y nadie me atendió.",
-        "Más de {m} minutos esperando el equipaje.",
-        "Equipaje perdido otra vez, una hora esperando en el mostrador.",
-        "La maleta salió mojada y con la rueda rota.",
-    ]),
-    "kiosk": ([
-        "The kiosk would not read my passport.",
-        "Kiosk froze twice, then the queue for the desk took {m} minutes.",
-        "Long queue at the kiosks and half of them out of order.",
-        "The kiosk could not print my boarding pass.",
-        "Kiosk broken, nobody around to help.",
-    ], [
-        "El quiosco no leía mi pasaporte.",
-        "El quiosco se bloqueó y la cola duró {m} minutos.",
-        "Colas enormes en los quioscos, la mitad no funcionaban.",
-        "El quiosco no imprimía la tarjeta de embarque.",
-        "Quiosco estropeado y nadie para ayudar.",
-    ]),
-    "phone": ([
-        "On hold for {m} minutes before anyone answered.",
-        "Transferred three times and the problem is still open.",
-        "The agent could not solve it and promised a call back that never came.",
-    ], [
-        "{m} minutos en espera antes de que alguien contestara.",
-        "Me pasaron de un agente a otro y sigo sin solución.",
-        "Prometieron llamarme y nunca lo hicieron.",
-    ]),
-    "web": ([
-        "The payment page failed twice.",
-        "Checkout error after entering my card, had to start again.",
-        "The app crashed while choosing seats.",
-        "Prices changed at the last step.",
-    ], [
-        "La página de pago falló dos veces.",
-        "Error al pagar con la tarjeta, tuve que empezar de nuevo.",
-        "La aplicación se cerró al elegir asiento.",
-        "El precio cambió en el último paso.",
-    ]),
-    "boarding": ([
-        "Boarding was chaos, no groups called.",
-        "Gate changed with no announcement, we ran.",
-        "{m} minutes standing in the jet bridge.",
-    ], [
-        "El embarque fue un caos, sin orden de grupos.",
-        "Cambiaron la puerta sin avisar.",
-        "{m} minutos de pie en la pasarela.",
-    ]),
-    "cabin": ([
-        "Seat would not recline and the legroom is tiny.",
-        "Wi-Fi did not work the whole flight.",
-        "Crew was rude when I asked for water.",
-        "The cabin was dirty and too cold.",
-    ], [
-        "El asiento no se reclinaba y no hay espacio para las piernas.",
-        "El wifi no funcionó en todo el vuelo.",
-        "La tripulación fue maleducada cuando pedí agua.",
-        "La cabina estaba sucia y hacía frío.",
-    ]),
-    "other": ([
-        "Not what I expected, too slow.",
-        "Nobody gave clear information.",
-        "Too expensive for what you get.",
-    ], [
-        "No es lo que esperaba, demasiado lento.",
-        "Nadie dio información clara.",
-        "Demasiado caro para lo que ofrecen.",
-    ]),
-}
-
-PRAISE: tuple[list[str], list[str]] = ([
-    "Quick and easy.", "Friendly staff, thank you.", "All good.", "Smooth, no complaints.",
-    "Great service today.", "Fast and simple.", "Very helpful people.",
-], [
-    "Rápido y fácil.", "Personal muy amable, gracias.", "Todo perfecto.", "Sin problemas.",
-    "Muy buen servicio hoy.", "Todo fue bien.", "Gente muy atenta.",
-])
-
-_THEMES = [
-    ("baggage", ("baggage", "bag tracking", "carousel")),
-    ("kiosk", ("kiosk",)),
-    ("phone", ("phone", "chat", "booking by phone")),
-    ("web", ("web", "app checkout", "flight search", "online check-in", "app check-in")),
-    ("boarding", ("boarding", "gate")),
-    ("cabin", ("cabin", "seat", "wi-fi", "crew")),
-]
+# Satisfied customers leave a comment less often than unhappy ones.
+SILENT_SHARE_DISSATISFIED = 0.25
+SILENT_SHARE_SATISFIED = 0.45
+SPANISH_SHARE = 0.5
+GENERIC_ONLY_COMPLAINT_SHARE = 0.08
+# Now and then a customer ends a sentence in the other language, as bilingual travellers do.
+SWITCHED_CLOSER_SHARE = 0.08
 
 
-def theme_of(touchpoint_name: str) -> str:
-    name = f"{touchpoint_name.lower()} "
-    for theme, words in _THEMES:
-        if any(word in name for word in words):
-            return theme
-    return "other"
+@cache
+def _slots(sentence: str) -> tuple[str, ...]:
+    return tuple(field for _, field, _, _ in string.Formatter().parse(sentence) if field)
 
 
-def demo_comment(rng: random.Random, touchpoint_name: str, dissatisfied: bool) -> str:
-    """One passenger's comment (often none), in Spanish or English."""
-    if rng.random() < SILENT:
+def _fill(rng: random.Random, sentence: str) -> str:
+    slots = _slots(sentence)
+    if not slots:
+        return sentence
+    return sentence.format(**{slot: rng.choice(SLOTS[slot]) for slot in slots})
+
+
+def demo_comment(rng: random.Random, *, touchpoint: str, dissatisfied: bool) -> str:
+    """A verbatim comment for one demo rating at `touchpoint`, or "" when the customer left none.
+
+    Half the customers write in Spanish, half in English. An unhappy customer
+    names what went wrong at this touchpoint (sometimes with a second sentence,
+    a generic opener or closer); a happy one praises it or says something
+    generic. Draws only from `rng`, so the demo's other draws do not move.
+    """
+    if rng.random() < (SILENT_SHARE_DISSATISFIED if dissatisfied else SILENT_SHARE_SATISFIED):
         return ""
-    spanish = rng.random() < 0.5
+    language = "es" if rng.random() < SPANISH_SHARE else "en"
+    voice = THEMES.get(touchpoint, NO_THEME)[language]
+    generic = GENERIC[language]
+    other = GENERIC["en" if language == "es" else "es"]
+    closers = other if rng.random() < SWITCHED_CLOSER_SHARE else generic
+    parts: list[str] = []
     if dissatisfied:
-        english_texts, spanish_texts = COMPLAINTS[theme_of(touchpoint_name)]
-        # Some complaints are about something else than the touchpoint's theme, as in life.
-        if rng.random() < 0.15:
-            english_texts, spanish_texts = COMPLAINTS["other"]
+        if rng.random() < 0.25:
+            parts.append(rng.choice(generic.openers))
+        if rng.random() < GENERIC_ONLY_COMPLAINT_SHARE:
+            parts.append(rng.choice(generic.complaints))
+        else:
+            parts.append(_fill(rng, rng.choice(voice.complaints)))
+            if voice.details and rng.random() < 0.4:
+                parts.append(_fill(rng, rng.choice(voice.details)))
+        if rng.random() < 0.3:
+            parts.append(rng.choice(closers.complaint_closers))
     else:
-        english_texts, spanish_texts = PRAISE
-    template = rng.choice(spanish_texts if spanish else english_texts)
-    comment = template.format(m=rng.choice([20, 25, 30, 35, 40, 45, 50, 60, 75, 90]),
-                              bag=rng.choice(_BAG_ES if spanish else _BAG_EN))
-    return comment[0].upper() + comment[1:]
+        pool = voice.praise if rng.random() < 0.6 else generic.praise
+        parts.append(_fill(rng, rng.choice(pool)))
+        if rng.random() < 0.3:
+            parts.append(rng.choice(closers.praise_closers))
+    return " ".join(parts)
