@@ -10,9 +10,7 @@ moment, touchpoint or segment that is not the cycle's, or a bad period, is 400.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -21,16 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from journeys.models import Moment, ServiceCycle
+from journeys.models import ServiceCycle
 from journeys.permissions import READ, request_organization_ids
 from momento.api.errors import OBJECT_READ_ERRORS, error_responses
 from momento.api.pagination import CursorPagination
 from momento.api.scoping import CapabilityMixin
-from touchpoints.models import Channel, Rating, Segment, Touchpoint
+from touchpoints.models import Channel, Rating
 
 from . import insights
-from .models import NO_SEGMENT
-from .periods import Period, local_today, period_parse
+from .periods import Period, local_today
+from .scopes import dissatisfied_parse, scope_parse
 
 TERM = inline_serializer(name="InsightTerm", many=True, fields={
     "term": serializers.CharField(help_text="As customers wrote it most often (a word or two)."),
@@ -74,57 +72,22 @@ SCOPE_PARAMETERS = [
 
 
 class Scope:
-    """The cycle and the scope a request names, checked against the cycle."""
+    """The cycle and the scope a request names, checked against the cycle (`scopes.scope_parse`,
+    which the comments page shares): any error is a 400."""
 
     def __init__(self, request: Request, pk: int, *, needs_focus: bool):
         self.cycle = get_object_or_404(
             ServiceCycle.objects.select_related("organization").filter(
                 organization_id__in=request_organization_ids(request, READ)), pk=pk)
-        params = request.query_params
-        errors: dict[str, list[str]] = {}
-        self.moment_id = self._id(params, "moment", Moment.objects.filter(cycle=self.cycle), errors)
-        self.touchpoint_id = self._id(params, "touchpoint", Touchpoint.objects.filter(moment__cycle=self.cycle),
-                                      errors)
-        if self.moment_id and self.touchpoint_id and not Touchpoint.objects.filter(
-                pk=self.touchpoint_id, moment_id=self.moment_id).exists():
-            errors["touchpoint"] = [_("This touchpoint is not one of that moment.")]
-        if needs_focus and not errors and self.moment_id is None and self.touchpoint_id is None:
-            errors["moment"] = [_("Name a moment or a touchpoint of the cycle.")]
-        self.segment_id = self._segment(params.get("segment"), errors)
-        self.channel = params.get("channel") or None
-        if self.channel and self.channel not in Channel.values:
-            errors["channel"] = [_("Unknown channel.")]
-        try:
-            self.period: Period = period_parse(params=params, today=local_today(self.cycle.timezone))
-        except DjangoValidationError as error:
-            errors.update(error.message_dict)
+        scope, errors = scope_parse(cycle=self.cycle, params=request.query_params,
+                                    today=local_today(self.cycle.timezone), needs_focus=needs_focus)
         if errors:
             raise ValidationError(errors)
-
-    @staticmethod
-    def _id(params, name: str, allowed, errors: dict[str, list[str]]) -> int | None:
-        value = params.get(name)
-        if not value:
-            return None
-        if not value.isdigit() or not allowed.filter(pk=int(value)).exists():
-            errors[name] = [_("Not one of this cycle's.")]
-            return None
-        return int(value)
-
-    def _segment(self, value: str | None, errors: dict[str, list[str]]) -> int | None:
-        if not value:
-            return None
-        if value == "none":
-            return NO_SEGMENT
-        if not value.isdigit() or not Segment.objects.filter(pk=int(value),
-                                                              organization_id=self.cycle.organization_id).exists():
-            errors["segment"] = [_("Not a segment of this organization (an id, or none).")]
-            return None
-        return int(value)
+        self.scope = scope
+        self.period: Period = scope.period
 
     def filters(self) -> dict:
-        return {"cycle": self.cycle, "period": self.period, "moment_id": self.moment_id,
-                "touchpoint_id": self.touchpoint_id, "segment_id": self.segment_id, "channel": self.channel}
+        return self.scope.filters()
 
 
 class CycleInsightsView(CapabilityMixin, APIView):
@@ -176,11 +139,11 @@ class CycleCommentsView(CapabilityMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         scope = Scope(request, pk, needs_focus=False)
-        value = (request.query_params.get("dissatisfied") or "").lower()
-        choices = {"true": True, "1": True, "false": False, "0": False, "": None}
-        if value not in choices:
-            raise ValidationError({"dissatisfied": [_("Use true or false.")]})
-        ratings = insights.comments_list(**scope.filters(), dissatisfied=choices[value])
+        errors: dict[str, list[str]] = {}
+        dissatisfied = dissatisfied_parse(request.query_params.get("dissatisfied"), errors)
+        if errors:
+            raise ValidationError(errors)
+        ratings = insights.comments_list(**scope.filters(), dissatisfied=dissatisfied)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(ratings, request, view=self)
         return paginator.get_paginated_response(CommentSerializer(page, many=True).data)

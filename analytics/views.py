@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys.selectors import cycle_get_for_user
+from touchpoints.scales import SCALES
 
-from . import charts, labels, services
+from . import charts, insights_display, labels, scopes, services
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -82,17 +83,35 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
                                              segments=structure.segments)
         figures = charts.dashboard_figures(data, column_labels=column_labels)
+    period_params = scopes.period_query(period, today)
+    critical = [(item, insights_display.critical_moment_insights(
+        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
+        for item in data["critical_moments"]] if data else []
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
         "figures_json": charts.figures_json(figures) if figures else None,
+        "critical": critical,
+        "cells": _cells(cycle, data) if figures and data else None,
         "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
         "dimensions": DIMENSIONS,
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
     })
+
+
+def _cells(cycle, data: Mapping) -> dict:
+    """What dashboard.js needs to open a heatmap cell's panel: each row's and column's
+    scope, where to ask (the insights API) and where its comments are listed."""
+    return {
+        **scopes.heatmap_cell_scopes(data),
+        "insights_url": reverse("api:cycle-insights", args=[cycle.pk]),
+        "comments_url": reverse("analytics:comments", args=[cycle.pk]),
+        "timezone": cycle.timezone,
+        "scale_tops": {code: scale.high for code, scale in SCALES.items()},
+    }
 
 
 @login_required

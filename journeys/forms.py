@@ -14,7 +14,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Moment, Organization, ServiceCycle
+from .models import CommentLanguage, Membership, Moment, Organization, ServiceCycle
 
 MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
@@ -163,3 +163,24 @@ class InvitationSignupForm(UserCreationForm):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class OrganizationCommentsForm(forms.Form):
+    """Whether Momento reads what customers write, and in which language (organization settings)."""
+
+    comment_analysis = forms.BooleanField(
+        label=_("Analyse customers' comments"), required=False,
+        help_text=_("Show the words dissatisfied customers use at each critical moment, and their comments. "
+                    "Switched off, no comment is read for words; the comments themselves are kept (the export "
+                    "still holds them)."),
+    )
+    comment_language = forms.ChoiceField(
+        label=_("Language of comments"), choices=CommentLanguage.choices, widget=forms.RadioSelect,
+        help_text=_("The language words are stemmed in. Detected per comment by default; fix it when all your "
+                    "customers write in one language."),
+    )
+
+    @classmethod
+    def for_organization(cls, organization: Organization, **kwargs) -> OrganizationCommentsForm:
+        return cls(initial={"comment_analysis": organization.comment_analysis,
+                            "comment_language": organization.comment_language}, **kwargs)

@@ -4,9 +4,14 @@
 // figures, their hover texts, cell colours, Plotly's config and the layout for
 // phones. Below `narrow_width` the heatmap is drawn as a table whose row labels
 // stay put while its columns scroll, from the same figure.
+// A cell of the heatmap (clicked in the chart, or its button in the table) opens
+// cell_panel.js's panel of what its customers say; a row's name in the table (or
+// in the chart) opens the row's whole period. "As a table" draws the table on a
+// wide screen too: the way to the cells by keyboard.
 // Plotly is the vendored bundle (static/vendor/README.md), a classic script that
 // runs before this module and defines window.Plotly; it is read once, here.
 
+import { openCellPanel } from "./cell_panel.js";
 import { gettext } from "./i18n.js";
 import { poll, retryingText, unreachableText } from "./task_progress.js";
 
@@ -14,7 +19,10 @@ const Plotly = globalThis.Plotly;
 
 const figuresNode = document.getElementById("dashboard-figures");
 const figures = figuresNode ? JSON.parse(figuresNode.textContent) : null;
+const cellsNode = document.getElementById("dashboard-cells");
+const cells = cellsNode ? JSON.parse(cellsNode.textContent) : null;
 let level = "moments";
+let asTable = false;
 let drawnNarrow = null;
 let drawnNarrowEmotion = null;
 
@@ -26,6 +34,35 @@ function plainText(html) {
 
 function isNarrow(node, below = figures.narrow_width) {
   return (node.parentElement || node).clientWidth < below;
+}
+
+// Open the panel of a row (column null: the row's whole period) at the current level.
+function openCell(row, column, from) {
+  if (!cells) return;
+  const trace = figures.heatmap[level].data[0];
+  const rowScope = cells.rows[level][row];
+  if (!rowScope) return;
+  const columnScope = column === null ? {} : cells.columns[column];
+  const where = column === null ? gettext("whole period") : plainText(trace.x[column]);
+  const cellFigures = column === null ? "" : plainText(trace.customdata[row][column][0]).split("\n").slice(2)
+    .join(" · ");
+  const chart = document.getElementById("heatmap-chart");
+  if (Plotly && Plotly.Fx && chart && !chart.hidden) Plotly.Fx.unhover(chart);
+  openCellPanel(cells, {
+    scope: { ...rowScope, ...cells.period, ...columnScope },
+    title: `${plainText(trace.y[row])} · ${where}`,
+    figures: cellFigures,
+    from,
+  });
+}
+
+function cellButton(className, text, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = text;
+  button.addEventListener("click", onClick);
+  return button;
 }
 
 function drawTable(container, figure) {
@@ -50,19 +87,33 @@ function drawTable(container, figure) {
     const tr = body.insertRow();
     const th = document.createElement("th");
     th.scope = "row";
-    th.textContent = plainText(label);
+    const name = plainText(label);
+    if (cells) {
+      const button = cellButton("row-button", name, () => openCell(row, null, button));
+      button.title = rowTitle(name);
+      th.appendChild(button);
+    } else {
+      th.textContent = name;
+    }
     tr.appendChild(th);
-    trace.customdata[row].forEach(([hover, text, color]) => {
+    trace.customdata[row].forEach(([hover, text, color], column) => {
       const td = tr.insertCell();
-      td.textContent = text;
       if (color) td.style.backgroundColor = color;
       const explained = plainText(hover);
       td.title = explained;
-      td.tabIndex = 0;
-      // A phone has no hover: touching (or focusing) a cell shows its figures below.
+      // A phone has no hover: touching (or focusing) a cell shows its figures below,
+      // and opens what its customers say.
       const show = () => { details.textContent = explained.replace(/\n/g, " · "); };
-      td.addEventListener("click", show);
-      td.addEventListener("focus", show);
+      if (cells) {
+        const button = cellButton("cell-button", text, () => { show(); openCell(row, column, button); });
+        button.addEventListener("focus", show);
+        td.appendChild(button);
+      } else {
+        td.textContent = text;
+        td.tabIndex = 0;
+        td.addEventListener("click", show);
+        td.addEventListener("focus", show);
+      }
     });
   });
   // The table scrolls sideways inside its own box; the details below it stay in view.
@@ -72,14 +123,49 @@ function drawTable(container, figure) {
   container.replaceChildren(scroller, details);
 }
 
+function rowTitle(name) {
+  return `${name} · ${gettext("whole period")}`;
+}
+
+// Clicks on the chart: a cell opens its panel (the marks drawn over cells skip
+// hover, so a click on them reaches the cell below).
+let chartListening = false;
+function listenToChart(chart) {
+  if (chartListening || !cells || typeof chart.on !== "function") return;
+  chartListening = true;
+  chart.classList.add("cells-open");
+  chart.on("plotly_click", (event) => {
+    const point = event && event.points && event.points.find((each) => each.data.type === "heatmap");
+    if (!point) return;
+    const trace = figures.heatmap[level].data[0];
+    const [row, column] = Array.isArray(point.pointNumber) ? point.pointNumber
+      : [trace.y.indexOf(point.y), trace.x.indexOf(point.x)];
+    if (row >= 0 && column >= 0) openCell(row, column, null);
+  });
+}
+
+// A row's name in the chart (Plotly's tick label, made clickable by the stylesheet)
+// opens the row's whole period. One listener on the chart's box survives redraws.
+function listenToRowNames(chart) {
+  if (!cells) return;
+  chart.addEventListener("click", (event) => {
+    const tick = event.target.closest && event.target.closest(".ytick");
+    if (!tick) return;
+    const trace = figures.heatmap[level].data[0];
+    const row = trace.y.findIndex((label) => plainText(label) === tick.textContent);
+    if (row >= 0) openCell(row, null, null);
+  });
+}
+
 function drawHeatmap() {
   const chart = document.getElementById("heatmap-chart");
   const tableNode = document.getElementById("heatmap-table");
   if (!chart || !tableNode) return;
   const figure = figures.heatmap[level];
   drawnNarrow = isNarrow(chart);
-  if (drawnNarrow) {
+  if (drawnNarrow || asTable) {
     if (Plotly) Plotly.purge(chart);
+    chartListening = false;
     chart.hidden = true;
     tableNode.hidden = false;
     drawTable(tableNode, figure);
@@ -87,14 +173,14 @@ function drawHeatmap() {
     tableNode.hidden = true;
     tableNode.replaceChildren();
     chart.hidden = false;
-    plot(chart, figure.data, figure.layout);
+    plot(chart, figure.data, figure.layout).then(() => listenToChart(chart));
   }
 }
 
 function plot(node, data, layout) {
-  if (!Plotly) return;
+  if (!Plotly) return Promise.resolve();
   // Plotly keeps (and fills in) the layout it is given: hand it a copy.
-  Plotly.react(node, data, structuredClone(layout), figures.config);
+  return Plotly.react(node, data, structuredClone(layout), figures.config);
 }
 
 function drawEmotion() {
@@ -108,6 +194,8 @@ function drawEmotion() {
 }
 
 if (figures) {
+  const heatmapChart = document.getElementById("heatmap-chart");
+  if (heatmapChart) listenToRowNames(heatmapChart);
   drawHeatmap();
   drawEmotion();
   let pending = null;
@@ -130,6 +218,14 @@ if (figures) {
       drawHeatmap();
     });
   });
+  const tableToggle = document.getElementById("heatmap-as-table");
+  if (tableToggle) {
+    tableToggle.addEventListener("click", () => {
+      asTable = !asTable;
+      tableToggle.setAttribute("aria-pressed", String(asTable));
+      drawHeatmap();
+    });
+  }
   document.body.dataset.chartsReady = "true";
 }
 

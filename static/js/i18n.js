@@ -7,6 +7,8 @@ const catalogue = globalThis.django || {};
 
 export const gettext = catalogue.gettext || ((text) => text);
 
+export const ngettext = catalogue.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
+
 // interpolate("%(done)s of %(total)s", {done, total}, true), as Django's.
 export const interpolate = catalogue.interpolate || ((text, values, named) => (named
   ? text.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]))
@@ -17,4 +19,12 @@ export const interpolate = catalogue.interpolate || ((text, values, named) => (n
 export function formatNumber(value) {
   const language = document.documentElement.lang || undefined;
   return new Intl.NumberFormat(language, { useGrouping: "always" }).format(Number(value));
+}
+
+// A figure with `places` decimals in the page's language ("5.3" / "5,3").
+export function formatDecimal(value, places = 1) {
+  const language = document.documentElement.lang || undefined;
+  return new Intl.NumberFormat(language, {
+    minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: "always",
+  }).format(Number(value));
 }

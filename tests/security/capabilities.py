@@ -93,6 +93,7 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     # Recomputing rebuilds a snapshot from the data; it changes no data, so any member may ask.
     "analytics:recompute": ("none", "read"),
     "analytics:task_status": ("read", "none"),
+    "analytics:comments": ("read", "none"),
     "reviews:home": ("read", "none"),
     "reviews:week": ("read", "none"),
     "reviews:open_week": ("none", "review"),
@@ -109,6 +110,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "touchpoints:import_status": ("ingest", "none"),
     "touchpoints:tokens_home": ("manage", "none"),
     "journeys:members_home": ("manage", "none"),
+    "journeys:organization_settings_home": ("manage", "none"),
+    "journeys:organization_settings": ("manage", "manage"),
     "journeys:members": ("manage", "manage"),
     "journeys:member_role": ("none", "manage"),
     "journeys:member_remove": ("manage", "manage"),
