@@ -20,10 +20,16 @@ FILLER = ["el vuelo", "the flight", "hoy", "today", "otra vez", "again", "sin m�
 HOSTILE = "<script>alert(1)</script> Mi maleta perdida <b>otra vez</b>, esperé 99 minutos"
 
 
-def rate(touchpoint, comments, *, score, hours_ago=24, segment=None):
+def rate(touchpoint, comments, *, score, seconds_ago=10, segment=None):
+    """One rating a second, the newest `seconds_ago` before now.
+
+    Seconds, not hours: the pages' "last week" column is the current ISO week,
+    which on a Monday morning holds only a few hours; a burst within the last
+    minute lies in it whatever the day (CI once ran on a Monday at 05:20)."""
+    now = timezone.now()
     for index, comment in enumerate(comments):
         RatingFactory(touchpoint=touchpoint, score=score, comment=comment, segment=segment,
-                      occurred_at=timezone.now() - dt.timedelta(hours=hours_ago + index))
+                      occurred_at=now - dt.timedelta(seconds=seconds_ago + index))
 
 
 def airline_with_comments(*, organization=None, hostile=False, name="Airline"):
@@ -37,7 +43,7 @@ def airline_with_comments(*, organization=None, hostile=False, name="Airline"):
     flight = TouchpointFactory(moment=MomentFactory(cycle=cycle, name="Flight"), name="Crew", channel="in_person")
     rng = random.Random(7)
     if hostile:
-        rate(baggage, [HOSTILE], score=1, hours_ago=2)
+        rate(baggage, [HOSTILE], score=1, seconds_ago=1)
     rate(baggage, [f"Mi maleta perdida {rng.choice(FILLER)}, esperé {m} minutos" for m in range(30)], score=1)
     rate(baggage, ["Todo bien, rápido"] * 10, score=5)
     rate(checkin, [f"The kiosk froze {rng.choice(FILLER)} and I missed {m} minutes" for m in range(30)], score=2)

@@ -101,10 +101,12 @@ def test_insights_of_a_moment_touchpoint_segment_channel_and_week():
     business = SegmentFactory(organization=organization)
     now = timezone.now()
     for index in range(30):
+        # Within the last minute: "weeks=1" is the current ISO week, only hours old on a Monday.
         RatingFactory(touchpoint=desk, score=1, comment="maleta rota", segment=business,
-                      occurred_at=now - dt.timedelta(hours=2 + index))
+                      occurred_at=now - dt.timedelta(seconds=2 + index))
         RatingFactory(touchpoint=web, score=1, comment="web caída", occurred_at=now - dt.timedelta(days=20))
-        RatingFactory(touchpoint=other, score=5, comment="todo bien, personal amable")
+        RatingFactory(touchpoint=other, score=5, comment="todo bien, personal amable",
+                      occurred_at=now - dt.timedelta(seconds=2 + index))
     rollups_refresh()
     client = member_client(organization)
     url = f"/api/v1/cycles/{cycle.pk}/insights/"

@@ -146,9 +146,13 @@ def test_a_reviewed_week_is_not_due_again_and_archived_cycles_never_are(organiza
     assert [c.pk for c, _w in cycles_due_for_review(now=_utc("America/New_York", 2026, 11, 26, 9, 0))] == [cycle.pk]
 
 
-def test_the_hourly_tick_opens_the_week_for_due_cycles(cycle, carousel, team_lead, week,
+def test_the_hourly_tick_opens_the_week_for_due_cycles(cycle, carousel, team_lead, week, monkeypatch,
                                                        django_capture_on_commit_callbacks):
     add_ratings(carousel, week_start=week, n=40, dissatisfied=20)
+    # The tick runs on a Wednesday of the following week: on a real Monday before
+    # 06:00 in Madrid the week is not due yet (CI once ran then, and this failed).
+    wednesday = dt.datetime.combine(week + dt.timedelta(days=9), dt.time(12), tzinfo=zoneinfo.ZoneInfo(cycle.timezone))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: wednesday.astimezone(dt.UTC))
 
     with django_capture_on_commit_callbacks(execute=True):
         queued = reviews_open_due_weeks.delay().get()
