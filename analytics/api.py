@@ -27,6 +27,7 @@ from journeys.models import ServiceCycle
 from journeys.permissions import READ, request_organization_ids
 from momento.api.errors import OBJECT_READ_ERRORS, error_responses
 from momento.api.scoping import CapabilityMixin
+from momento.replica import replica_lag_seconds, replica_reads_for
 
 from . import labels, services
 from .insights_api import INSIGHTS
@@ -149,6 +150,13 @@ CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
 
 
 class _CycleSnapshotView(CapabilityMixin, APIView):
+    replica_lag: float | None = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.replica_lag is not None:  # read from the replica: say how far behind it was
+            response["X-Momento-Replica-Lag"] = f"{self.replica_lag:.1f}"
+        return response
 
     def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
         cycle = get_object_or_404(
@@ -159,7 +167,10 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
         )
         dimension = dimension_parse(params=request.query_params)
         period = period_parse(params=request.query_params, today=local_today(cycle.timezone))
-        snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+        # Access was checked on the primary; the figures may come from the read replica.
+        with replica_reads_for(request):
+            snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+            self.replica_lag = replica_lag_seconds()
         if snapshot is None:
             raise ValidationError({"cycle": [_("This cycle has no moments of truth yet.")]})
         # Nothing to compute from: a 400 that says why (too few ratings to judge is

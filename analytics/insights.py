@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Sum
 
 from journeys.models import ServiceCycle
@@ -118,7 +118,9 @@ def term_table(*, touchpoint_ids: Collection[int], period: Period, segment_key: 
              .annotate(o=Sum("occurrences"), d=Sum("documents"), do=Sum("dissatisfied_occurrences"),
                        dd=Sum("dissatisfied_documents")))
     sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:  # a plain cursor: thousands of rows, no per-value converters
+    # A plain cursor: thousands of rows, no per-value converters. On the replica
+    # inside momento.replica.replica_reads().
+    with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         for touchpoint_id, term, *counts in cursor.fetchall():
             table.by_touchpoint.setdefault(touchpoint_id, {})[term] = _Counts(*(int(value or 0) for value in counts))

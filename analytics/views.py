@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys.models import ServiceCycle
 from journeys.selectors import cycle_get_for_user
+from momento.replica import replica_lag_shown, replica_reads_for
 from touchpoints.scales import SCALES
 
 from . import charts, insights_display, labels, scopes, services
@@ -74,6 +76,12 @@ def dashboard_view_parse(params: Mapping[str, str], *, today: dt.date) -> tuple[
 @require_GET
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_user(user=request.user, pk=pk)
+    # The figures may come from the read replica; access was checked on the primary.
+    with replica_reads_for(request):
+        return _dashboard(request, cycle)
+
+
+def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     today = local_today(cycle.timezone)
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
@@ -99,6 +107,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
+        "replica_lag": replica_lag_shown(),
     })
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With a read replica: a browser that has just written reads the primary for a while.
+    "momento.replica.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy and Permissions-Policy (Django 5.2 has no CSP of its own).
@@ -119,6 +122,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # locked" when the dev server and an eager task write at the same moment.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# A PostgreSQL streaming replica for the heavy reads (dashboards, heatmap and
+# critical-moments API, exports, reports): momento/replica.py decides what reads
+# from it; everything else, and every write, stays on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Tests without a real replica read the primary's test database through this alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["momento.replica.ReplicaRouter"]
+# The dashboard says how far behind its figures are past this many seconds of lag;
+# a browser that has just written reads the primary for MOMENTO_REPLICA_PIN_SECONDS.
+MOMENTO_REPLICA_LAG_WARNING_SECONDS = env_int("MOMENTO_REPLICA_LAG_WARNING_SECONDS", 30)
+MOMENTO_REPLICA_PIN_SECONDS = env_int("MOMENTO_REPLICA_PIN_SECONDS", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -198,6 +215,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Queues by kind, so a long job never delays a short one: `refresh` (rollups after
+# ingest, snapshots, the weekly opening), `heavy` (rebuilds, recounts, imports,
+# exports, reports) and `deliveries` (e-mail, webhooks). A worker started without
+# -Q consumes them all (`make worker`); docker-compose.yml runs one per group, and
+# README says how to add workers elsewhere. Every task is named here
+# (tests/test_celery_queues.py); `celery` is kept so tasks queued by an older
+# release are still consumed.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("refresh", "heavy", "deliveries", "celery")]
+CELERY_TASK_DEFAULT_QUEUE = "refresh"
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue}
+    for queue, names in {
+        "refresh": [
+            "analytics.rollups_refresh", "analytics.heatmaps_refresh", "analytics.cycle_recompute",
+            "reviews.open_due_weeks", "reviews.open_week",
+        ],
+        "heavy": [
+            "analytics.rollups_rebuild", "analytics.cycle_rebuild", "analytics.comment_terms_recount",
+            "touchpoints.ratings_import",
+        ],
+        "deliveries": ["reviews.webhook_deliver"],
+    }.items()
+    for name in names
+}
 
 if REDIS_URL:
     CACHES = {

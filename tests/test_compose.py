@@ -8,11 +8,28 @@ import yaml
 from django.conf import settings
 
 COMPOSE = yaml.safe_load(Path(settings.BASE_DIR, "docker-compose.yml").read_text())
+WORKERS = [name for name, service in COMPOSE["services"].items()
+           if isinstance(service.get("command"), list) and "worker" in service["command"]]
+APP_SERVICES = ["web", "beat", *WORKERS]
 
 
 def test_every_service_has_a_health_check():
     missing = [name for name, service in COMPOSE["services"].items() if "healthcheck" not in service]
     assert not missing, f"services without a healthcheck: {missing}"
+
+
+def test_every_queue_has_a_worker_and_each_worker_answers_its_own_health_check():
+    """Workers by kind (issue 20): together the compose workers consume every queue
+    tasks are routed to, and each health check pings that worker's own name."""
+    consumed = set()
+    for name in WORKERS:
+        command = COMPOSE["services"][name]["command"]
+        consumed |= set(command[command.index("-Q") + 1].split(","))
+        node = command[command.index("-n") + 1].split("@")[0]
+        assert f"-d {node}@$$HOSTNAME" in COMPOSE["services"][name]["healthcheck"]["test"][1], name
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= consumed
+    assert len(WORKERS) >= 3
 
 
 def test_beat_writes_the_pid_file_its_health_check_reads():
@@ -22,14 +39,14 @@ def test_beat_writes_the_pid_file_its_health_check_reads():
 
 
 def test_app_services_share_the_database_and_broker_settings():
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         environment = COMPOSE["services"][name]["environment"]
         assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"} <= set(environment), name
 
 
 def test_the_secret_key_has_no_default_in_the_file():
     """`${SECRET_KEY:?…}`: compose refuses to start without one instead of shipping a key everybody knows."""
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         value = COMPOSE["services"][name]["environment"]["SECRET_KEY"]
         assert value.startswith("${SECRET_KEY:?") and value.endswith("}"), (name, value)
 

@@ -308,9 +308,11 @@ def ratings_export_lines(
     occurred_after: dt.datetime | None = None,
     occurred_before: dt.datetime | None = None,
     chunk_size: int = 2000,
+    using: str = "default",
 ) -> Iterator[str]:
-    """The cycle's ratings as CSV text, header first, oldest id first, streamed."""
-    ratings = Rating.objects.filter(touchpoint__moment__cycle=cycle)
+    """The cycle's ratings as CSV text, header first, oldest id first, streamed
+    (from the database `using`: the read replica when there is one)."""
+    ratings = Rating.objects.using(using).filter(touchpoint__moment__cycle=cycle)
     if occurred_after is not None:
         ratings = ratings.filter(occurred_at__gte=occurred_after)
     if occurred_before is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.models import Moment, ServiceCycle
+from momento.replica import replica_lag_seconds
 from touchpoints.models import Channel, Segment, Touchpoint
 
 from .. import heatmap, insights
@@ -102,7 +103,7 @@ def _rows_with_counts(query) -> Iterator[tuple[dict, heatmap.Counts]]:
     the heatmap's own arithmetic on the few hundred rows of a view.
     """
     sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[query.db].cursor() as cursor:  # the replica inside momento.replica.replica_reads()
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         fetched = cursor.fetchall()
@@ -320,18 +321,24 @@ def _cycle_version(cycle: ServiceCycle) -> int:
 
 
 @transaction.atomic
-def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
-                             structure: CycleStructure | None = None) -> HeatmapSnapshot:
-    """Compute and store (replacing the previous one) the snapshot of one view."""
-    derived_data_commit()
+def _snapshot_build(*, cycle: ServiceCycle, dimension: str, period: Period,
+                    structure: CycleStructure | None = None) -> HeatmapSnapshot:
+    """The snapshot of one view, computed from rollups, not stored."""
     version = _cycle_version(cycle)
     structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
     data = heatmap_data_build(cycle=cycle, dimension=dimension, period=period, structure=structure)
-    snapshot = HeatmapSnapshot(
+    return HeatmapSnapshot(
         cycle=cycle, dimension=dimension, period_start=period.start, period_end=period.end,
         status=HeatmapSnapshot.Status.READY, computed_at=timezone.now(), rollup_version=version,
         signature=structure.signature, critical_count=len(data["critical_moments"]), data=data, error="",
     )
+
+
+def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
+                             structure: CycleStructure | None = None) -> HeatmapSnapshot:
+    """Compute and store (replacing the previous one) the snapshot of one view."""
+    derived_data_commit()
+    snapshot = _snapshot_build(cycle=cycle, dimension=dimension, period=period, structure=structure)
     # One INSERT … ON CONFLICT DO UPDATE: update_or_create would first read (and
     # decode) the old snapshot's JSON only to overwrite it.
     HeatmapSnapshot.objects.bulk_create(
@@ -393,5 +400,9 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
     if snapshot is None or not snapshot_is_fresh(snapshot=snapshot, signature=structure.signature):
         # Rollups are small (touchpoints × days × segments): computing here is
         # cheap and keeps answers right even before a worker caught up.
+        if replica_lag_seconds() is not None:
+            # Read from a replica: show what it has, but never store a snapshot
+            # computed from older rollups over the primary's newer one.
+            return _snapshot_build(cycle=cycle, dimension=dimension, period=period, structure=structure), structure
         snapshot = heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structure)
     return snapshot, structure

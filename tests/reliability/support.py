@@ -196,6 +196,7 @@ class Worker:
     pool: str = "solo"
     name: str = field(default_factory=lambda: f"reliability-{secrets.token_hex(4)}@localhost")
     process: subprocess.Popen | None = None
+    queues: str | None = None  # -Q: only these queues (default: every declared queue)
 
     @property
     def log(self) -> Path:
@@ -205,7 +206,8 @@ class Worker:
         with open(self.log, "ab") as output:
             self.process = subprocess.Popen(
                 [str(BIN / "celery"), "-A", "momento", "worker", f"--pool={self.pool}", "--concurrency=1",
-                 "-n", self.name, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+                 "-n", self.name, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
+                 *(["-Q", self.queues] if self.queues else [])],
                 cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: SIGKILL reaches the pool children too
             )
@@ -246,9 +248,14 @@ def client_app(broker_url: str):
     # set_as_current=False: otherwise every @shared_task in this pytest process
     # would resolve to this app (and its dedicated, soon stopped, broker) for
     # the rest of the session.
+    from django.conf import settings
+
     app = Celery("reliability-client", broker=broker_url, set_as_current=False)
     app.conf.update(task_serializer="json", accept_content=["json"], broker_connection_retry_on_startup=False,
-                    broker_connection_timeout=2)
+                    broker_connection_timeout=2,
+                    # Routed as the product routes them (queues by kind).
+                    task_queues=settings.CELERY_TASK_QUEUES, task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+                    task_routes=settings.CELERY_TASK_ROUTES)
     return app
 
 

@@ -21,6 +21,7 @@ from journeys.permissions import (
 )
 from momento.api.errors import OBJECT_READ_ERRORS, error_responses
 from momento.api.scoping import CapabilityMixin
+from momento.replica import read_alias_for
 
 from ..csv_io import ratings_export_lines
 
@@ -60,7 +61,8 @@ class CycleRatingsExportView(CapabilityMixin, APIView):
         bounds = _BoundsSerializer(data=request.query_params)
         bounds.is_valid(raise_exception=True)
         response = StreamingHttpResponse(
-            ratings_export_lines(cycle=cycle, **bounds.validated_data), content_type="text/csv; charset=utf-8"
+            ratings_export_lines(cycle=cycle, using=read_alias_for(request), **bounds.validated_data),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.pk}-ratings.csv"'
         return response
