@@ -211,7 +211,7 @@ def review_items_for_week(
     elif owner_id is not None:
         items = items.filter(owner_id=owner_id)
     return (
-        items.select_related("moment", "touchpoint", "owner", "previous", "run__opened_by")
+        items.select_related("cycle", "moment", "touchpoint", "owner", "previous", "run__opened_by")
         .prefetch_related(
             Prefetch("critical_touchpoints",
                      queryset=ReviewItemTouchpoint.objects.select_related("touchpoint").order_by("-severity", "id")),
