@@ -168,3 +168,12 @@ def test_the_dashboard_says_nothing_of_nps_without_nps_ratings(client, organizat
     client.force_login(MembershipFactory(organization=organization).user)
     html = client.get(reverse("analytics:dashboard", args=[cycle.pk])).content.decode()
     assert "critical-row" in html and "NPS" not in html
+
+
+def test_moments_without_touchpoints_or_ratings_have_no_nps(organization):
+    cycle = ServiceCycleFactory(organization=organization, timezone="UTC")
+    MomentFactory(cycle=cycle, name="Empty")
+    TouchpointFactory(moment=MomentFactory(cycle=cycle, name="Unrated"), scale="nps11")
+    data = _data(cycle)
+    assert [_nps(row["total"]) for row in data["rows"]] == [(None, None, None)] * 2
+    assert data["empty"] == "no_ratings" and data["critical_moments"] == []

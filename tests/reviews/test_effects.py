@@ -225,3 +225,25 @@ def test_recent_fixes_are_the_items_resolved_or_with_an_action_done_since(moment
     assert [item.pk for item in found] == [done_lately.pk, resolved_lately.pk]
     assert list(effects.review_items_fixed_since(cycle=cycle, since=since, exclude_ids=[done_lately.pk],
                                                  status="resolved")) == [resolved_lately]
+
+
+def test_an_item_whose_moment_lost_its_touchpoints_is_too_early_and_the_page_and_api_still_answer(
+        client, team_lead, organization, moment, carousel, lost_desk, cycle, days, week):
+    from django.urls import reverse
+
+    from reviews.selectors import iso_week_label
+    from tests.api_support import member_client
+
+    rate(carousel, at=local(cycle, days["planned"] - dt.timedelta(days=2)), n=40, dissatisfied=30)
+    refreshed()
+    item = fix(item_of(moment, week_start=week), planned=local(cycle, days["planned"]), done=local(cycle, days["done"]))
+    carousel.delete()
+    lost_desk.delete()
+
+    effect = review_items_effects(items=[item])[item.pk]
+    assert (effect["before"]["n"], effect["after"]["n"], effect["verdict"]) == (0, 0, "too_early")
+    client.force_login(team_lead)
+    page = client.get(f"{reverse('reviews:week', args=[cycle.pk])}?week={iso_week_label(week)}")
+    assert page.status_code == 200 and 'data-effect="too_early"' in page.content.decode()
+    answer = member_client(organization).get(f"/api/v1/review-items/{item.pk}/")
+    assert answer.status_code == 200 and answer.json()["effect"]["verdict"] == "too_early"
