@@ -101,12 +101,12 @@ CELL_CENTRE = """([row, column]) => {
 def nps_cycle(transactional_db, cx_manager):
     """"Post-trip" mixes an NPS survey (NPS +40 of 25) with a CSAT lounge; "Check-in" is CSAT only."""
     organization = cx_manager.memberships.get().organization
-    cycle = ServiceCycleFactory(organization=organization, name="Airline", timezone="UTC", min_sample=20)
+    airline = ServiceCycleFactory(organization=organization, name="Airline", timezone="UTC", min_sample=20)
     yesterday = dt.datetime.combine(local_today("UTC") - dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
-    post_trip = MomentFactory(cycle=cycle, name="Post-trip")
+    post_trip = MomentFactory(cycle=airline, name="Post-trip")
     survey = TouchpointFactory(moment=post_trip, name="Survey", scale="nps11", channel="email")
     lounge = TouchpointFactory(moment=post_trip, name="Lounge", channel="physical_place")
-    kiosk = TouchpointFactory(moment=MomentFactory(cycle=cycle, name="Check-in"), name="Kiosk", channel="kiosk")
+    kiosk = TouchpointFactory(moment=MomentFactory(cycle=airline, name="Check-in"), name="Kiosk", channel="kiosk")
     for score in [10] * 10 + [9] * 5 + [8] * 3 + [7] * 2 + [5] * 5:
         RatingFactory(touchpoint=survey, score=score, occurred_at=yesterday)
     for index in range(30):
@@ -115,7 +115,7 @@ def nps_cycle(transactional_db, cx_manager):
         RatingFactory(touchpoint=kiosk, score=1 if index < 30 else 5, occurred_at=yesterday)
     MembershipFactory(organization=organization, role=Membership.Role.VIEWER)
     refreshed()
-    return cycle
+    return airline
 
 
 def _hover_the_nps_cell(page) -> None:
