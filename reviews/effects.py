@@ -47,6 +47,7 @@ from analytics.selectors import ScopeWindow, WeekCounts, scope_window_counts
 from journeys.models import ServiceCycle
 
 from .models import ActionItem, ReviewItem, ReviewStatus
+from .selectors import review_items_filter
 
 EFFECT_DAYS = 28
 # The most recently fixed items the review page and the digest list under "Did the fixes work?".
@@ -186,15 +187,11 @@ def review_items_fixed_since(
     prefetched and their cycle, moment and touchpoint joined, so their effects
     (`review_items_effects`) cost no query per item."""
     done_lately = ActionItem.objects.filter(review_item=OuterRef("pk"), done=True, done_at__gte=since)
-    items = (ReviewItem.objects.filter(cycle=cycle)
-             .filter(Q(status=ReviewStatus.RESOLVED, closed_at__gte=since) | Q(Exists(done_lately)))
-             .exclude(pk__in=list(exclude_ids)))
-    if status:
-        items = items.filter(status=status)
-    if unassigned:
-        items = items.filter(owner__isnull=True)
-    elif owner_id is not None:
-        items = items.filter(owner_id=owner_id)
+    items = review_items_filter(
+        ReviewItem.objects.filter(cycle=cycle)
+        .filter(Q(status=ReviewStatus.RESOLVED, closed_at__gte=since) | Q(Exists(done_lately)))
+        .exclude(pk__in=list(exclude_ids)),
+        status=status, owner_id=owner_id, unassigned=unassigned)
     return (items.select_related("cycle", "moment", "touchpoint", "owner")
             .prefetch_related("actions")
             .order_by("-week_start", "-severity", "id")[:limit])
