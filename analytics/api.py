@@ -54,6 +54,18 @@ TREND_HELP = ("Against the column before (week columns; the first has none) or t
               "dissatisfied share rose / fell, steady when it cannot tell, no_earlier_data when there is nothing "
               "to compare with or either side has fewer than min_sample ratings.")
 WORSENING_HELP = "true when trend is worsening, false when improving or steady, null when no_earlier_data."
+NPS_HELP = ("Net Promoter Score of the NPS (0–10) ratings in it: % promoters (9–10) − % detractors (0–6), −100 to "
+            "100. A moment's counts its NPS touchpoints only, never its other scales; null without NPS ratings.")
+NPS_INTERVAL_HELP = ("95 % interval of the NPS by the adjusted-Wald method (Rocks 2016: ¾ promoter and ¾ detractor "
+                     "added, n + 3), cut to −100…100; null without NPS ratings.")
+
+
+def nps_fields() -> dict[str, serializers.Field]:
+    return {
+        "nps": serializers.FloatField(allow_null=True, help_text=NPS_HELP),
+        "nps_low": serializers.FloatField(allow_null=True, help_text=NPS_INTERVAL_HELP + " Lower end."),
+        "nps_high": serializers.FloatField(allow_null=True, help_text=NPS_INTERVAL_HELP + " Upper end."),
+    }
 
 
 def _figures(**extra) -> dict[str, serializers.Field]:
@@ -72,6 +84,7 @@ def _figures(**extra) -> dict[str, serializers.Field]:
                                                                            "(null: nothing, the first week column)."),
         "previous_share": serializers.FloatField(allow_null=True),
         "enough": serializers.BooleanField(help_text="n ≥ min_sample: enough ratings to judge."),
+        **nps_fields(),
         **extra,
     }
 
@@ -86,7 +99,9 @@ TOTAL_FIELDS = _figures(
 )
 CELL = inline_serializer(name="HeatmapCell", fields=_figures(), many=True,
                          help_text="One per column, in the order of columns.")
-TOTAL = inline_serializer(name="HeatmapTotal", fields=TOTAL_FIELDS, help_text="The whole period.")
+# A copy: inline_serializer's class creation pops the fields out of the dict it is given, and
+# the critical touchpoints below need them too (their schema listed only id, name, channel).
+TOTAL = inline_serializer(name="HeatmapTotal", fields=dict(TOTAL_FIELDS), help_text="The whole period.")
 TOUCHPOINT_ROW = inline_serializer(name="HeatmapTouchpointRow", many=True, fields={
     "id": serializers.IntegerField(), "name": serializers.CharField(), "channel": serializers.CharField(),
     "cells": CELL, "total": TOTAL,
@@ -135,6 +150,7 @@ CRITICAL_MOMENT = inline_serializer(name="CriticalMoment", many=True, help_text=
     "owner": serializers.CharField(allow_null=True),
     "moment_critical": serializers.BooleanField(help_text="The moment as a whole is critical (else only some of "
                                                           "its touchpoints are)."),
+    **nps_fields(),
     "severity": serializers.FloatField(),
     "trend": serializers.ChoiceField(choices=TREND_CHOICES, help_text="worsening when the moment or one of its "
                                      "critical touchpoints worsens, else the moment's own trend."),

@@ -103,6 +103,7 @@ class _Texts:
         self.level = self.fmt.percent(0.95)
         self.share_line = _("%(share)s dissatisfied (%(level)s interval: %(interval)s)")
         self.mean = _("mean score")
+        self.nps_line = _("NPS %(nps)s (%(level)s interval: %(low)s to %(high)s)")
         self.critical = _("critical")
         self.too_few = _("too few to judge")
         self.worsening = _("▲ rose significantly")
@@ -121,6 +122,9 @@ def _cell_texts(cell: dict, row_label: str, column_label: str, texts: _Texts) ->
         lines.append(texts.share_line % {"share": share, "level": texts.level,
                                          "interval": fmt.percent_range(cell["low"], cell["high"])})
         lines.append(f"{texts.mean} {fmt.decimal_number(cell['mean'])}/100")
+    if cell.get("nps") is not None:
+        lines.append(texts.nps_line % {"nps": fmt.signed(cell["nps"]), "level": texts.level,
+                                       "low": fmt.signed(cell["nps_low"]), "high": fmt.signed(cell["nps_high"])})
     lines.append(texts.critical if cell["critical"] else ("" if cell["enough"] else texts.too_few))
     trend = cell["trend"]
     if cell["previous_n"] is not None and trend != stats.TREND_NO_EARLIER_DATA:
@@ -148,7 +152,8 @@ def _heatmap_rows(data: dict, level: str) -> list[tuple[str, list[dict]]]:
 def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moments") -> dict[str, Any]:
     """Cells coloured by dissatisfied share; critical cells marked ●, worsening ▲.
 
-    Hover shows n, the share with its Wilson 95% interval, the mean score and
+    Hover shows n, the share with its Wilson 95% interval, the mean score, the
+    NPS with its adjusted-Wald 95% interval where the cell has NPS ratings, and
     the comparison the ▲ is about. Empty cells (no ratings) stay blank rather
     than pretending to be 0 %. `customdata` also carries what dashboard.js
     needs to draw the same cells as a table on a phone.
@@ -220,12 +225,16 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
     raw_names = [f"{moment['position'] + 1}. {moment['name']}" for moment in moments]
     names = [escape(name) for name in raw_names]
     mean_word, n_word, critical_word = _("mean score"), _("n"), _("critical moment")
+    nps_line, level = _("NPS %(nps)s (%(level)s interval: %(low)s to %(high)s)"), fmt.percent(0.95)
     hover = []
     for name, moment in zip(names, moments, strict=False):
         total = moment["total"]
         lines = [f"<b>{name}</b> ({moment['moment_kind']})"]
         if total["n"]:
             lines.append(f"{mean_word} {fmt.decimal_number(total['mean'])}/100")
+        if total.get("nps") is not None:
+            lines.append(nps_line % {"nps": fmt.signed(total["nps"]), "level": level,
+                                     "low": fmt.signed(total["nps_low"]), "high": fmt.signed(total["nps_high"])})
         lines.append(f"{n_word} = {fmt.count(total['n'])}")
         if moment["id"] in critical:
             lines.append(critical_word)

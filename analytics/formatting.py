@@ -50,6 +50,16 @@ class NumberFormat:
             return ""
         return self.percent_pattern % {"number": self.number(share)}
 
+    def signed(self, value: float | None) -> str:
+        """A Net Promoter Score as written: a whole number with its sign, "+32",
+        "−5" (a true minus sign), "0"; "" for None."""
+        if value is None:
+            return ""
+        rounded = round(value)
+        if rounded == 0:
+            return "0"
+        return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}"
+
     def percent_range(self, low: float, high: float) -> str:
         """An interval of shares: "35–51%" / "35–51 %"."""
         return self.percent_pattern % {"number": f"{self.number(low)}–{self.number(high)}"}

@@ -26,6 +26,10 @@ class Counts:
     detractors: int = 0
     fcr_resolved: int = 0
     fcr_asked: int = 0
+    # Ratings on a scale with promoters (NPS): not a rollup column, the
+    # snapshot sets it from the touchpoint's scale, so a moment's NPS counts
+    # its NPS touchpoints only and never mixes with CSAT ratings.
+    nps_n: int = 0
 
     def add(self, other: Counts | Mapping[str, object]) -> Counts:
         if isinstance(other, Counts):
@@ -37,8 +41,9 @@ class Counts:
             self.detractors += other.detractors
             self.fcr_resolved += other.fcr_resolved
             self.fcr_asked += other.fcr_asked
+            self.nps_n += other.nps_n
             return self
-        for name in COUNT_FIELDS:
+        for name in (*COUNT_FIELDS, "nps_n"):
             setattr(self, name, getattr(self, name) + (other.get(name) or 0))
         return self
 
@@ -80,6 +85,11 @@ class Cell(TypedDict):
     previous_n: int | None
     previous_share: float | None
     enough: bool
+    # Net Promoter Score of the NPS ratings in it, with its adjusted-Wald 95 %
+    # interval; None where it has none (no NPS touchpoint, or no ratings).
+    nps: float | None
+    nps_low: float | None
+    nps_high: float | None
 
 
 class Summary(Cell):
@@ -119,6 +129,10 @@ class CriticalTouchpoint(Summary):
 
 class CriticalMoment(TypedDict):
     moment_id: int
+    # The moment's NPS over its NPS touchpoints (its total's), None without any.
+    nps: float | None
+    nps_low: float | None
+    nps_high: float | None
     name: str
     kind: str
     position: int
@@ -137,8 +151,19 @@ class CriticalMoment(TypedDict):
     insights: NotRequired[Mapping[str, Any]]
 
 
+def nps_figures(counts: Counts) -> tuple[float | None, float | None, float | None]:
+    """(nps, nps_low, nps_high) of the NPS ratings counted in `counts`, or Nones
+    when there are none: a share of CSAT ratings is never turned into an NPS."""
+    if not counts.nps_n:
+        return None, None, None
+    promoters, detractors, n = int(counts.promoters), int(counts.detractors), int(counts.nps_n)
+    low, high = stats.nps_interval(promoters, detractors, n)
+    return stats.net_promoter_score(promoters, detractors, n), low, high
+
+
 def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | None = None) -> Cell:
-    """One heatmap cell. `share`/`mean` are None when the cell has no ratings.
+    """One heatmap cell. `share`/`mean` are None when the cell has no ratings;
+    `nps`/`nps_low`/`nps_high` when it has no NPS ratings (`nps_figures`).
 
     `trend` compares with `previous` (the column or period before) through
     `stats.trend`: "no_earlier_data" when there is none, or when either side
@@ -151,6 +176,7 @@ def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | No
         trend = stats.TREND_NO_EARLIER_DATA
     else:
         trend = stats.trend(int(previous.dissatisfied), int(previous.n), d, n, min_sample=thresholds.min_sample)
+    nps, nps_low, nps_high = nps_figures(counts)
     return {
         "n": n,
         "d": d,
@@ -166,6 +192,9 @@ def cell(counts: Counts | None, *, thresholds: Thresholds, previous: Counts | No
         "previous_n": int(previous.n) if previous else None,
         "previous_share": (previous.dissatisfied / previous.n if previous.n else None) if previous else None,
         "enough": n >= thresholds.min_sample,
+        "nps": nps,
+        "nps_low": nps_low,
+        "nps_high": nps_high,
     }
 
 
@@ -253,6 +282,9 @@ def critical_moments(rows: list[MomentRow]) -> list[CriticalMoment]:
         trend = _item_trend(total, critical_touchpoints)
         items.append({
             "moment_id": row["id"],
+            "nps": total["nps"],
+            "nps_low": total["nps_low"],
+            "nps_high": total["nps_high"],
             "name": row["name"],
             "kind": row["moment_kind"],
             "position": row["position"],

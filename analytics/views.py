@@ -101,6 +101,9 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
         "figures_json": charts.figures_json(figures) if figures else None,
         "critical": critical,
+        "critical_nps": any(item.get("nps") is not None or any(tp.get("nps") is not None
+                                                                for tp in item["critical_touchpoints"])
+                            for item, _said in critical),
         "cells": _cells(cycle, data) if figures and data else None,
         "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
         "dimensions": DIMENSIONS,

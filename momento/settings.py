@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         # Named because the review enums above would otherwise collide with them.
         "MomentKindEnum": "journeys.models.Moment.Kind",
         "SnapshotStatusEnum": "analytics.models.HeatmapSnapshot.Status",
+        "EffectVerdictEnum": "reviews.effects.EffectVerdict",
     },
 }
 

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from journeys.models import ServiceCycle
 
-from . import item_insights, selectors
+from . import effects, item_insights, selectors
 from .models import FINAL_STATUSES, ReviewItem, ReviewItemTouchpoint, ReviewRun
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ def _recipients(cycle: ServiceCycle, items: list[ReviewItem]) -> list:
 def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[EmailMultiAlternatives]:
     """Build (not send) one digest per recipient. Three queries (items, their touchpoints,
     recipients), plus what customers said: a term table per week of the items, then a few
-    queries per item (its terms' written forms, its verbatim), computed once for every recipient."""
+    queries per item (its terms' written forms, its verbatim), computed once for every recipient;
+    and "Did the fixes work?": the items fixed since four weeks before the week (with their
+    actions) and one aggregate of the rollups for all their effects."""
     items = list(
         ReviewItem.objects.filter(cycle=cycle)
         .filter(Q(week_start=week_start) | Q(week_start__lt=week_start) & ~Q(status__in=FINAL_STATUSES))
@@ -58,7 +60,8 @@ def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[
     )
     new_items = [item for item in items if item.week_start == week_start]
     still_open = [item for item in items if item.week_start < week_start]
-    if not items:
+    fixed = _fixes(cycle, week_start)
+    if not items and not fixed:
         return []
     said = item_insights.review_items_week_insights(cycle=cycle, items=items)
     for item in items:
@@ -79,6 +82,7 @@ def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[
             ),
             "new_items": new_items,
             "still_open": still_open,
+            "fixed": fixed,
             "page_url": page_url,
         }
         subject = render_to_string("reviews/email/digest_subject.txt", context).strip()
@@ -91,6 +95,16 @@ def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[
         message.attach_alternative(render_to_string("reviews/email/digest.html", context), "text/html")
         messages.append(message)
     return messages
+
+
+def _fixes(cycle: ServiceCycle, week_start: dt.date) -> list[ReviewItem]:
+    """Items whose fix ended since four weeks before the week, each with its `effect`."""
+    since = effects.local_midnight(cycle=cycle, day=week_start - dt.timedelta(days=effects.EFFECT_DAYS))
+    fixed = list(effects.review_items_fixed_since(cycle=cycle, since=since))
+    found = effects.review_items_effects(items=fixed)
+    for item in fixed:
+        item.effect = found[item.pk]  # type: ignore[attr-defined]  # read by the e-mail's templates
+    return [item for item in fixed if found[item.pk] is not None]
 
 
 def review_digest_send(*, cycle: ServiceCycle, week_start: dt.date) -> int:

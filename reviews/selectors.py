@@ -185,6 +185,18 @@ def review_item_get_for_user(*, user: User | AnonymousUser, pk: int) -> ReviewIt
     )
 
 
+def review_items_filter(items: QuerySet[ReviewItem], *, status: str | None = None, owner_id: int | None = None,
+                        unassigned: bool = False) -> QuerySet[ReviewItem]:
+    """The review page's filters: a status, an owner, or nobody's items."""
+    if status:
+        items = items.filter(status=status)
+    if unassigned:
+        return items.filter(owner__isnull=True)
+    if owner_id is not None:
+        return items.filter(owner_id=owner_id)
+    return items
+
+
 def review_items_for_week(
     *,
     cycle: ServiceCycle,
@@ -203,15 +215,10 @@ def review_items_for_week(
     scope = Q(week_start=week_start)
     if include_earlier_open:
         scope |= Q(week_start__lt=week_start) & ~Q(status__in=FINAL_STATUSES)
-    items = ReviewItem.objects.filter(scope, cycle=cycle)
-    if status:
-        items = items.filter(status=status)
-    if unassigned:
-        items = items.filter(owner__isnull=True)
-    elif owner_id is not None:
-        items = items.filter(owner_id=owner_id)
+    items = review_items_filter(ReviewItem.objects.filter(scope, cycle=cycle), status=status, owner_id=owner_id,
+                                unassigned=unassigned)
     return (
-        items.select_related("moment", "touchpoint", "owner", "previous", "run__opened_by")
+        items.select_related("cycle", "moment", "touchpoint", "owner", "previous", "run__opened_by")
         .prefetch_related(
             Prefetch("critical_touchpoints",
                      queryset=ReviewItemTouchpoint.objects.select_related("touchpoint").order_by("-severity", "id")),

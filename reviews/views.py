@@ -30,7 +30,7 @@ from journeys.permissions import REVIEW, user_can
 from journeys.selectors import cycle_get_for_user, cycles_for_user
 from momento.http import AuthenticatedHttpRequest
 
-from . import emails, item_insights, selectors, services
+from . import effects, emails, item_insights, selectors, services
 from .forms import ActionDoneForm, ActionForm, NotesForm, OwnerForm, StatusForm
 from .models import ActionItem, ReviewItem, ReviewRun, ReviewStatus, Trigger
 from .sparklines import sparkline_label, sparkline_svg
@@ -56,6 +56,8 @@ class _WeekItemShown(TypedDict):
     can_reopen: bool
     insights: item_insights.ItemInsights
     comments_url: str
+    effect: effects.Effect | None
+    offer_reopen: bool
 
 
 def dashboard_url(cycle_pk: int) -> str:
@@ -115,6 +117,19 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
     ))
     shares = selectors.sparkline_shares(cycle=cycle, items=items)
     said = item_insights.review_items_insights(cycle=cycle, items=items)
+    can_change = user_can(capability=REVIEW, user=request.user, organization=cycle.organization)
+    # "Did the fixes work?": items fixed since four weeks before this week that the
+    # page does not show already (resolved ones of earlier weeks, mostly).
+    fixed_since = filters["week"] - dt.timedelta(days=effects.EFFECT_DAYS)
+    fixed = list(effects.review_items_fixed_since(
+        cycle=cycle, since=effects.local_midnight(cycle=cycle, day=fixed_since),
+        exclude_ids=[item.pk for item in items], status=filters["status"] or None,
+        owner_id=filters["owner_id"], unassigned=filters["unassigned"],
+    ))
+    found = effects.review_items_effects(items=[*items, *fixed])
+    for shown in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", [*items, *fixed]):
+        shown.effect = found[shown.pk]
+        shown.offer_reopen = can_change and effects.offers_reopening(shown, found[shown.pk])
     weeks_label = _("Dissatisfied share, last %(weeks)s weeks") % {"weeks": selectors.SPARKLINE_WEEKS}
     # Typed with what the loop sets on each item for the template.
     for item in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", items):
@@ -127,7 +142,6 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         item.insights = said[item.pk]
         item.comments_url = item_insights.comments_page_url(item)
     week = filters["week"]
-    can_change = user_can(capability=REVIEW, user=request.user, organization=cycle.organization)
     last_week = selectors.last_complete_week(cycle=cycle)
     last_week_run = selectors.review_run_opened(cycle=cycle, week_start=last_week)
     this_week = [item for item in items if item.week_start == week]
@@ -141,6 +155,8 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         "week_end": week + dt.timedelta(days=6),
         "this_week": this_week,
         "earlier": earlier,
+        "fixed": [item for item in fixed if found[item.pk] is not None],
+        "fixed_since": fixed_since,
         "filters": filters,
         "statuses": ReviewStatus.choices,
         "owners": owners,

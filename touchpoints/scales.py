@@ -69,3 +69,13 @@ def normalise(scale: str, score: int) -> float:
 
 def is_dissatisfied(scale: str, score: int) -> bool:
     return get_scale(scale).is_dissatisfied(score)
+
+
+def has_promoters(scale: str) -> bool:
+    """Whether ratings on this scale have promoters and detractors, and so an NPS.
+
+    >>> has_promoters("nps11"), has_promoters("csat5"), has_promoters("nope")
+    (True, False, False)
+    """
+    found = SCALES.get(scale)
+    return found is not None and found.promoter_min is not None

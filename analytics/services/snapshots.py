@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from journeys.models import Moment, ServiceCycle
 from momento.replica import replica_lag_seconds
 from touchpoints.models import Channel, Segment, Touchpoint
+from touchpoints.scales import has_promoters
 
 from .. import heatmap, insights
 from ..models import CycleRollupState, DailyRollup, HeatmapSnapshot
@@ -51,7 +52,8 @@ from .base import Progress, derived_data_commit, no_progress
 
 # 2: trends as codes (issue 13), columns as codes without translated labels.
 # 3: critical moments carry the insights of their comments (issue 15).
-SNAPSHOT_FORMAT = 3
+# 4: cells, totals and critical moments carry NPS with its interval (issue 16).
+SNAPSHOT_FORMAT = 4
 # Snapshots viewed/computed within this window are kept warm after new ratings.
 WARM_SNAPSHOT_DAYS = 7
 STALE_SNAPSHOT_DAYS = 30
@@ -82,7 +84,7 @@ def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
         "wom": [organization.wom_share_telling, organization.wom_people_told, organization.wom_share_social],
         "comments": [organization.comment_analysis, organization.comment_language],
         "moments": [[m.pk, m.position, m.name, m.kind, m.protocol, m.owner_id] for m in moments],
-        "touchpoints": [[t.pk, t.moment_id, t.name, t.channel] for t in touchpoints],
+        "touchpoints": [[t.pk, t.moment_id, t.name, t.channel, t.scale] for t in touchpoints],
         "segments": [[s.pk, s.name] for s in segments],
     }
     signature = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
@@ -180,11 +182,17 @@ def _aggregate(cycle: ServiceCycle, dimension: str, period: Period, structure: C
         query = in_view.values("touchpoint_id", "where")
 
     known_segments = {segment.pk for segment in structure.segments}
+    # NPS is counted over ratings on a scale with promoters only (a touchpoint's
+    # scale is fixed once it has ratings), so a moment mixing scales has the
+    # NPS of its NPS touchpoints, never one diluted by its CSAT ratings.
+    nps_touchpoints = {tp.pk for tp in structure.touchpoints if has_promoters(tp.scale)}
     week_keys: dict[int, str] = {}
     for row, counts in _rows_with_counts(query.annotate(**_sums())):
         target = rows.get(row["touchpoint_id"])
         if target is None:
             continue
+        if row["touchpoint_id"] in nps_touchpoints:
+            counts.nps_n = counts.n
         in_period = row["where"] == IN_PERIOD
         (target.period if in_period else target.previous_period).add(counts)
         if dimension == "weeks":

@@ -1,6 +1,6 @@
 """Template filters for the dashboard's figures, one way everywhere:
 `{{ share|percent }}` → "43%" / "43 %", `{{ n|count }}` → "1,802" / "1 802",
-`{{ cell|interval }}` → "35–51%"."""
+`{{ cell|interval }}` → "35–51%", `{{ cell.nps|signed }}` → "+32"."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ def count(value):
 def interval(figures):
     """The Wilson 95 % interval of a cell or total (a dict with low and high)."""
     return numbers().percent_range(figures["low"], figures["high"])
+
+
+@register.filter
+def signed(value):
+    """A Net Promoter Score with its sign: "+32", "−5"."""
+    return numbers().signed(value)
 
 
 @register.filter

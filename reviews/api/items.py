@@ -29,7 +29,7 @@ from momento.api.errors import OBJECT_READ_ERRORS, OBJECT_WRITE_ERRORS, READ_ERR
 from momento.api.fields import IdFilter
 from momento.api.scoping import CapabilityMixin
 
-from .. import item_insights, selectors, services
+from .. import effects, item_insights, selectors, services
 from ..models import (
     ActionItem,
     ReviewEvent,
@@ -81,6 +81,39 @@ class ReviewItemTouchpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _effect_side(name: str, help_text: str) -> serializers.Serializer:
+    return inline_serializer(name=name, help_text=help_text, fields={
+        "n": serializers.IntegerField(help_text="Ratings of the item's scope (its moment's touchpoints, or its "
+                                                "touchpoint) in the window."),
+        "d": serializers.IntegerField(help_text="Dissatisfied ratings among them."),
+        "share": serializers.FloatField(allow_null=True, help_text="d / n; null without ratings."),
+        "low": serializers.FloatField(help_text="Wilson 95 % interval of the share, lower end."),
+        "high": serializers.FloatField(help_text="Wilson 95 % interval of the share, upper end."),
+        "start": serializers.DateField(help_text="First local day of the window (cycle time zone)."),
+        "end": serializers.DateField(help_text="Last local day, included; the day before start while the window "
+                                               "is still empty."),
+    })
+
+
+EFFECT = inline_serializer(
+    name="ReviewItemEffect", allow_null=True,
+    help_text=("Did the fix work? Null until the item has a done action or is resolved. The dissatisfied share of "
+               "the item's scope in the 28 days before its first action was planned (before it was resolved, "
+               "without actions) against the days after its last action was done (after it was resolved, without "
+               "a done action), up to 28, as many as have passed; the days themselves belong to neither. "
+               "Computed from the daily rollups when read."),
+    fields={
+        "before": _effect_side("ReviewItemEffectBefore", "The 28 days before the fix started."),
+        "after": _effect_side("ReviewItemEffectAfter", "The days after the fix ended, up to 28."),
+        "z": serializers.FloatField(help_text="Two-proportion z statistic (pooled) of after against before: "
+                                              "negative when the share fell."),
+        "verdict": serializers.ChoiceField(choices=effects.EffectVerdict.choices, help_text=(
+            "improved / worse: the share is significantly lower / higher after (z ≤ −1.96 / z ≥ 1.96, two-sided "
+            "95 %); no_change otherwise; too_early while fewer than the cycle's min_sample ratings came after.")),
+    },
+)
+
+
 class ReviewItemSerializer(serializers.ModelSerializer):
     moment_name = serializers.CharField(source="moment.name", read_only=True)
     moment_protocol = serializers.CharField(source="moment.protocol", read_only=True)
@@ -99,6 +132,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
                                       default=None, help_text="Who opened the week; null for Momento.")
     actions = ActionItemSerializer(many=True, read_only=True)
     events = ReviewEventSerializer(many=True, read_only=True)
+    effect = serializers.SerializerMethodField()
 
     class Meta:
         model = ReviewItem
@@ -107,12 +141,20 @@ class ReviewItemSerializer(serializers.ModelSerializer):
             "touchpoint_name", "week", "week_start", "n", "dissatisfied", "share", "wilson_low", "wilson_high",
             "previous_n", "previous_dissatisfied", "trend", "worsening", "reach", "severity", "critical_touchpoints",
             "status", "dismiss_reason", "allowed_transitions", "owner", "owner_username", "notes", "previous",
-            "streak", "opened_at", "opened_by", "updated_at", "closed_at", "actions", "events",
+            "streak", "opened_at", "opened_by", "updated_at", "closed_at", "actions", "events", "effect",
         ]
         read_only_fields = fields
 
     def get_allowed_transitions(self, item: ReviewItem) -> list[str]:
         return services.allowed_transitions(item.status)
+
+    @extend_schema_field(EFFECT)
+    def get_effect(self, item: ReviewItem) -> effects.Effect | None:
+        # A list computes every item's effect at once (ReviewItemViewSet.list); one item alone here.
+        computed = self.context.get("effects")
+        if computed is not None and item.pk in computed:
+            return computed[item.pk]
+        return effects.review_items_effects(items=[item])[item.pk]
 
 
 def _term_changes(name: str, help_text: str) -> serializers.Serializer:
@@ -251,6 +293,15 @@ class ReviewItemViewSet(CapabilityMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     def get_serializer_class(self):
         return ReviewItemDetailSerializer if self.action == "retrieve" else ReviewItemSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        items = list(page if page is not None else queryset)
+        # Every effect of the page in one aggregate over the rollups, not one per item.
+        context = {**self.get_serializer_context(), "effects": effects.review_items_effects(items=items)}
+        data = self.get_serializer(items, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _refreshed(self, item: ReviewItem) -> ReviewItem:
         return self.get_queryset().get(pk=item.pk)

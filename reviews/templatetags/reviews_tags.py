@@ -34,6 +34,14 @@ def percent(share: float | None) -> str:
 
 
 @register.filter
+def verdict(code: str) -> str:
+    """The label of an effect's verdict ("improved" → "improved" / "mejoró"); the code if unknown."""
+    from ..effects import EffectVerdict
+
+    return str(EffectVerdict(code).label) if code in EffectVerdict.values else code
+
+
+@register.filter
 def scale_high(code: str) -> int | str:
     """The best score of a scale ('csat5' → 5), to show a verbatim's score as "1/5"; '' if unknown.
 
