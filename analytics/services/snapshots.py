@@ -328,7 +328,6 @@ def _cycle_version(cycle: ServiceCycle) -> int:
     return CycleRollupState.objects.filter(cycle=cycle).values_list("version", flat=True).first() or 0
 
 
-@transaction.atomic
 def _snapshot_build(*, cycle: ServiceCycle, dimension: str, period: Period,
                     structure: CycleStructure | None = None) -> HeatmapSnapshot:
     """The snapshot of one view, computed from rollups, not stored."""
@@ -342,6 +341,7 @@ def _snapshot_build(*, cycle: ServiceCycle, dimension: str, period: Period,
     )
 
 
+@transaction.atomic
 def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Period,
                              structure: CycleStructure | None = None) -> HeatmapSnapshot:
     """Compute and store (replacing the previous one) the snapshot of one view."""
