@@ -3,14 +3,15 @@
 Run by the rollups' watermark pass (`analytics.rollups.upsert_ratings_range`)
 over the same rating id range and days, so a comment's words are counted
 exactly once, with the rollup of its rating. One statement per time zone on
-PostgreSQL: the comments are cut into words with `regexp_split_to_table`,
-each distinct word is looked up once in PostgreSQL's own Snowball
-dictionaries (`spanish_stem`, `english_stem`, whose empty answer marks a stop
-word), the language of each comment is detected from its stop words unless
-the organization fixed it, and words and pairs of consecutive words are
-grouped by touchpoint × day × segment × term and added with INSERT … ON
-CONFLICT, the forms in a data-modifying CTE of the same statement. No Python
-touches a comment.
+PostgreSQL: the comments are cut into words (`regexp_split_to_array`), each
+distinct word is looked up once in PostgreSQL's own Snowball dictionaries
+(`spanish_stem`, `english_stem`, whose empty answer marks a stop word), the
+language of each comment is detected from its stop words unless the
+organization fixed it, and the words and pairs of consecutive words, each
+carrying its comment's touchpoint × day × segment, are counted per comment and
+then per touchpoint × day × segment × term along one sort, and added with
+INSERT … ON CONFLICT; the forms in a data-modifying CTE of the same statement.
+No Python touches a comment.
 
 SQLite has no text search: there `analytics.text.comment_terms` (the same
 rules, the same Snowball stemmers and stop lists) runs as the SQL function

@@ -27,6 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,9 +113,11 @@ def draw(*, touchpoint_id: np.ndarray, dissatisfied: np.ndarray, seed: int) -> C
     return Comments(code=code.astype(np.int32), pool=texts)
 
 
-def figures(*, cycle_id: int) -> dict[str, Any]:
-    """What comment analysis holds after the run: comments, counted terms, and
-    the words the default snapshot found for each critical moment."""
+def figures(*, cycle_id: int, results: dict) -> dict[str, Any]:
+    """What comment analysis holds after the rounds (comments, counted terms, the
+    words the default snapshot found for each critical moment) and what it cost:
+    the rollups' rebuild without its term counting beside the floor and pandas
+    (both compute rollups only), per round."""
     from django.db import connection
 
     from analytics.models import HeatmapSnapshot, TermCount, TermForm
@@ -139,7 +142,58 @@ def figures(*, cycle_id: int) -> dict[str, Any]:
         "critical_moments": len(critical),
         "top_terms": {item["name"]: [term["term"] for term in item.get("insights", {}).get("terms", [])[:4]]
                       for item in critical},
+        **_rollups_without_terms(results),
     }
+
+
+def _rollups_without_terms(results: dict) -> dict[str, Any]:
+    rebuild = results["full_rebuild"]
+    terms = rebuild.get("rollups_only_parts", {}).get("terms")
+    if not terms:
+        return {}
+    without = [total - part for total, part in zip(rebuild["rollups_only_samples"], terms["samples"], strict=True)]
+    floor = results["raw_group_by"]["samples"]
+    figures: dict[str, Any] = {
+        "rebuild_without_terms_seconds": round(statistics.median(without), 4),
+        "rebuild_without_terms_vs_raw_group_by": round(statistics.median(
+            [seconds / floor_seconds for seconds, floor_seconds in zip(without, floor, strict=True)]), 3),
+    }
+    if "pandas" in results:
+        figures["pandas_vs_rebuild_without_terms"] = round(statistics.median(
+            [pandas / seconds for pandas, seconds in zip(results["pandas"]["samples"], without, strict=True)]), 2)
+    return figures
+
+
+def ratings_analyze() -> None:
+    """Gather the ratings' statistics, as autovacuum does after a load this size
+    (bench servers may run without it). The plan of the insights' examples, the
+    newest ratings of each touchpoint along its index, rests on them: a table
+    never analysed looks empty to the planner, which then reads every rating of
+    the touchpoint's period to sort them."""
+    from django.db import connection
+
+    from touchpoints.models import Rating
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Rating._meta.db_table}")
+
+
+def without_insights(*, cycle_id: int, measure: Callable[[], dict]) -> dict:
+    """`measure()` (the dashboard's latency) again with the insights taken out of the
+    cycle's snapshots, then put back: what the words and verbatims add to a page,
+    measured minutes rather than runs apart from the figure with them."""
+    from analytics.models import HeatmapSnapshot
+
+    snapshots = list(HeatmapSnapshot.objects.filter(cycle_id=cycle_id).values_list("pk", "data"))
+    try:
+        for pk, data in snapshots:
+            critical = [{key: value for key, value in item.items() if key != "insights"}
+                        for item in data.get("critical_moments", [])]
+            HeatmapSnapshot.objects.filter(pk=pk).update(data={**data, "critical_moments": critical})
+        return measure()
+    finally:
+        for pk, data in snapshots:
+            HeatmapSnapshot.objects.filter(pk=pk).update(data=data)
 
 
 # --- timing the parts of a worker's job ------------------------------------------------
@@ -164,7 +218,7 @@ def part_timers_install(namespace: dict[str, Any]) -> None:
 
     path = _parts_file(os.getppid(), os.getpid())
     path.parent.mkdir(exist_ok=True)
-    out = path.open("a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
+    out = path.open("a", buffering=1, encoding="utf-8")  # lives as long as the worker
 
     def timer(part: str, function):
         @functools.wraps(function)
@@ -255,20 +309,31 @@ def table_rows(results: dict) -> list[tuple[str, str, str]]:
     if not comments:
         return []
     rows = [("comments", f"{comments['with_comment']:,}",
-             f"{comments['share']:.0%} of ratings; {comments['distinct_texts']:,} distinct; "
-             f"{comments['term_count_rows']:,} term rows ({comments['term_count_mb']} MB)")]
-    for key, label in (("full_rebuild", "full rebuild + heatmaps"), ("incremental", "incremental after 1 %")):
-        parts = results[key].get("parts", {})
-        if "terms" in parts:
-            insights = parts.get("insights", {"seconds": 0.0, "share": 0.0})
-            rows.append((f"  of which insights ({key.replace('_', ' ')})",
-                         f"{parts['terms']['seconds'] + insights['seconds']:.3f} s",
-                         f"term counting {parts['terms']['seconds']:.3f} s = {parts['terms']['share']:.0%} of {label}; "
-                         f"snapshot insights {insights['seconds']:.3f} s = {insights['share']:.0%}"))
-    snapshots = results["incremental"].get("parts", {}).get("snapshots")
-    if snapshots:
-        insights = results["incremental"]["parts"]["insights"]
+             (f"{comments['share']:.0%} of ratings; {comments['distinct_texts']:,} distinct; "
+              f"{comments['term_count_rows']:,} term rows ({comments['term_count_mb']} MB)"))]
+    rebuild, incremental = results["full_rebuild"], results["incremental"]
+    terms = rebuild.get("rollups_only_parts", {}).get("terms")
+    if terms and "rebuild_without_terms_seconds" in comments:
+        pandas = (f"; pandas takes {comments['pandas_vs_rebuild_without_terms']}× as long"
+                  if "pandas_vs_rebuild_without_terms" in comments else "")
+        rows.append(("  rebuild: term counting", f"{terms['seconds']:.3f} s",
+                     (f"{terms['share']:.0%} of the rollups' rebuild; without it "
+                      f"{comments['rebuild_without_terms_seconds']:.3f} s = "
+                      f"{comments['rebuild_without_terms_vs_raw_group_by']} × GROUP BY{pandas}")))
+    for label, job in (("rebuild + heatmaps", rebuild), ("incremental", incremental)):
+        parts = job.get("parts", {})
+        if "terms" in parts and "insights" in parts:
+            terms, insights = parts["terms"], parts["insights"]
+            rows.append((f"  {label}: insights", f"{terms['seconds'] + insights['seconds']:.3f} s",
+                         (f"term counting {terms['seconds']:.3f} s ({terms['share']:.0%}) + "
+                          f"snapshot insights {insights['seconds']:.3f} s ({insights['share']:.0%})")))
+    snapshots = incremental.get("parts", {}).get("snapshots")
+    if snapshots and "insights" in incremental["parts"]:
         rows.append(("snapshots after 1 %", f"{snapshots['seconds']:.3f} s",
-                     f"without insights {snapshots['without_insights_seconds']:.3f} s; insights "
-                     f"{insights['share_of_snapshots']:.0%} of it"))
+                     (f"without insights {snapshots['without_insights_seconds']:.3f} s; insights "
+                      f"{incremental['parts']['insights']['share_of_snapshots']:.0%} of it")))
+    without = results.get("dashboard_without_insights")
+    if without:
+        rows.append(("dashboard without insights", f"{without['p50_ms']} / {without['p95_ms']} ms",
+                     "the same snapshots with their words and verbatims taken out, measured right after"))
     return rows

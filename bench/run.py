@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
 
-from bench import comments as bench_comments  # noqa: E402 - after ROOT is on the path
+from bench import comments as bench_comments  # once ROOT is on the path
 
 
 def log(message: str) -> None:
@@ -547,6 +547,7 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"ingest: {n / ingest_seconds:,.0f}/s (COPY {n / copy_seconds:,.0f}/s); stored {stored:,} of {n:,}")
         if stored != n:
             log("WARNING: stored count differs from sent count")
+        bench_comments.ratings_analyze()
 
         # The timed jobs and baselines run in rounds, one of each per round, and
         # each ratio is the median of its per-round ratios: this machine's speed
@@ -594,6 +595,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollups_only["seconds"], 3),
                                    "rollups_only_samples": rollups_only["samples"],
                                    "rollups_only_peak_rss_mb": rollups_only["peak_rss_mb"],
+                                   "rollups_only_parts": rollups_only["parts"],
                                    "vs_raw_group_by": round(_median(vs_floor), 3),
                                    "vs_raw_group_by_rounds": [round(x, 3) for x in vs_floor]}
         if not args.skip_pandas:
@@ -604,7 +606,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["incremental"] = {**incremental, "new_ratings": new_ratings,
                                   "vs_full_rebuild": round(_median(vs_rebuild), 3),
                                   "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
-        results["comments"] = bench_comments.figures(cycle_id=cycle.pk)
+        results["comments"] = bench_comments.figures(cycle_id=cycle.pk, results=results)
 
         log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
         cookie = session_cookie(port, "bench", password)
@@ -612,6 +614,9 @@ def main(argv: list[str] | None = None) -> dict:
                                        headers={"Cookie": cookie}, requests=args.requests)
         results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
+        results["dashboard_without_insights"] = bench_comments.without_insights(cycle_id=cycle.pk, measure=lambda: latency(
+            f"http://127.0.0.1:{port}{DASHBOARD_PATH.format(cycle=cycle.pk)}", headers={"Cookie": cookie},
+            requests=args.requests))
     finally:
         for job in RUNNING:
             job.process.kill()
@@ -660,14 +665,12 @@ def print_table(results: dict) -> None:
         ("incremental after 1 %", f"{incremental['seconds']:.3f} s",
          (f"{incremental['vs_full_rebuild']} × rebuild; peak RSS {incremental['peak_rss_mb']:.0f} MB; "
           f"{_spread(incremental['samples'])}")),
-    ]
-    rows += bench_comments.table_rows(results)
-    rows += [
         ("dashboard p50/p95", f"{results['dashboard']['p50_ms']} / {results['dashboard']['p95_ms']} ms",
          str(results['dashboard']['statuses'])),
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
     ]
+    rows += bench_comments.table_rows(results)
     width = max(len(row[0]) for row in rows)
     print()
     print(f"| {'measure'.ljust(width)} | value | note |")
