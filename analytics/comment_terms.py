@@ -3,14 +3,15 @@
 Run by the rollups' watermark pass (`analytics.rollups.upsert_ratings_range`)
 over the same rating id range and days, so a comment's words are counted
 exactly once, with the rollup of its rating. One statement per time zone on
-PostgreSQL: the comments are cut into words with `regexp_split_to_table`,
-each distinct word is looked up once in PostgreSQL's own Snowball
-dictionaries (`spanish_stem`, `english_stem`, whose empty answer marks a stop
-word), the language of each comment is detected from its stop words unless
-the organization fixed it, and words and pairs of consecutive words are
-grouped by touchpoint × day × segment × term and added with INSERT … ON
-CONFLICT, the forms in a data-modifying CTE of the same statement. No Python
-touches a comment.
+PostgreSQL: the comments are cut into words (`regexp_split_to_array`), each
+distinct word is looked up once in PostgreSQL's own Snowball dictionaries
+(`spanish_stem`, `english_stem`, whose empty answer marks a stop word), the
+language of each comment is detected from its stop words unless the
+organization fixed it, and the words and pairs of consecutive words, each
+carrying its comment's touchpoint × day × segment, are counted per comment and
+then per touchpoint × day × segment × term along one sort, and added with
+INSERT … ON CONFLICT; the forms in a data-modifying CTE of the same statement.
+No Python touches a comment.
 
 SQLite has no text search: there `analytics.text.comment_terms` (the same
 rules, the same Snowball stemmers and stop lists) runs as the SQL function
@@ -52,15 +53,18 @@ def sqlite_function_register(sender, connection, **kwargs) -> None:
 
 def _documents_sql(touchpoint_filter: bool, spans: int) -> str:
     """The new ratings with a comment that is more than white space, of
-    organizations that analyse comments, with their touchpoint, day, segment."""
+    organizations that analyse comments, with their touchpoint, day, segment
+    (and on PostgreSQL the organization's language, when it fixed one)."""
     if connection.vendor == "postgresql":
         content, not_blank = "lower(r.comment)", "r.comment ~ '[^[:space:]]'"
+        language = f"CASE WHEN o.comment_language IN ('{text.SPANISH}', '{text.ENGLISH}') THEN o.comment_language END"
     else:
         content = f"{SQLITE_FUNCTION}(r.comment, o.comment_language)"
         not_blank = "trim(r.comment, ' ' || char(9, 10, 11, 12, 13)) <> ''"
+        language = "NULL"
     return f"""
         SELECT r.id, r.touchpoint_id, {local_day_sql(spans)} AS day, COALESCE(r.segment_id, 0) AS segment_key,
-               r.dissatisfied, {content} AS content, o.comment_language AS language
+               r.dissatisfied, {content} AS content, {language} AS language
           FROM {RATINGS} r JOIN {ORGANIZATIONS} o ON o.id = r.organization_id
          WHERE r.id > %(low)s AND r.id <= %(high)s {touchpoint_condition(touchpoint_filter)}
            AND o.comment_analysis AND {not_blank}
@@ -68,81 +72,105 @@ def _documents_sql(touchpoint_filter: bool, spans: int) -> str:
 
 
 def _terms_ctes(touchpoint_filter: bool, spans: int) -> str:
-    """CTEs `documents` and `terms` (id, term, form: one row per occurrence)."""
+    """CTEs `documents` and `terms`: one row per occurrence of a term in a comment
+    (id, touchpoint_id, day, segment_key, dissatisfied, term, form, weight 1),
+    and the comment's corpus rows (term '', form NULL), whose weights add up to
+    its number of terms, one of them for every comment, words or not."""
     documents = _documents_sql(touchpoint_filter, spans)
+    carried = "d.id, d.touchpoint_id, d.day, d.segment_key, d.dissatisfied"
     if connection.vendor == "sqlite":
         return f"""
             documents AS ({documents}),
             terms AS (
-                SELECT d.id, json_extract(j.value, '$[0]') AS term, json_extract(j.value, '$[1]') AS form
+                SELECT {carried}, json_extract(j.value, '$[0]') AS term, json_extract(j.value, '$[1]') AS form,
+                       1 AS weight
                   FROM documents d, json_each(d.content) j
+                UNION ALL
+                SELECT {carried}, '{CORPUS}', NULL, json_array_length(d.content) FROM documents d
             )"""
-    lowest, highest = 2, text.MAX_WORD_LENGTH
     return f"""
         documents AS MATERIALIZED ({documents}),
+        {_postgresql_terms(carried)}"""
+
+
+def _postgresql_terms(carried: str) -> str:
+    """`terms` on PostgreSQL in one pass over the words, whose order the windows
+    need (one sort by comment and position); every word carries its comment's
+    touchpoint, day and segment, so nothing joins back to the comments.
+
+    Each distinct word is looked up once in the Snowball dictionaries (an
+    empty answer: a stop word). A comment's language is the organization's, or
+    the one of which it uses more stop words (ties: Spanish when it has a
+    Spanish letter). Its kept words are stemmed in it; a word's pair is it and
+    the next kept word; the first kept word also brings the comment's corpus
+    weight: k words and k - 1 pairs."""
+    lowest, highest = 2, text.MAX_WORD_LENGTH
+    spanish, english = text.SPANISH, text.ENGLISH
+    return f"""
         words AS MATERIALIZED (
-            SELECT d.id, w.ord, w.word
+            SELECT {carried}, d.language, w.ord, w.word,
+                   CASE WHEN d.content ~ '[áéíóúñ¿¡]' THEN '{spanish}' ELSE '{english}' END AS tie_language
               FROM documents d
-             CROSS JOIN LATERAL regexp_split_to_table(d.content, '[^[:alpha:]]+') WITH ORDINALITY AS w(word, ord)
+             CROSS JOIN LATERAL unnest(regexp_split_to_array(d.content, '[^[:alpha:]]+'))
+                   WITH ORDINALITY AS w(word, ord)
              WHERE length(w.word) BETWEEN {lowest} AND {highest}
         ),
         vocabulary AS MATERIALIZED (
-            SELECT word, ts_lexize('spanish_stem', word) AS es, ts_lexize('english_stem', word) AS en
-              FROM (SELECT DISTINCT word FROM words) AS distinct_words
+            SELECT word, es[1] AS es, en[1] AS en, cardinality(es) = 0 AS es_stop, cardinality(en) = 0 AS en_stop
+              FROM (SELECT word, ts_lexize('spanish_stem', word) AS es, ts_lexize('english_stem', word) AS en
+                      FROM (SELECT DISTINCT word FROM words) AS distinct_words) AS looked_up
         ),
-        stops AS (
-            SELECT w.id, COUNT(*) FILTER (WHERE cardinality(v.es) = 0) AS es,
-                   COUNT(*) FILTER (WHERE cardinality(v.en) = 0) AS en
+        tagged AS (
+            SELECT w.*, v.es, v.en, NOT (v.es_stop OR v.en_stop) AS kept,
+                   COUNT(*) FILTER (WHERE v.es_stop) OVER comment AS es_stops,
+                   COUNT(*) FILTER (WHERE v.en_stop) OVER comment AS en_stops,
+                   COUNT(*) FILTER (WHERE NOT (v.es_stop OR v.en_stop)) OVER comment AS kept_words
               FROM words w JOIN vocabulary v ON v.word = w.word
-             GROUP BY w.id
-        ),
-        languages AS (
-            SELECT d.id,
-                   CASE WHEN d.language IN ('{text.SPANISH}', '{text.ENGLISH}') THEN d.language
-                        WHEN s.es > s.en THEN '{text.SPANISH}'
-                        WHEN s.es < s.en THEN '{text.ENGLISH}'
-                        WHEN d.content ~ '[áéíóúñ¿¡]' THEN '{text.SPANISH}'
-                        ELSE '{text.ENGLISH}' END AS language
-              FROM documents d JOIN stops s ON s.id = d.id
+            WINDOW comment AS (PARTITION BY w.id ORDER BY w.ord ROWS BETWEEN UNBOUNDED PRECEDING
+                                                                  AND UNBOUNDED FOLLOWING)
         ),
         tokens AS (
-            SELECT w.id, w.ord, w.word AS form,
-                   CASE l.language WHEN '{text.SPANISH}' THEN v.es[1] ELSE v.en[1] END AS stem
-              FROM words w JOIN vocabulary v ON v.word = w.word JOIN languages l ON l.id = w.id
-             WHERE cardinality(v.es) > 0 AND cardinality(v.en) > 0
+            SELECT id, touchpoint_id, day, segment_key, dissatisfied, ord, word AS form, kept_words,
+                   CASE COALESCE(language, CASE WHEN es_stops > en_stops THEN '{spanish}'
+                                                WHEN es_stops < en_stops THEN '{english}'
+                                                ELSE tie_language END)
+                        WHEN '{spanish}' THEN es ELSE en END AS stem
+              FROM tagged
+             WHERE kept
         ),
-        terms AS (
-            SELECT id, stem AS term, form FROM tokens
+        paired AS (
+            SELECT *, lead(stem) OVER pair AS next_stem, lead(form) OVER pair AS next_form,
+                   row_number() OVER pair AS position
+              FROM tokens
+            WINDOW pair AS (PARTITION BY id ORDER BY ord)
+        ),
+        terms AS MATERIALIZED (
+            SELECT p.id, p.touchpoint_id, p.day, p.segment_key, p.dissatisfied, t.term, t.form, t.weight
+              FROM paired p
+             CROSS JOIN LATERAL (VALUES (p.stem, p.form, 1),
+                                        (p.stem || ' ' || p.next_stem, p.form || ' ' || p.next_form, 1),
+                                        (CASE WHEN p.position = 1 THEN '{CORPUS}' END, NULL, 2 * p.kept_words - 1)
+                                ) AS t(term, form, weight)
+             WHERE t.term IS NOT NULL
             UNION ALL
-            SELECT id, term, form
-              FROM (SELECT id, stem || ' ' || lead(stem) OVER pair AS term,
-                           form || ' ' || lead(form) OVER pair AS form
-                      FROM tokens WINDOW pair AS (PARTITION BY id ORDER BY ord)) AS pairs
-             WHERE term IS NOT NULL
+            SELECT {carried}, '{CORPUS}', NULL, 0 FROM documents d
         )"""
 
 
 def _counted_cte() -> str:
-    """CTE `counted`: the TermCount rows to add, the corpus row (term '') included."""
-    dissatisfied = "CASE WHEN d.dissatisfied THEN {} ELSE 0 END"
+    """CTE `counted`: the TermCount rows to add, the corpus row (term '') included.
+    Per comment first (its occurrences of the term), then per touchpoint × day ×
+    segment × term: comments are counted once, and both groupings follow one sort."""
+    dissatisfied = "CASE WHEN dissatisfied THEN {} ELSE 0 END"
+    key = "touchpoint_id, day, segment_key, term"
     return f"""
-        per_document AS (
-            SELECT id, term, COUNT(*) AS occurrences FROM terms GROUP BY id, term
-        ),
         counted AS (
-            SELECT d.touchpoint_id, d.day, d.segment_key, p.term,
-                   SUM(p.occurrences) AS occurrences, COUNT(*) AS documents,
-                   SUM({dissatisfied.format("p.occurrences")}) AS dissatisfied_occurrences,
+            SELECT {key}, SUM(occurrences) AS occurrences, COUNT(*) AS documents,
+                   SUM({dissatisfied.format("occurrences")}) AS dissatisfied_occurrences,
                    SUM({dissatisfied.format(1)}) AS dissatisfied_documents
-              FROM per_document p JOIN documents d ON d.id = p.id
-             GROUP BY d.touchpoint_id, d.day, d.segment_key, p.term
-            UNION ALL
-            SELECT d.touchpoint_id, d.day, d.segment_key, '{CORPUS}',
-                   SUM(COALESCE(n.occurrences, 0)), COUNT(*),
-                   SUM({dissatisfied.format("COALESCE(n.occurrences, 0)")}), SUM({dissatisfied.format(1)})
-              FROM documents d
-              LEFT JOIN (SELECT id, SUM(occurrences) AS occurrences FROM per_document GROUP BY id) n ON n.id = d.id
-             GROUP BY d.touchpoint_id, d.day, d.segment_key
+              FROM (SELECT {key}, id, dissatisfied, SUM(weight) AS occurrences
+                      FROM terms GROUP BY {key}, id, dissatisfied) AS per_comment
+             GROUP BY {key}
         )"""
 
 
@@ -161,10 +189,10 @@ def _counts_insert(empty: bool) -> str:
 def _forms_insert() -> str:
     return f"""
         INSERT INTO {TERM_FORMS} (touchpoint_id, term, form, occurrences)
-        SELECT d.touchpoint_id, t.term, t.form, COUNT(*)
-          FROM terms t JOIN documents d ON d.id = t.id
-         WHERE true
-         GROUP BY d.touchpoint_id, t.term, t.form
+        SELECT touchpoint_id, term, form, COUNT(*)
+          FROM terms
+         WHERE form IS NOT NULL
+         GROUP BY touchpoint_id, term, form
         ON CONFLICT (touchpoint_id, term, form) DO UPDATE
            SET occurrences = {TERM_FORMS}.occurrences + excluded.occurrences"""
 

@@ -96,12 +96,23 @@ class TermTable:
     """Summed term counts of a cycle's touchpoints over a period: touchpoint → term → counts."""
 
     by_touchpoint: dict[int, dict[str, _Counts]] = field(default_factory=dict)
+    _totals: dict[frozenset[int], dict[str, _Counts]] = field(default_factory=dict, repr=False, compare=False)
 
     def total(self, touchpoint_ids: Iterable[int]) -> dict[str, _Counts]:
-        summed: dict[str, _Counts] = {}
-        for touchpoint_id in touchpoint_ids:
-            for term, counts in self.by_touchpoint.get(touchpoint_id, {}).items():
-                summed.setdefault(term, _Counts()).add(counts)
+        """Term → counts summed over these touchpoints; read-only, as it is kept: a
+        snapshot asks for the whole cycle (the prior) once per critical moment."""
+        key = frozenset(touchpoint_ids)
+        summed = self._totals.get(key)
+        if summed is None:
+            summed = {}
+            for touchpoint_id in key:
+                for term, counts in self.by_touchpoint.get(touchpoint_id, {}).items():
+                    if term in summed:
+                        summed[term].add(counts)
+                    else:
+                        summed[term] = _Counts(counts.occurrences, counts.documents, counts.dissatisfied_occurrences,
+                                               counts.dissatisfied_documents)
+            self._totals[key] = summed
         return summed
 
 
@@ -125,6 +136,22 @@ def term_table(*, touchpoint_ids: Collection[int], period: Period, segment_key: 
         for touchpoint_id, term, *counts in cursor.fetchall():
             table.by_touchpoint.setdefault(touchpoint_id, {})[term] = _Counts(*(int(value or 0) for value in counts))
     return table
+
+
+def _rest(background: dict[str, _Counts], focus: dict[str, _Counts], terms: Iterable[str]) -> dict[str, _Counts]:
+    """The rest of the cycle's counts of these terms: the whole cycle's minus the
+    focus' own (every segment), rather than a sum over every other touchpoint
+    for each critical moment."""
+    rest: dict[str, _Counts] = {}
+    for term in terms:
+        whole = background.get(term)
+        if whole is None:
+            continue
+        own = focus.get(term, _Counts())
+        rest[term] = _Counts(whole.occurrences - own.occurrences, whole.documents - own.documents,
+                             whole.dissatisfied_occurrences - own.dissatisfied_occurrences,
+                             whole.dissatisfied_documents - own.dissatisfied_documents)
+    return rest
 
 
 def _distinctive(focus: dict[str, _Counts], rest: dict[str, _Counts], background: dict[str, _Counts]
@@ -192,23 +219,45 @@ def _of_segment(ratings, segment_id: int | None):
     return ratings.filter(segment__isnull=True) if segment_id == NO_SEGMENT else ratings.filter(segment_id=segment_id)
 
 
+def _newest_dissatisfied_comments(*, cycle: ServiceCycle, touchpoint_ids: Collection[int], period: Period,
+                                  segment_id: int | None) -> list[tuple]:
+    """The newest `EXAMPLE_CANDIDATES` comments of dissatisfied customers of these
+    touchpoints in the period: (comment, score, scale, touchpoint_id, occurred_at, id).
+
+    Each touchpoint's newest come from its own range of the ratings' touchpoint ×
+    time index, read backwards and stopped after `EXAMPLE_CANDIDATES`, then the
+    few are merged (UNION ALL). One query over all of them would read every
+    rating of the scope's period to sort them: the index gives no order across
+    touchpoints. SQLite cannot limit the parts of a UNION: there, that one query.
+    """
+    start, end = _utc_bounds(period, cycle.timezone)
+    ratings = (Rating.objects.filter(occurred_at__gte=start, occurred_at__lt=end, dissatisfied=True)
+               .exclude(comment=""))
+    ratings = _of_segment(ratings, segment_id)
+    columns = ("comment", "score", "scale", "touchpoint_id", "occurred_at", "id")
+    newest = ("-occurred_at", "-id")
+    ids = sorted(touchpoint_ids)
+    if len(ids) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        parts = [ratings.filter(touchpoint_id=touchpoint_id).order_by(*newest).values_list(*columns)
+                 [:EXAMPLE_CANDIDATES] for touchpoint_id in ids]
+        query = parts[0].union(*parts[1:], all=True).order_by(*newest)
+    else:
+        query = ratings.filter(touchpoint_id__in=ids).order_by(*newest).values_list(*columns)
+    return list(query[:EXAMPLE_CANDIDATES])
+
+
 def examples(*, cycle: ServiceCycle, touchpoint_ids: Collection[int], period: Period, terms: list[Term],
              segment_id: int | None = None) -> list[Example]:
     """Up to `EXAMPLES` dissatisfied comments of the scope that carry most of its
     terms (weighted by their z), newest first; the newest ones without terms."""
     if not touchpoint_ids:
         return []
-    start, end = _utc_bounds(period, cycle.timezone)
-    ratings = (Rating.objects.filter(touchpoint_id__in=list(touchpoint_ids), occurred_at__gte=start,
-                                     occurred_at__lt=end, dissatisfied=True)
-               .exclude(comment="").order_by("-occurred_at", "-id"))
-    ratings = _of_segment(ratings, segment_id)
-    candidates = list(ratings.values_list("comment", "score", "scale", "touchpoint_id", "occurred_at")
-                      [:EXAMPLE_CANDIDATES])
+    candidates = _newest_dissatisfied_comments(cycle=cycle, touchpoint_ids=touchpoint_ids, period=period,
+                                               segment_id=segment_id)
     weights = {term["stem"]: term["z"] for term in terms}
     language = cycle.organization.comment_language
     scored = []
-    for order, (comment, score, scale, touchpoint_id, occurred_at) in enumerate(candidates):
+    for order, (comment, score, scale, touchpoint_id, occurred_at, _id) in enumerate(candidates):
         if not comment.strip():
             continue
         carried = {found for found, _form in text.comment_terms(comment, language=language)} & weights.keys()
@@ -238,8 +287,8 @@ def scope_insights(*, cycle: ServiceCycle, table: TermTable, focus_ids: Collecti
         return off()
     focus_ids = set(focus_ids)
     focus = (focus_table or table).total(focus_ids)
-    rest = table.total(set(cycle_touchpoint_ids) - focus_ids)
     background = table.total(cycle_touchpoint_ids)
+    rest = _rest(background, table.total(focus_ids & set(cycle_touchpoint_ids)), [*focus, CORPUS])
     corpus = focus.get(CORPUS, _Counts())
     found = _distinctive(focus, rest, background)
     forms = surface_forms(touchpoint_ids=focus_ids, terms=[term for term, _counts, _z in found])

@@ -38,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
 
+from bench import comments as bench_comments  # once ROOT is on the path
+
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -117,6 +119,8 @@ class Dataset:
         self.occurred_epoch = epoch - offsets
         self.segment_id = np.array(segments + [0])[rng.integers(0, len(segments) + 1, n)]
         self.prefix = prefix
+        self.comments = bench_comments.draw(touchpoint_id=self.touchpoint_id, dissatisfied=self.dissatisfied,
+                                            seed=seed)
 
     def occurred_iso(self, index: int) -> str:
         return dt.datetime.fromtimestamp(self.occurred_epoch[index], dt.UTC).isoformat()
@@ -134,6 +138,8 @@ class Dataset:
                 }
                 if self.segment_id[index]:
                     item["segment"] = int(self.segment_id[index])
+                if self.comments.code[index]:
+                    item["comment"] = self.comments.text(index)
                 items.append(item)
             yield items
 
@@ -145,7 +151,8 @@ class Dataset:
                 buffer.write(
                     f"{organization_id}\t{self.touchpoint_id[index]}\t{self.scale[index]}\t{self.score[index]}\t"
                     f"{self.normalized[index]}\t{'t' if self.dissatisfied[index] else 'f'}\t"
-                    f"{self.occurred_iso(index)}\t{received_at}\t{segment if segment else chr(92) + 'N'}\t\t"
+                    f"{self.occurred_iso(index)}\t{received_at}\t{segment if segment else chr(92) + 'N'}\t"
+                    f"{self.comments.copy_text(index)}\t"
                     f"\\N\tapi\t{self.prefix}-{index}\n"
                 )
             buffer.seek(0)
@@ -540,12 +547,14 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"ingest: {n / ingest_seconds:,.0f}/s (COPY {n / copy_seconds:,.0f}/s); stored {stored:,} of {n:,}")
         if stored != n:
             log("WARNING: stored count differs from sent count")
+        bench_comments.ratings_analyze()
 
         # The timed jobs and baselines run in rounds, one of each per round, and
         # each ratio is the median of its per-round ratios: this machine's speed
         # drifts by tens of per cent from minute to minute, and a ratio of two
         # figures measured minutes apart would measure the drift.
-        imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle"
+        imports = "from analytics.services import rollups_rebuild, rollups_refresh, heatmaps_refresh_cycle\n"
+        imports += bench_comments.WORKER_SETUP  # times the jobs' term counting and insights
         # Warm-up: each worker has run its kind of task once before. The rollups
         # exist (the first, full refresh runs here); the incremental worker's
         # warm-up refresh adds a handful of new ratings, as its timed runs do;
@@ -556,9 +565,10 @@ def main(argv: list[str] | None = None) -> dict:
         copy_into_ratings(Dataset(n=100, touchpoints=touchpoints, segments=segments, seed=99,
                                   now=dt.datetime.now(dt.UTC), prefix="warm", recent_days=1), organization.pk)
         warm = f"heatmaps_refresh_cycle(cycle_id={cycle.pk})"
-        incremental_job = WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}")
-        rollups_job = WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm)
-        rebuild_job = WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm)
+        incremental_job = bench_comments.timed(
+            WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}"))
+        rollups_job = bench_comments.timed(WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm))
+        rebuild_job = bench_comments.timed(WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm))
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
         new_ratings = max(1, n // 100)
@@ -585,6 +595,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["full_rebuild"] = {**rebuild, "rollups_only_seconds": round(rollups_only["seconds"], 3),
                                    "rollups_only_samples": rollups_only["samples"],
                                    "rollups_only_peak_rss_mb": rollups_only["peak_rss_mb"],
+                                   "rollups_only_parts": rollups_only["parts"],
                                    "vs_raw_group_by": round(_median(vs_floor), 3),
                                    "vs_raw_group_by_rounds": [round(x, 3) for x in vs_floor]}
         if not args.skip_pandas:
@@ -595,6 +606,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["incremental"] = {**incremental, "new_ratings": new_ratings,
                                   "vs_full_rebuild": round(_median(vs_rebuild), 3),
                                   "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
+        results["comments"] = bench_comments.figures(cycle_id=cycle.pk, results=results)
 
         log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
         cookie = session_cookie(port, "bench", password)
@@ -602,6 +614,9 @@ def main(argv: list[str] | None = None) -> dict:
                                        headers={"Cookie": cookie}, requests=args.requests)
         results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
+        results["dashboard_without_insights"] = bench_comments.without_insights(cycle_id=cycle.pk, measure=lambda: latency(
+            f"http://127.0.0.1:{port}{DASHBOARD_PATH.format(cycle=cycle.pk)}", headers={"Cookie": cookie},
+            requests=args.requests))
     finally:
         for job in RUNNING:
             job.process.kill()
@@ -655,6 +670,7 @@ def print_table(results: dict) -> None:
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
     ]
+    rows += bench_comments.table_rows(results)
     width = max(len(row[0]) for row in rows)
     print()
     print(f"| {'measure'.ljust(width)} | value | note |")

@@ -121,3 +121,38 @@ def test_comment_text_is_stored_as_written_and_long_examples_are_cut():
     assert examples and all(example["comment"].startswith("<script>") for example in examples)
     assert all(example["truncated"] and len(example["comment"]) == insights.EXAMPLE_MAX_LENGTH
                for example in examples)
+
+
+def test_example_candidates_are_the_newest_dissatisfied_comments_across_the_touchpoints(monkeypatch):
+    """Each touchpoint's newest are read apart and merged (on PostgreSQL): the candidates
+    are still the scope's newest, ties by the newer rating, whatever touchpoint they are of."""
+    monkeypatch.setattr(insights, "EXAMPLE_CANDIDATES", 5)
+    cycle = ServiceCycleFactory()
+    moment = MomentFactory(cycle=cycle)
+    first, second, third = (TouchpointFactory(moment=moment) for _ in range(3))
+    elsewhere = TouchpointFactory(moment=MomentFactory(cycle=cycle))
+    now = timezone.now()
+    same_time = now - dt.timedelta(hours=3)
+    rows = [(first, 1, "a", 1), (second, 1, "b", 2), (third, 1, "c", 4), (first, 1, "d", 6), (second, 5, "happy", 0.5),
+            (third, 1, "", 0.2), (elsewhere, 1, "elsewhere", 0.1), (second, 1, "e", 3), (third, 1, "f", 3)]
+    for touchpoint, score, comment, hours_ago in rows:
+        RatingFactory(touchpoint=touchpoint, score=score, comment=comment,
+                      occurred_at=same_time if hours_ago == 3 else now - dt.timedelta(hours=hours_ago))
+    period = last_weeks(weeks=1, today=local_today(cycle.timezone))
+    found = insights._newest_dissatisfied_comments(cycle=cycle, touchpoint_ids=[first.pk, second.pk, third.pk],
+                                                   period=period, segment_id=None)
+    # "e" and "f" happened at the same instant: "f" was rated later (a higher id), so it comes first.
+    assert [row[0] for row in found] == ["a", "b", "f", "e", "c"]
+
+
+def test_the_rest_of_the_cycle_is_the_whole_cycle_minus_the_focus():
+    table = insights.TermTable(by_touchpoint={
+        1: {"malet": insights._Counts(5, 4, 3, 2), "": insights._Counts(20, 10, 8, 5)},
+        2: {"malet": insights._Counts(2, 2, 1, 1), "kiosk": insights._Counts(3, 3, 3, 3),
+            "": insights._Counts(9, 6, 4, 3)},
+        3: {"kiosk": insights._Counts(1, 1, 0, 0), "": insights._Counts(4, 2, 1, 1)},
+    })
+    background = table.total([1, 2, 3])
+    assert table.total([3, 2, 1]) is background, "the whole cycle is summed once per table"
+    rest = insights._rest(background, table.total([1]), ["malet", "kiosk", ""])
+    assert rest == {term: counts for term, counts in table.total([2, 3]).items()}

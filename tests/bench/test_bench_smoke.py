@@ -45,3 +45,24 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert set(results["dashboard"]["statuses"]) == {"200"}
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout
+    _check_comments(results, completed.stdout)
+
+
+def _check_comments(results: dict, console: str) -> None:
+    """30 % of the ratings carry comments that give insights something to find,
+    and the run reports what term counting and insights cost in each job."""
+    comments = results["comments"]
+    assert 0.27 < comments["share"] < 0.33
+    assert comments["distinct_texts"] > 500, "the pool's texts vary: openers, closers, numbers, both languages"
+    assert comments["term_count_rows"] > 0 and comments["term_form_rows"] > 0
+    assert comments["critical_moments"] == len(comments["top_terms"]) > 0
+    bag_words = {"maleta", "maletas", "equipaje", "suitcase", "bag", "bags", "luggage"}
+    assert bag_words & set(comments["top_terms"]["Baggage claim"]), comments["top_terms"]
+    for job in ("full_rebuild", "incremental"):
+        parts = results[job]["parts"]
+        for part in ("terms", "insights", "snapshots"):
+            assert len(parts[part]["samples"]) == 2, "one figure per round, taken in the job's own run"
+            assert all(0 < share < 1 for share in parts[part]["share_rounds"]), (job, part, parts[part])
+        assert 0 < parts["snapshots"]["without_insights_seconds"] < parts["snapshots"]["seconds"]
+    assert set(results["dashboard_without_insights"]["statuses"]) == {"200"}
+    assert "| comments" in console and "incremental: insights" in console
