@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Sum
 
 from journeys.models import ServiceCycle
