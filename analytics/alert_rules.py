@@ -136,7 +136,7 @@ def decide(windows: list[Window], open_alerts: list[OpenAlert], *, now: dt.datet
     """What one scan does: which subjects open an alert, which alerts close and why,
     and the figures of those that stay open."""
     decisions = Decisions()
-    by_key = {window.key: window for window in windows}
+    by_key: dict[tuple[str, int | None], Window] = {window.key: window for window in windows}
     alerting: set[tuple[str, int | None]] = set()
     for alert in open_alerts:
         gone = alert.gone

@@ -348,6 +348,21 @@ class Alert(models.Model):
         return self.closed_at is None
 
     @property
+    def close_reason_or_none(self) -> str | None:
+        return self.close_reason or None
+
+    @property
+    def moment_label(self) -> str:
+        """The moment's name now, or as it was when it opened once the moment is gone."""
+        return self.moment.name if self.moment is not None else self.moment_name
+
+    @property
+    def touchpoint_label(self) -> str:
+        if self.subject != AlertSubject.TOUCHPOINT:
+            return ""
+        return self.touchpoint.name if self.touchpoint is not None else self.touchpoint_name
+
+    @property
     def share(self) -> float:
         return self.dissatisfied / self.n if self.n else 0.0
 

@@ -23,6 +23,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Q, Sum
@@ -85,7 +86,9 @@ def _structure(cycles: list[_Cycle]) -> tuple[list[tuple[int, int, int | None]],
     rows = (Moment.objects.filter(cycle_id__in=[cycle.id for cycle in cycles])
             .order_by("cycle_id", "position", "touchpoints__id")
             .values_list("pk", "cycle_id", "name", "touchpoints__id", "touchpoints__name"))
-    structure, moment_names, touchpoint_names = [], {}, {}
+    structure: list[tuple[int, int, int | None]] = []
+    moment_names: dict[int, str] = {}
+    touchpoint_names: dict[int, str] = {}
     for moment_id, cycle_id, moment_name, touchpoint_id, touchpoint_name in rows:
         structure.append((moment_id, cycle_id, touchpoint_id))
         moment_names[moment_id] = moment_name
@@ -218,7 +221,7 @@ def _insert(found: list[Window], p_values: dict[tuple[str, int], float], names: 
         return []
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
-    rows: list[object] = []
+    rows: list[Any] = []
     for window in found:
         start, end = windows_of[window.cycle_id]
         rows.extend([

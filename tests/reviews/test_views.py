@@ -285,8 +285,9 @@ def test_the_page_costs_the_same_queries_for_many_items(client, team_lead, cycle
         ActionItem.objects.create(review_item=item, text="Check")
 
     # 12, plus what customers said: the cycle's touchpoints and a term table per week shown (this
-    # week, the earlier items' week and the week before each). No comments here, so nothing per item.
-    with django_assert_max_num_queries(16):
+    # week, the earlier items' week and the week before each), and the alerts of the items' moments.
+    # No comments here, so nothing per item.
+    with django_assert_max_num_queries(17):
         response = client.get(url)
     many = _page_queries(client, url)
 
