@@ -283,6 +283,10 @@ SPECTACULAR_SETTINGS = {
         # Named because the review enums above would otherwise collide with them.
         "MomentKindEnum": "journeys.models.Moment.Kind",
         "SnapshotStatusEnum": "analytics.models.HeatmapSnapshot.Status",
+        # "kind" of a webhook beside the moment's and the review event's.
+        "WebhookKindEnum": "reviews.models.WebhookKind",
+        "AlertSubjectEnum": "analytics.models.AlertSubject",
+        "AlertCloseReasonEnum": "analytics.models.AlertCloseReason",
     },
 }
 
