@@ -4,10 +4,10 @@ After each rollup refresh (`refresh.rollups_refresh_and_fan_out`) and once an
 hour from beat (`tasks.alerts_scan`), every moment and touchpoint of the
 organizations whose cycles the refresh touched is judged over its last 7
 local days (the cycle's time zone), from the daily rollups only, in a handful
-of queries whatever the number of ratings or subjects: the cycles, their
-structure, one GROUP BY over the window's rollups, the open alerts (locked),
-then at most one INSERT, one UPDATE of the open alerts' figures and one
-UPDATE per close reason. The rules are `analytics.alert_rules`.
+of queries whatever the number of ratings or subjects: the cycles with their
+moments and touchpoints, one GROUP BY over the window's rollups, the open
+alerts (locked), then at most one UPDATE of the open alerts' figures, one
+INSERT and one UPDATE per close reason. The rules are `analytics.alert_rules`.
 
 Exactly once, even when two scans race: the open alerts are read `FOR
 UPDATE`, so closings queue up; new alerts go in with `ON CONFLICT DO
@@ -36,6 +36,7 @@ from .. import events
 from ..alert_rules import MOMENT, TOUCHPOINT, WINDOW_DAYS, OpenAlert, Window, decide
 from ..models import Alert, DailyRollup
 from ..periods import local_today
+from .base import derived_data_commit
 
 logger = logging.getLogger(__name__)
 
@@ -69,32 +70,34 @@ def alert_window(zone: str, now: dt.datetime) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=WINDOW_DAYS - 1), today
 
 
-def _cycles(cycle_ids: Collection[int] | None) -> list[_Cycle]:
-    """The cycles to scan: every cycle of the organizations these cycles belong to
-    (all cycles without ids), so an organization's false-discovery family never
-    depends on which of its cycles a refresh happened to touch."""
-    cycles = ServiceCycle.objects.all()
+def _subjects(cycle_ids: Collection[int] | None) -> tuple[list[_Cycle], list[tuple[int, int, int | None]], _Names]:
+    """The cycles to scan, and (moment id, cycle id, touchpoint id or None) for each of their
+    moments and touchpoints, in one query. The cycles: every cycle (with moments) of the
+    organizations these cycles belong to (all without ids), so an organization's
+    false-discovery family never depends on which of its cycles a refresh happened to touch."""
+    moments = Moment.objects.all()
     if cycle_ids is not None:
-        cycles = cycles.filter(organization_id__in=ServiceCycle.objects.filter(pk__in=list(cycle_ids))
-                               .values("organization_id"))
-    return [_Cycle(*row) for row in cycles.order_by("pk").values_list(
-        "pk", "organization_id", "timezone", "min_sample", "critical_share")]
-
-
-def _structure(cycles: list[_Cycle]) -> tuple[list[tuple[int, int, int | None]], _Names]:
-    """(moment id, cycle id, touchpoint id or None) for every moment and touchpoint: one query."""
-    rows = (Moment.objects.filter(cycle_id__in=[cycle.id for cycle in cycles])
-            .order_by("cycle_id", "position", "touchpoints__id")
-            .values_list("pk", "cycle_id", "name", "touchpoints__id", "touchpoints__name"))
+        moments = moments.filter(cycle__organization_id__in=_organizations_of(cycle_ids))
+    rows = (moments.order_by("cycle_id", "position", "touchpoints__id")
+            .values_list("pk", "name", "cycle_id", "cycle__organization_id", "cycle__timezone", "cycle__min_sample",
+                         "cycle__critical_share", "touchpoints__id", "touchpoints__name"))
+    cycles: dict[int, _Cycle] = {}
     structure: list[tuple[int, int, int | None]] = []
     moment_names: dict[int, str] = {}
     touchpoint_names: dict[int, str] = {}
-    for moment_id, cycle_id, moment_name, touchpoint_id, touchpoint_name in rows:
+    for moment_id, moment_name, cycle_id, organization_id, zone, min_sample, share, touchpoint_id, touchpoint_name \
+            in rows:
+        if cycle_id not in cycles:
+            cycles[cycle_id] = _Cycle(cycle_id, organization_id, zone, min_sample, share)
         structure.append((moment_id, cycle_id, touchpoint_id))
         moment_names[moment_id] = moment_name
         if touchpoint_id is not None:
             touchpoint_names[touchpoint_id] = touchpoint_name
-    return structure, _Names(moment_names, touchpoint_names)
+    return list(cycles.values()), structure, _Names(moment_names, touchpoint_names)
+
+
+def _organizations_of(cycle_ids: Collection[int]):
+    return ServiceCycle.objects.filter(pk__in=list(cycle_ids)).values("organization_id")
 
 
 def _window_counts(touchpoints_by_window: dict[tuple[dt.date, dt.date], list[int]]) -> dict[int, tuple[int, int]]:
@@ -112,12 +115,11 @@ def _window_counts(touchpoints_by_window: dict[tuple[dt.date, dt.date], list[int
     return {touchpoint_id: (int(n), int(d)) for touchpoint_id, n, d in rows}
 
 
-def alert_windows(cycles: list[_Cycle], *, now: dt.datetime) -> tuple[list[Window], _Names,
-                                                                        dict[int, tuple[dt.date, dt.date]]]:
+def alert_windows(cycles: list[_Cycle], structure: list[tuple[int, int, int | None]], *, now: dt.datetime
+                  ) -> tuple[list[Window], dict[int, tuple[dt.date, dt.date]]]:
     """Every moment's and touchpoint's window (moments summed from their touchpoints' rows)."""
     by_id = {cycle.id: cycle for cycle in cycles}
     windows_of = {cycle.id: alert_window(cycle.timezone, now) for cycle in cycles}
-    structure, names = _structure(cycles)
     touchpoints_by_window: dict[tuple[dt.date, dt.date], list[int]] = defaultdict(list)
     for _moment_id, cycle_id, touchpoint_id in structure:
         if touchpoint_id is not None:
@@ -140,7 +142,7 @@ def alert_windows(cycles: list[_Cycle], *, now: dt.datetime) -> tuple[list[Windo
         cycle = by_id[cycle_of[moment_id]]
         windows.append(Window(MOMENT, cycle.organization_id, cycle.id, moment_id, None, n, dissatisfied,
                               cycle.min_sample, cycle.critical_share))
-    return windows, names, windows_of
+    return windows, windows_of
 
 
 def alerts_scan(*, cycle_ids: Collection[int] | None = None, now: dt.datetime | None = None) -> AlertScanResult:
@@ -148,17 +150,19 @@ def alerts_scan(*, cycle_ids: Collection[int] | None = None, now: dt.datetime | 
     `cycle_ids` (every cycle when None), from the rollups of their last 7 local days.
     Returns what it opened and closed; both are announced once the scan commits."""
     now = now or timezone.now()
-    cycles = _cycles(cycle_ids)
+    cycles, structure, names = _subjects(cycle_ids)
     result = AlertScanResult(cycle_ids=[cycle.id for cycle in cycles])
-    if not cycles:
-        return result
-    windows, names, windows_of = alert_windows(cycles, now=now)
+    windows, windows_of = alert_windows(cycles, structure, now=now)
     result.subjects = len(windows)
+    open_alerts = Alert.objects.select_for_update().filter(closed_at__isnull=True)
+    if cycle_ids is not None:  # those of a cycle whose every moment is gone included
+        open_alerts = open_alerts.filter(organization_id__in=_organizations_of(cycle_ids))
     with transaction.atomic():
-        open_alerts = [OpenAlert(*row) for row in Alert.objects.select_for_update()
-                       .filter(cycle_id__in=result.cycle_ids, closed_at__isnull=True).order_by("pk")
-                       .values_list("pk", "subject", "moment_id", "touchpoint_id", "last_critical_at")]
-        decisions = decide(windows, open_alerts, now=now)
+        decisions = decide(windows, [OpenAlert(*row) for row in open_alerts.order_by("pk").values_list(
+            "pk", "subject", "moment_id", "touchpoint_id", "last_critical_at")], now=now)
+        if not decisions.open and not decisions.close:
+            # Only the figures of open alerts change: derived data, announced to nobody.
+            derived_data_commit()
         _figures_update(decisions.keep, decisions.close, windows_of, now=now)
         result.closed = _close(decisions.close, now=now)
         result.opened = _insert(decisions.open, decisions.p_values, names, windows_of, now=now)
@@ -173,25 +177,28 @@ def alerts_scan(*, cycle_ids: Collection[int] | None = None, now: dt.datetime | 
 
 def _figures_update(keep: dict[int, tuple[Window, bool]], close: dict[int, tuple[str, Window | None]],
                     windows_of: dict[int, tuple[dt.date, dt.date]], *, now: dt.datetime) -> None:
-    """The latest window's figures on every open alert that was scanned (one UPDATE)."""
-    rows = []
-    for alert_id, (window, critical) in keep.items():
-        alert = Alert(pk=alert_id, latest_n=window.n, latest_dissatisfied=window.dissatisfied,
-                      latest_window_end=windows_of[window.cycle_id][1], checked_at=now)
-        if critical:
-            alert.last_critical_at = now
-        rows.append((alert, critical))
-    for alert_id, (_reason, seen) in close.items():
-        if seen is not None:
-            rows.append((Alert(pk=alert_id, latest_n=seen.n, latest_dissatisfied=seen.dissatisfied,
-                               latest_window_end=windows_of[seen.cycle_id][1], checked_at=now), False))
-    fields = ["latest_n", "latest_dissatisfied", "latest_window_end", "checked_at"]
-    critical_now = [alert for alert, critical in rows if critical]
-    if critical_now:
-        Alert.objects.bulk_update(critical_now, [*fields, "last_critical_at"])
-    others = [alert for alert, critical in rows if not critical]
-    if others:
-        Alert.objects.bulk_update(others, fields)
+    """The latest window's figures on every open alert that was scanned, and the time it
+    was last critical, in one UPDATE … FROM (VALUES …) (bulk_update's CASE per row and
+    column cost more Python than the scan's every query)."""
+    rows: list[tuple[int, Window, bool]] = [(alert_id, window, critical) for alert_id, (window, critical)
+                                            in keep.items()]
+    rows += [(alert_id, seen, False) for alert_id, (_reason, seen) in close.items() if seen is not None]
+    if not rows:
+        return
+    ops = connection.ops
+    params: list[Any] = [ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(now)]
+    for alert_id, window, critical in rows:
+        params += [alert_id, window.n, window.dissatisfied, ops.adapt_datefield_value(windows_of[window.cycle_id][1]),
+                   1 if critical else 0]
+    table = Alert._meta.db_table
+    # VALUES' columns are column1… on PostgreSQL and SQLite alike; the date is cast on PostgreSQL.
+    day = "CAST(v.column4 AS date)" if connection.vendor == "postgresql" else "v.column4"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET latest_n = v.column2, latest_dissatisfied = v.column3, latest_window_end = {day}, "
+            f"checked_at = %s, last_critical_at = CASE WHEN v.column5 = 1 THEN %s ELSE {table}.last_critical_at END "
+            f"FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(rows))}) AS v "
+            f"WHERE {table}.id = v.column1", params)
 
 
 def _close(close: dict[int, tuple[str, Window | None]], *, now: dt.datetime) -> list[int]:
