@@ -12,7 +12,6 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -65,7 +64,6 @@ def alerts(request: HttpRequest, org_pk: int) -> HttpResponse:
                                                                  moment_id=moment_id)
     terms = alert_selectors.alert_terms(alerts=open_alerts)
     fmt = numbers()
-    now = timezone.now()
     for alert in [*open_alerts, *recent]:
         low, high = alert.latest_interval
         alert.shown = {  # type: ignore[attr-defined]  # read by the template
@@ -74,7 +72,6 @@ def alerts(request: HttpRequest, org_pk: int) -> HttpResponse:
             "d": fmt.count(alert.latest_dissatisfied),
             "opened_share": fmt.percent(alert.share), "opened_interval": fmt.percent_range(*alert.interval),
             "opened_n": fmt.count(alert.n), "threshold": fmt.percent(alert.critical_share),
-            "days_open": ((alert.closed_at or now) - alert.opened_at).days,
             "terms": terms.get(alert.pk, []),
             "latest_start": alert.latest_window_end - dt.timedelta(days=WINDOW_DAYS - 1),
         }
