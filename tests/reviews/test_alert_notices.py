@@ -18,7 +18,7 @@ from journeys.models import Membership, Profile
 from journeys.profiles import organization_alert_settings_update, profile_language_set
 from journeys.services import moment_remove
 from reviews import alert_notices
-from reviews.models import AlertNotice, WebhookDelivery
+from reviews.models import AlertNotice, Webhook, WebhookDelivery
 from reviews.webhooks import signature_verify, webhook_create
 from tests.analytics.alert_data import add_ratings
 from tests.factories import MembershipFactory, UserFactory
@@ -278,3 +278,15 @@ def test_the_weekly_digest_goes_to_each_team_lead_in_their_language(organization
     assert by_address[other.email].subject.startswith("Revisión semanal de Momento")
     assert by_address[team_lead.email].subject.startswith("Momento weekly review")
     assert Profile.objects.filter(user=team_lead).count() == 0  # the default needs no profile
+
+
+def test_an_admin_marks_a_webhook_slack_compatible_on_the_page(organization, admin_client_of):
+    client = admin_client_of(organization)
+    url = f"/organizations/{organization.pk}/webhooks/"
+    assert "Slack incoming webhook" in client.get(url).content.decode()
+    response = client.post(url, {"url": "https://hooks.example.com/services/T0/B0/x", "events": ["alert.opened"],
+                                 "kind": "slack", "language": "es", "active": "on"})
+    assert response.status_code == 200
+    webhook = Webhook.objects.get()
+    assert (webhook.kind, webhook.language, webhook.events) == ("slack", "es", ["alert.opened"])
+    assert "Slack incoming webhook" in client.get(url).content.decode().split("<tbody>")[1]
