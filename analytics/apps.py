@@ -24,3 +24,5 @@ class AnalyticsConfig(AppConfig):
         journeys_events.comment_analysis_changed.connect(receivers.comment_analysis_changed)
         journeys_events.cycle_list_figures.connect(receivers.cycle_list_figures)
         journeys_events.moment_figures.connect(receivers.moment_figures)
+        journeys_events.moment_removed.connect(receivers.subject_removed)
+        touchpoints_events.touchpoint_removed.connect(receivers.subject_removed)

@@ -13,6 +13,7 @@ know only English. Labels come translated from the caller (snapshots hold codes)
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from itertools import pairwise
 from typing import Any
 
@@ -137,10 +138,15 @@ def _cell_texts(cell: dict, row_label: str, column_label: str, texts: _Texts) ->
     return ["<br>".join(line for line in lines if line), f"{share} {marks}".strip(), share_color(cell["share"])]
 
 
-def _heatmap_rows(data: dict, level: str) -> list[tuple[str, list[dict]]]:
+# Before the name of a moment with an open alert, on the heatmap's rows (and the table's).
+ALERT_MARK = "⚠"
+
+
+def _heatmap_rows(data: dict, level: str, alerting: Collection[int] = ()) -> list[tuple[str, list[dict]]]:
     rows: list[tuple[str, list[dict]]] = []
     for moment in data["rows"]:
-        label = escape(f"{moment['position'] + 1}. {moment['name']}")
+        mark = f"{ALERT_MARK} " if moment["id"] in alerting else ""
+        label = escape(f"{mark}{moment['position'] + 1}. {moment['name']}")
         if level == "touchpoints":
             for touchpoint in moment["touchpoints"]:
                 rows.append((f"{label} › {escape(touchpoint['name'])}", touchpoint["cells"]))
@@ -149,7 +155,8 @@ def _heatmap_rows(data: dict, level: str) -> list[tuple[str, list[dict]]]:
     return rows
 
 
-def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moments") -> dict[str, Any]:
+def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moments",
+                   alerting: Collection[int] = ()) -> dict[str, Any]:
     """Cells coloured by dissatisfied share; critical cells marked ●, worsening ▲.
 
     Hover shows n, the share with its Wilson 95% interval, the mean score, the
@@ -159,7 +166,7 @@ def heatmap_figure(data: dict, *, column_labels: list[str], level: str = "moment
     needs to draw the same cells as a table on a phone.
     """
     texts = _Texts(data["dimension"])
-    rows = _heatmap_rows(data, level)
+    rows = _heatmap_rows(data, level, alerting)
     x = [escape(label) for label in column_labels]
     y = [label for label, _cells in rows]
     z, custom, marks_x, marks_y, marks_text = [], [], [], [], []
@@ -284,13 +291,15 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
             "narrow_below": max(NARROW_WIDTH, TICK_WIDTH * len(moments))}
 
 
-def dashboard_figures(data: dict, *, column_labels: list[str]) -> dict[str, Any]:
-    """Everything the page draws, keyed for dashboard.js, with Plotly's config."""
+def dashboard_figures(data: dict, *, column_labels: list[str], alerting: Collection[int] = ()) -> dict[str, Any]:
+    """Everything the page draws, keyed for dashboard.js, with Plotly's config; the rows of
+    moments in `alerting` (ids with an open alert) are marked ⚠."""
     return {
         "config": PLOTLY_CONFIG,
         "narrow_width": NARROW_WIDTH,
-        "heatmap": {"moments": heatmap_figure(data, column_labels=column_labels, level="moments"),
-                    "touchpoints": heatmap_figure(data, column_labels=column_labels, level="touchpoints")},
+        "heatmap": {"moments": heatmap_figure(data, column_labels=column_labels, level="moments", alerting=alerting),
+                    "touchpoints": heatmap_figure(data, column_labels=column_labels, level="touchpoints",
+                                                  alerting=alerting)},
         "emotion": emotion_curve_figure(data),
     }
 

@@ -247,3 +247,133 @@ class HeatmapSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.dimension} {self.period_start}–{self.period_end} ({self.status})"
+
+
+# --- Alerts (issue 16) --------------------------------------------------------------------
+
+
+class AlertSubject(models.TextChoices):
+    MOMENT = "moment", _("moment")
+    TOUCHPOINT = "touchpoint", _("touchpoint")
+
+
+class AlertCloseReason(models.TextChoices):
+    """Why an alert closed: codes, worded when shown."""
+
+    RECOVERED = "recovered", _("recovered: the upper end of its interval fell below the critical share")
+    QUIET = "quiet", _("7 days without being critical")
+    MOMENT_DELETED = "moment_deleted", _("the moment was deleted")
+    TOUCHPOINT_DELETED = "touchpoint_deleted", _("the touchpoint was deleted")
+
+
+class Alert(models.Model):
+    """A moment or touchpoint found critical over the rolling last 7 days, between
+    Mondays (analytics.services.alerts). It keeps the window and figures that opened
+    it, the latest scan's figures, and when and why it closed.
+
+    One open alert per subject is a database rule (the partial unique constraints
+    below), so a repeated or concurrent scan cannot open a second one. Deleting
+    the subject keeps the alert (its id is set to NULL; the names are kept) and
+    closes it with that reason.
+    """
+
+    Subject = AlertSubject
+    CloseReason = AlertCloseReason
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="alerts")
+    cycle = models.ForeignKey("journeys.ServiceCycle", on_delete=models.CASCADE, related_name="alerts")
+    subject = models.CharField(_("subject"), max_length=12, choices=AlertSubject.choices)
+    moment = models.ForeignKey("journeys.Moment", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="alerts")
+    # Empty for a moment's alert; a touchpoint's alert keeps its moment too.
+    touchpoint = models.ForeignKey("touchpoints.Touchpoint", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="alerts")
+    # Names when it opened, shown once the moment or touchpoint is gone.
+    moment_name = models.CharField(_("moment"), max_length=120)
+    touchpoint_name = models.CharField(_("touchpoint"), max_length=120, blank=True)
+
+    # What opened it: the window (local days of the cycle) and its figures.
+    window_start = models.DateField(_("window start"))
+    window_end = models.DateField(_("window end"))
+    n = models.PositiveIntegerField(_("ratings"))
+    dissatisfied = models.PositiveIntegerField(_("dissatisfied"))
+    p_value = models.FloatField(_("p-value"))
+    min_sample = models.PositiveIntegerField(_("minimum sample"))
+    critical_share = models.FloatField(_("critical dissatisfied share"))
+    opened_at = models.DateTimeField(_("opened at"))
+
+    # The latest scan: its window's figures, and when the subject was last critical.
+    latest_n = models.PositiveIntegerField(_("ratings in the latest window"))
+    latest_dissatisfied = models.PositiveIntegerField(_("dissatisfied in the latest window"))
+    latest_window_end = models.DateField(_("latest window end"))
+    checked_at = models.DateTimeField(_("checked at"))
+    last_critical_at = models.DateTimeField(_("last critical at"))
+
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("why it closed"), max_length=20, choices=AlertCloseReason.choices,
+                                    blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["moment"], condition=Q(closed_at__isnull=True, subject="moment"),
+                                    name="alert_one_open_per_moment"),
+            models.UniqueConstraint(fields=["touchpoint"],
+                                    condition=Q(closed_at__isnull=True, subject="touchpoint"),
+                                    name="alert_one_open_per_touchpoint"),
+            models.CheckConstraint(condition=Q(subject__in=AlertSubject.values), name="alert_subject_valid"),
+            models.CheckConstraint(condition=Q(subject="touchpoint") | Q(touchpoint__isnull=True),
+                                   name="alert_moment_alert_has_no_touchpoint"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, close_reason="")
+                | Q(closed_at__isnull=False, close_reason__in=AlertCloseReason.values),
+                name="alert_closed_has_a_reason"),
+            models.CheckConstraint(
+                condition=Q(dissatisfied__lte=models.F("n"), latest_dissatisfied__lte=models.F("latest_n")),
+                name="alert_dissatisfied_within_n"),
+            models.CheckConstraint(condition=Q(window_end__gte=models.F("window_start")),
+                                   name="alert_window_order"),
+        ]
+        indexes = [models.Index(fields=["organization", "-opened_at"], name="alert_org_newest")]
+
+    def __str__(self) -> str:
+        name = f"{self.moment_name} › {self.touchpoint_name}" if self.touchpoint_name else self.moment_name
+        return f"{name} ({self.opened_at:%Y-%m-%d}{', closed' if self.closed_at else ''})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def close_reason_or_none(self) -> str | None:
+        return self.close_reason or None
+
+    @property
+    def moment_label(self) -> str:
+        """The moment's name now, or as it was when it opened once the moment is gone."""
+        return self.moment.name if self.moment is not None else self.moment_name
+
+    @property
+    def touchpoint_label(self) -> str:
+        if self.subject != AlertSubject.TOUCHPOINT:
+            return ""
+        return self.touchpoint.name if self.touchpoint is not None else self.touchpoint_name
+
+    @property
+    def share(self) -> float:
+        return self.dissatisfied / self.n if self.n else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return stats.wilson_interval(self.dissatisfied, self.n)
+
+    @property
+    def latest_share(self) -> float | None:
+        return self.latest_dissatisfied / self.latest_n if self.latest_n else None
+
+    @property
+    def latest_interval(self) -> tuple[float, float]:
+        return stats.wilson_interval(self.latest_dissatisfied, self.latest_n)

@@ -73,6 +73,15 @@ def comment_analysis_changed(*, organization_id: int, enabled: bool) -> None:
         logger.exception("counting the comment terms of organization %s failed", organization_id)
 
 
+def subject_removed(*, cycle_id: int) -> None:
+    """A moment or touchpoint was deleted: close its open alerts, saying so. Runs after
+    the deletion committed; should it fail, the next scan of the cycle closes them."""
+    try:
+        services.alerts_close_orphans(cycle_ids=[cycle_id])
+    except Exception:
+        logger.exception("closing the alerts of deleted subjects of cycle %s failed", cycle_id)
+
+
 def _record(cycle_id: int, timezone: str, *, state: str, status_url: str = "") -> None:
     try:
         events.cycle_job_record(cycle_id=cycle_id, job=events.CycleJob(

@@ -9,6 +9,7 @@ counts those scales produce.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 # z for a two-sided 95 % interval / test.
 Z_95 = 1.959963984540054
@@ -291,3 +292,107 @@ def nps_interval(promoters: int, detractors: int, n: int, z: float = NPS_Z) -> t
     standard_error = math.sqrt((promoter_share + detractor_share - adjusted * adjusted) / adjusted_n)
     low, high = (adjusted - z * standard_error) * 100, (adjusted + z * standard_error) * 100
     return (max(-100.0, low), min(100.0, high))
+# --- Alerts: is a moment critical beyond chance, across everything scanned at once? --------
+# (issue 16, items 1 and 6: the one-sided exact binomial p-value and Benjamini–Hochberg)
+
+# The alerts' false discovery rate: of the alerts one scan opens, at most this share
+# is expected to be chance (Benjamini & Hochberg 1995).
+ALERT_FDR = 0.05
+
+
+def binomial_p_value_above(dissatisfied: int, n: int, share: float) -> float:
+    """One-sided exact binomial p-value of `dissatisfied` out of `n` against
+    H0: the true dissatisfied share is at most `share`.
+
+    P(X ≥ d) for X ~ Binomial(n, share): the chance of seeing this many
+    dissatisfied customers, or more, if the share were exactly at the
+    threshold (the least favourable case of H0, so the largest p-value of it).
+
+    Summed term by term from the side of the distribution where d lies, in
+    whichever direction the terms shrink: the first term from log-gamma, each
+    next one from the ratio of neighbours, stopping once they no longer
+    change the sum (about √n terms, never n). The tail away from the mean is
+    summed and, when d is below the mean, subtracted from 1, so neither a
+    tiny p-value nor one near 1 loses its digits to cancellation.
+
+    By hand, 9 of 20 against 25 %: Σ_{k=9}^{20} C(20,k)·0.25^k·0.75^(20−k) = 0.040925.
+
+    >>> round(binomial_p_value_above(9, 20, 0.25), 6)
+    0.040925
+    >>> binomial_p_value_above(0, 20, 0.25), binomial_p_value_above(0, 0, 0.25)
+    (1.0, 1.0)
+    >>> binomial_p_value_above(20, 20, 0.25) == 0.25 ** 20
+    True
+    """
+    if n < 0 or dissatisfied < 0 or dissatisfied > n:
+        raise ValueError("need 0 <= dissatisfied <= n")
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("need 0 <= share <= 1")
+    if dissatisfied == 0 or share >= 1.0:
+        return 1.0
+    if share <= 0.0:
+        return 0.0
+    if dissatisfied > n * share:
+        return min(1.0, _binomial_tail(dissatisfied, n, share, upward=True))
+    return min(1.0, max(0.0, 1.0 - _binomial_tail(dissatisfied - 1, n, share, upward=False)))
+
+
+def _binomial_tail(start: int, n: int, share: float, *, upward: bool) -> float:
+    """P(X ≥ start) (upward) or P(X ≤ start) (downward), start on the falling side of the mode."""
+    log_term = (math.lgamma(n + 1) - math.lgamma(start + 1) - math.lgamma(n - start + 1)
+                + start * math.log(share) + (n - start) * math.log1p(-share))
+    if log_term < -745.0:  # the first term underflows; every further one is smaller still
+        return 0.0
+    term = math.exp(log_term)
+    total = term
+    odds = share / (1.0 - share)
+    k = start
+    while True:
+        if upward:
+            if k >= n:
+                break
+            term *= (n - k) / (k + 1) * odds
+            k += 1
+        else:
+            if k <= 0:
+                break
+            term *= k / (n - k + 1) / odds
+            k -= 1
+        total += term
+        if term <= total * 1e-17:
+            break
+    return total
+
+
+def benjamini_hochberg(p_values: Sequence[float], q: float = ALERT_FDR) -> list[bool]:
+    """Which hypotheses to reject so that the expected share of false discoveries
+    among the rejected is at most `q` (Benjamini & Hochberg 1995, the step-up
+    procedure): order the m p-values, find the largest rank k with
+    p_(k) ≤ k/m · q, and reject the k smallest. Answers in the input's order.
+
+    The worked example of the paper (section 4.1, fifteen p-values from
+    Neuhaus et al.'s thrombolysis trial): k = 4, since p_(4) = 0.0095 ≤ 4/15 ×
+    0.05 = 0.0133 while every later p_(i) exceeds i/15 × 0.05 (p_(5) = 0.0201 >
+    0.0167, …, p_(9) = 0.0459 > 0.03), so the four smallest are rejected,
+    although nine are below 0.05 on their own.
+
+    >>> p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
+    ...      0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000]
+    >>> [i + 1 for i, rejected in enumerate(benjamini_hochberg(p, 0.05)) if rejected]
+    [1, 2, 3, 4]
+    >>> benjamini_hochberg([])
+    []
+    """
+    if not 0.0 < q < 1.0:
+        raise ValueError("need 0 < q < 1")
+    m = len(p_values)
+    order = sorted(range(m), key=lambda index: p_values[index])
+    cutoff = 0
+    for rank, index in enumerate(order, start=1):
+        # rank · q / m compared as p · m ≤ rank · q: no rounding of k/m on the way.
+        if p_values[index] * m <= rank * q:
+            cutoff = rank
+    rejected = [False] * m
+    for index in order[:cutoff]:
+        rejected[index] = True
+    return rejected

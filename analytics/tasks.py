@@ -16,7 +16,7 @@ from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
 from . import services
 from .periods import Period
 
-__all__ = ["TRANSIENT_ERRORS", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
+__all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
            "rollups_refresh"]
 
 
@@ -64,3 +64,11 @@ def comment_terms_recount(self, organization_id: int) -> dict:
     """An organization switched comment analysis on/off or changed its comments' language."""
     cycles = services.organization_terms_recount(organization_id=organization_id)
     return {"organization": organization_id, "cycles": cycles}
+
+
+@shared_task(name="analytics.alerts_scan", **TASK_OPTIONS)
+def alerts_scan(self) -> dict:
+    """Hourly (beat): scan every cycle for alerts, so an alert closes after 7 quiet days
+    (and a rolling window can turn critical) even when no rating arrives."""
+    result = services.alerts_scan()
+    return {"cycles": len(result.cycle_ids), "opened": result.opened, "closed": result.closed}

@@ -23,7 +23,7 @@ from journeys.selectors import cycle_get_for_user
 from momento.replica import replica_lag_shown, replica_reads_for
 from touchpoints.scales import SCALES
 
-from . import charts, insights_display, labels, scopes, services
+from . import alert_selectors, charts, insights_display, labels, scopes, services
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -86,11 +86,12 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
+    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
     figures = None
     if data and data["n"]:
         column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
                                              segments=structure.segments)
-        figures = charts.dashboard_figures(data, column_labels=column_labels)
+        figures = charts.dashboard_figures(data, column_labels=column_labels, alerting=alerting)
     period_params = scopes.period_query(period, today)
     critical = [(item, insights_display.critical_moment_insights(
         item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
@@ -111,6 +112,9 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
         "replica_lag": replica_lag_shown(),
+        "alerting": alerting,
+        "alerting_moments": [moment for moment in structure.moments if moment.pk in alerting],
+        "alerts_url": reverse("analytics:alerts", args=[cycle.organization_id]),
     })
 
 

@@ -35,6 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import alerts as bench_alerts  # bench/alerts.py, beside this script: the alert scan's phase
+
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
 
@@ -569,6 +571,7 @@ def main(argv: list[str] | None = None) -> dict:
             WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}"))
         rollups_job = bench_comments.timed(WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm))
         rebuild_job = bench_comments.timed(WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm))
+        alert_scans = bench_alerts.AlertScanPhase(WorkerJob, env, cycle.pk)
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
         new_ratings = max(1, n // 100)
@@ -588,7 +591,9 @@ def main(argv: list[str] | None = None) -> dict:
             extra = Dataset(n=new_ratings, touchpoints=touchpoints, segments=segments, seed=2 + round_number,
                             now=dt.datetime.now(dt.UTC), prefix=f"late{round_number}", late_share=0.1, recent_days=1)
             copy_into_ratings(extra, organization.pk)
-            vs_rebuild.append(incremental_job.run() / rebuild_seconds)
+            incremental_seconds = incremental_job.run()
+            vs_rebuild.append(incremental_seconds / rebuild_seconds)
+            alert_scans.after_incremental(incremental_seconds)
         rollups_only, rebuild, incremental = rollups_job.close(), rebuild_job.close(), incremental_job.close()
         results["raw_group_by"] = {"seconds": round(_median(floor_samples), 3),
                                    "samples": [round(x, 4) for x in floor_samples], "groups": groups}
@@ -607,6 +612,7 @@ def main(argv: list[str] | None = None) -> dict:
                                   "vs_full_rebuild": round(_median(vs_rebuild), 3),
                                   "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
         results["comments"] = bench_comments.figures(cycle_id=cycle.pk, results=results)
+        results["alert_scan"] = alert_scans.close()
 
         log(f"latency: {args.requests} requests each to the dashboard and the heatmap API")
         cookie = session_cookie(port, "bench", password)
@@ -665,6 +671,7 @@ def print_table(results: dict) -> None:
         ("incremental after 1 %", f"{incremental['seconds']:.3f} s",
          (f"{incremental['vs_full_rebuild']} × rebuild; peak RSS {incremental['peak_rss_mb']:.0f} MB; "
           f"{_spread(incremental['samples'])}")),
+        *bench_alerts.table_rows(results),
         ("dashboard p50/p95", f"{results['dashboard']['p50_ms']} / {results['dashboard']['p95_ms']} ms",
          str(results['dashboard']['statuses'])),
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",

@@ -6,6 +6,8 @@ background work of a cycle its page shows.
 - `comment_analysis_changed(organization_id, enabled)`: the organization switched
   comment analysis on or off, or changed the language of its comments (analytics
   forgets the organization's terms, and counts them again when enabled).
+- `moment_removed(cycle_id)`: a moment of the cycle was deleted with its
+  touchpoints (analytics closes their open alerts, "the moment was deleted").
 
 And the figures its pages show but do not own (momento.events.Contribution):
 
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 cycle_timezone_changed = Event("cycle_timezone_changed", arguments=("cycle_id", "timezone"))
 comment_analysis_changed = Event("comment_analysis_changed", arguments=("organization_id", "enabled"))
+moment_removed = Event("moment_removed", arguments=("cycle_id",))
 cycle_list_figures = Contribution("cycle_list_figures", arguments=("cycle_ids",))
 moment_figures = Contribution("moment_figures", arguments=("cycle",))
 

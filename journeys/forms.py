@@ -12,9 +12,11 @@ import functools
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .models import CommentLanguage, Membership, Moment, Organization, ServiceCycle
+from .models import AlertRecipients, CommentLanguage, Membership, Moment, Organization, ServiceCycle
+from .profiles import language_codes
 
 MOMENT_NAME_MAX = Moment._meta.get_field("name").max_length
 CYCLE_NAME_MAX = ServiceCycle._meta.get_field("name").max_length
@@ -184,3 +186,43 @@ class OrganizationCommentsForm(forms.Form):
     def for_organization(cls, organization: Organization, **kwargs) -> OrganizationCommentsForm:
         return cls(initial={"comment_analysis": organization.comment_analysis,
                             "comment_language": organization.comment_language}, **kwargs)
+
+
+class OrganizationAlertsForm(forms.Form):
+    """Who hears of alerts, and when Momento keeps quiet (organization settings)."""
+
+    alert_recipients = forms.ChoiceField(
+        label=_("E-mail alerts to"), choices=AlertRecipients.choices, widget=forms.RadioSelect,
+        help_text=_("When a moment or touchpoint turns critical between Mondays, or recovers. Each person gets "
+                    "it in the language of their profile; someone who left the organization gets nothing. "
+                    "Webhooks are called whatever you choose here."),
+    )
+    quiet_hours_start = forms.TimeField(
+        label=_("Quiet hours from"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Nothing is sent in these hours (e-mails and webhooks); what was found goes out when they "
+                    "end. 22:00 until 07:00 spans midnight. Leave both empty for none."),
+    )
+    quiet_hours_timezone = forms.ChoiceField(label=_("Time zone of the quiet hours"), choices=_timezone_choices)
+
+    @classmethod
+    def for_organization(cls, organization: Organization, **kwargs) -> OrganizationAlertsForm:
+        return cls(initial={"alert_recipients": organization.alert_recipients,
+                            "quiet_hours_start": organization.quiet_hours_start,
+                            "quiet_hours_end": organization.quiet_hours_end,
+                            "quiet_hours_timezone": organization.quiet_hours_timezone}, **kwargs)
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    # Each language in its own words ("español"), as the language switcher shows them.
+    return [(code, get_language_info(code)["name_local"]) for code in language_codes()]
+
+
+class ProfileForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), choices=_language_choices, widget=forms.RadioSelect,
+        help_text=_("Momento's pages, and the e-mails it sends you (alerts, the weekly digest), are in this "
+                    "language."),
+    )

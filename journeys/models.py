@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -28,6 +29,15 @@ class CommentLanguage(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+class AlertRecipients(models.TextChoices):
+    """Who is e-mailed when an alert opens or closes (webhooks are called whatever this says)."""
+
+    BOTH = "both", _("The moment's owner and the team leads")
+    OWNER = "owner", _("The moment's owner")
+    TEAM_LEADS = "team_leads", _("The team leads")
+    NONE = "none", _("Nobody (webhooks only)")
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -49,6 +59,14 @@ class Organization(models.Model):
     comment_analysis = models.BooleanField(_("analyse comments"), default=True)
     comment_language = models.CharField(_("language of comments"), max_length=4, choices=CommentLanguage.choices,
                                         default=CommentLanguage.AUTO)
+    # Alerts between Mondays (analytics' alerts, delivered by reviews): who is e-mailed,
+    # and the hours nothing is sent (alerts found then go out when they end).
+    alert_recipients = models.CharField(_("who is told of alerts"), max_length=12, choices=AlertRecipients.choices,
+                                        default=AlertRecipients.BOTH)
+    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    quiet_hours_timezone = models.CharField(_("time zone of the quiet hours"), max_length=64, default="UTC",
+                                            validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,10 +81,26 @@ class Organization(models.Model):
             ),
             models.CheckConstraint(condition=Q(comment_language__in=CommentLanguage.values),
                                    name="organization_comment_language_valid"),
+            models.CheckConstraint(condition=Q(alert_recipients__in=AlertRecipients.values),
+                                   name="organization_alert_recipients_valid"),
+            # Quiet hours are both ends or none, and not an empty (or whole-day) span.
+            models.CheckConstraint(
+                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | (Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False)
+                   & ~Q(quiet_hours_start=models.F("quiet_hours_end"))),
+                name="organization_quiet_hours_both_ends"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+    @property
+    def quiet_hours(self) -> tuple[dt.time, dt.time, str] | None:
+        """(from, until, time zone) when the organization has quiet hours."""
+        if self.quiet_hours_start is None or self.quiet_hours_end is None:
+            return None
+        return (self.quiet_hours_start, self.quiet_hours_end, self.quiet_hours_timezone)
 
 
 class MembershipRole(models.TextChoices):
@@ -265,3 +299,24 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class Profile(models.Model):
+    """What a person chooses for themselves: the language Momento writes to them in
+    (alert e-mails, the weekly digest) and shows its pages in once they save it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        constraints = [
+            models.CheckConstraint(condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                                   name="profile_language_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"

@@ -253,6 +253,7 @@ def moment_remove(*, moment: Moment) -> None:
     Moment.objects.filter(pk=moment.pk).delete()
     _shift(locked.pk, from_position=current + 1, by=-1)
     bump_structure_version(locked.pk)
+    events.moment_removed.send(cycle_id=locked.pk)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor_views, invitation_views, member_views, organization_settings_views, views
+from . import editor_views, invitation_views, member_views, organization_settings_views, profile_views, views
 
 app_name = "journeys"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("cycles/<int:pk>/archive/", views.cycle_archive, name="cycle_archive"),
     path("cycles/<int:pk>/settings/", views.cycle_settings, name="cycle_settings"),
     path("settings/members/", member_views.members_home, name="members_home"),
+    path("settings/profile/", profile_views.profile, name="profile"),
     path("settings/organization/", organization_settings_views.organization_settings_home,
          name="organization_settings_home"),
     path("organizations/<int:org_pk>/settings/", organization_settings_views.organization_settings,

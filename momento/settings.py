@@ -216,7 +216,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # Queues by kind, so a long job never delays a short one: `refresh` (rollups after
-# ingest, snapshots, the weekly opening), `heavy` (rebuilds, recounts, imports,
+# ingest, snapshots, the alert scan, the weekly opening), `heavy` (rebuilds, recounts, imports,
 # exports, reports) and `deliveries` (e-mail, webhooks). A worker started without
 # -Q consumes them all (`make worker`); docker-compose.yml runs one per group, and
 # README says how to add workers elsewhere. Every task is named here
@@ -229,13 +229,13 @@ CELERY_TASK_ROUTES = {
     for queue, names in {
         "refresh": [
             "analytics.rollups_refresh", "analytics.heatmaps_refresh", "analytics.cycle_recompute",
-            "reviews.open_due_weeks", "reviews.open_week",
+            "reviews.open_due_weeks", "reviews.open_week", "analytics.alerts_scan",
         ],
         "heavy": [
             "analytics.rollups_rebuild", "analytics.cycle_rebuild", "analytics.comment_terms_recount",
             "touchpoints.ratings_import",
         ],
-        "deliveries": ["reviews.webhook_deliver"],
+        "deliveries": ["reviews.webhook_deliver", "reviews.alert_notices_send_due"],
     }.items()
     for name in names
 }
@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
         "MomentKindEnum": "journeys.models.Moment.Kind",
         "SnapshotStatusEnum": "analytics.models.HeatmapSnapshot.Status",
         "EffectVerdictEnum": "reviews.effects.EffectVerdict",
+        # "kind" of a webhook beside the moment's and the review event's.
+        "WebhookKindEnum": "reviews.models.WebhookKind",
+        "AlertSubjectEnum": "analytics.models.AlertSubject",
+        "AlertCloseReasonEnum": "analytics.models.AlertCloseReason",
     },
 }
 

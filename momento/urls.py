@@ -11,6 +11,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from analytics.alerts_api import AlertViewSet
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from journeys.api import (
@@ -44,6 +45,7 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("ratings", RatingViewSet, basename="rating")
 router.register("review-items", ReviewItemViewSet, basename="reviewitem")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("alerts", AlertViewSet, basename="alert")
 
 api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),

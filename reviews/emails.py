@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from journeys.models import ServiceCycle
+from journeys.profiles import user_languages
 
 from . import effects, item_insights, selectors
 from .models import FINAL_STATUSES, ReviewItem, ReviewItemTouchpoint, ReviewRun
@@ -43,8 +44,9 @@ def _recipients(cycle: ServiceCycle, items: list[ReviewItem]) -> list:
 
 
 def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[EmailMultiAlternatives]:
-    """Build (not send) one digest per recipient. Three queries (items, their touchpoints,
-    recipients), plus what customers said: a term table per week of the items, then a few
+    """Build (not send) one digest per recipient, each in the recipient's language (their
+    profile; the site's default otherwise). Four queries (items, their touchpoints,
+    recipients, their languages), plus what customers said: a term table per week of the items, then a few
     queries per item (its terms' written forms, its verbatim), computed once for every recipient;
     and "Did the fixes work?": the items fixed since four weeks before the week (with their
     actions) and one aggregate of the rollups for all their effects."""
@@ -69,32 +71,39 @@ def review_digest_messages(*, cycle: ServiceCycle, week_start: dt.date) -> list[
     week = selectors.iso_week_label(week_start)
     page_url = f"{site_url()}{reverse('reviews:week', args=[cycle.pk])}?week={week}"
     messages = []
-    for recipient in _recipients(cycle, items):
-        context = {
-            "recipient": recipient,
-            "cycle": cycle,
-            "week": week,
-            "week_start": week_start,
-            "week_end": week_start + dt.timedelta(days=6),
-            "mine": sorted(
-                (item for item in items if item.owner_id == recipient.pk and item.status not in FINAL_STATUSES),
-                key=lambda item: (item.week_start, item.severity), reverse=True,
-            ),
-            "new_items": new_items,
-            "still_open": still_open,
-            "fixed": fixed,
-            "page_url": page_url,
-        }
-        subject = render_to_string("reviews/email/digest_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string("reviews/email/digest.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[recipient.email],
-        )
-        message.attach_alternative(render_to_string("reviews/email/digest.html", context), "text/html")
-        messages.append(message)
+    recipients = _recipients(cycle, items)
+    languages = user_languages(user_ids=[recipient.pk for recipient in recipients])
+    for recipient in recipients:
+        with translation.override(languages[recipient.pk]):
+            messages.append(_digest_message(recipient, {
+                "recipient": recipient,
+                "language": languages[recipient.pk],
+                "cycle": cycle,
+                "week": week,
+                "week_start": week_start,
+                "week_end": week_start + dt.timedelta(days=6),
+                "mine": sorted(
+                    (item for item in items if item.owner_id == recipient.pk and item.status not in FINAL_STATUSES),
+                    key=lambda item: (item.week_start, item.severity), reverse=True,
+                ),
+                "new_items": new_items,
+                "still_open": still_open,
+                "fixed": fixed,
+                "page_url": page_url,
+            }))
     return messages
+
+
+def _digest_message(recipient, context: dict) -> EmailMultiAlternatives:
+    subject = render_to_string("reviews/email/digest_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("reviews/email/digest.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+    )
+    message.attach_alternative(render_to_string("reviews/email/digest.html", context), "text/html")
+    return message
 
 
 def _fixes(cycle: ServiceCycle, week_start: dt.date) -> list[ReviewItem]:
@@ -121,6 +130,7 @@ def review_digest_send(*, cycle: ServiceCycle, week_start: dt.date) -> int:
     if not claimed:
         return 0
     try:
+        # Each recipient's own language inside; the default for anything said outside one.
         with translation.override(settings.LANGUAGE_CODE):
             messages = review_digest_messages(cycle=cycle, week_start=week_start)
         if not messages:

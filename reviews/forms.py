@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReviewStatus, WebhookEvent
+from .models import ReviewStatus, WebhookEvent, WebhookKind
 
 
 class StatusForm(forms.Form):
@@ -50,4 +51,18 @@ class WebhookForm(forms.Form):
     events = forms.MultipleChoiceField(label=_("Events"), choices=WebhookEvent.choices,
                                        widget=forms.CheckboxSelectMultiple,
                                        error_messages={"required": _("Choose at least one event.")})
+    kind = forms.ChoiceField(
+        label=_("Format"), choices=WebhookKind.choices, initial=WebhookKind.MOMENTO, widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Momento JSON events carry every figure, for your systems. A Slack incoming webhook gets a "
+                    "short message (Slack's text and blocks) in the language below."))
+    language = forms.ChoiceField(label=_("Language of Slack messages"), choices=settings.LANGUAGES,
+                                 initial=settings.LANGUAGE_CODE, required=False)
     active = forms.BooleanField(label=_("Active: send events to this endpoint"), required=False, initial=True)
+
+    # Left out (an older form, a script), the format is Momento's JSON and the language the site's.
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or WebhookKind.MOMENTO
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import URLValidator
@@ -296,6 +297,19 @@ class ReviewEvent(models.Model):
 class WebhookEvent(models.TextChoices):
     ITEM_OPENED = "review_item.opened", _("Review item opened")
     ITEM_STATUS_CHANGED = "review_item.status_changed", _("Review item status changed")
+    ALERT_OPENED = "alert.opened", _("Alert opened")
+    ALERT_CLOSED = "alert.closed", _("Alert closed")
+
+
+ALERT_EVENTS = (WebhookEvent.ALERT_OPENED, WebhookEvent.ALERT_CLOSED)
+
+
+class WebhookKind(models.TextChoices):
+    """What a webhook's body looks like: Momento's signed JSON event, or a message for a
+    Slack incoming webhook (`text` and `blocks`; Slack ignores the signature headers)."""
+
+    MOMENTO = "momento", _("Momento JSON event")
+    SLACK = "slack", _("Slack incoming webhook")
 
 
 validate_http_url = URLValidator(
@@ -319,6 +333,10 @@ class Webhook(models.Model):
         help_text=_("Momento signs every request body with HMAC-SHA256 using this secret."),
     )
     events = models.JSONField(_("events"), default=_default_events)
+    kind = models.CharField(_("format"), max_length=10, choices=WebhookKind.choices, default=WebhookKind.MOMENTO)
+    # The language of a Slack message's words (a Momento event carries codes and numbers only).
+    language = models.CharField(_("language of messages"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     active = models.BooleanField(_("active"), default=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -333,6 +351,7 @@ class Webhook(models.Model):
                 condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
                 name="webhook_url_http_or_https",
             ),
+            models.CheckConstraint(condition=Q(kind__in=WebhookKind.values), name="webhook_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -369,3 +388,38 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.webhook_id} #{self.attempt} ({self.status_code or self.error[:30]})"
+
+
+# --- Alerts: what was sent when ---------------------------------------------------------
+
+
+class AlertNotice(models.Model):
+    """The e-mails and webhook events of one alert's opening or closing (analytics'
+    `Alert`): sent once. Made when the scan announces it (or, should that be lost, by the
+    periodic sweep), due at once or when the organization's quiet hours end, and claimed
+    with `UPDATE … WHERE sent_at IS NULL` (row count checked) before anything is sent."""
+
+    id = models.BigAutoField(primary_key=True)
+    alert = models.ForeignKey("analytics.Alert", on_delete=models.CASCADE, related_name="notices")
+    event = models.CharField(_("event"), max_length=20, choices=[(event.value, event.label) for event in ALERT_EVENTS])
+    # The X-Momento-Delivery of its webhook calls: a retry of the notice is the same event.
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    due_at = models.DateTimeField(_("due at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    emails_sent = models.PositiveIntegerField(_("e-mails sent"), default=0)
+    webhooks_called = models.PositiveIntegerField(_("webhooks called"), default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("alert notice")
+        verbose_name_plural = _("alert notices")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "event"], name="alertnotice_one_per_alert_event"),
+            models.CheckConstraint(condition=Q(event__in=[event.value for event in ALERT_EVENTS]),
+                                   name="alertnotice_event_valid"),
+        ]
+        indexes = [models.Index(fields=["due_at"], condition=Q(sent_at__isnull=True), name="alertnotice_due")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.event} ({'sent' if self.sent_at else 'due ' + str(self.due_at)})"

@@ -16,7 +16,7 @@ from celery import shared_task
 
 from momento.celery import TASK_OPTIONS
 
-from . import services, webhooks
+from . import alert_notices, services, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +60,11 @@ def webhook_deliver(self, webhook_id: int, event: str, event_id: str, payload: d
             # Celery's eager retries raise instead of re-running; try again now.
             continue
         raise self.retry(countdown=webhooks.retry_countdown(delivery.attempt))
+
+
+@shared_task(name="reviews.alert_notices_send_due", **TASK_OPTIONS)
+def alert_notices_send_due(self) -> list[dict]:
+    """Send the alert e-mails and webhook events that are due (after a scan, and every 5
+    minutes from beat: quiet hours that ended, announcements that were lost). Each once."""
+    return [{"notice": outcome.notice_id, "sent": outcome.sent, "emails": outcome.emails,
+             "webhooks": outcome.webhooks} for outcome in alert_notices.alert_notices_send_due()]

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from analytics.alert_selectors import alerts_by_moment_in
+from analytics.models import Alert
 from journeys.permissions import REVIEW, user_can
 from journeys.selectors import cycle_get_for_user, cycles_for_user
 from momento.http import AuthenticatedHttpRequest
@@ -58,6 +60,8 @@ class _WeekItemShown(TypedDict):
     comments_url: str
     effect: effects.Effect | None
     offer_reopen: bool
+    alerts: list[Alert]
+    alert_open: bool
 
 
 def dashboard_url(cycle_pk: int) -> str:
@@ -130,6 +134,10 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
     for shown in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", [*items, *fixed]):
         shown.effect = found[shown.pk]
         shown.offer_reopen = can_change and effects.offers_reopening(shown, found[shown.pk])
+    alerts = alerts_by_moment_in(
+        cycle_ids=[cycle.pk], moment_ids={item.moment_id for item in items},
+        start=min((item.week_start for item in items), default=filters["week"]),
+        end=max((item.week_end for item in items), default=filters["week"])) if items else {}
     weeks_label = _("Dissatisfied share, last %(weeks)s weeks") % {"weeks": selectors.SPARKLINE_WEEKS}
     # Typed with what the loop sets on each item for the template.
     for item in cast("list[WithAnnotations[ReviewItem, _WeekItemShown]]", items):
@@ -141,6 +149,11 @@ def review_week(request: HttpRequest, pk: int) -> HttpResponse:
         item.can_reopen = ReviewStatus.OPEN in services.allowed_transitions(item.status)
         item.insights = said[item.pk]
         item.comments_url = item_insights.comments_page_url(item)
+        # The alerts of its moment (its own or its touchpoints') during the item's week.
+        item.alerts = [alert for alert in alerts.get(item.moment_id, [])
+                       if alert.window_start <= item.week_end
+                       and (alert.is_open or alert.latest_window_end >= item.week_start)]
+        item.alert_open = any(alert.is_open for alert in item.alerts)
     week = filters["week"]
     last_week = selectors.last_complete_week(cycle=cycle)
     last_week_run = selectors.review_run_opened(cycle=cycle, week_start=last_week)

@@ -129,7 +129,8 @@ def webhook_detail(request: HttpRequest, org_pk: int, webhook_pk: int) -> HttpRe
         status = 400
     else:
         form = WebhookForm(initial={"url": webhook.url, "description": webhook.description,
-                                    "events": webhook.events, "active": webhook.active})
+                                    "events": webhook.events, "active": webhook.active, "kind": webhook.kind,
+                                    "language": webhook.language})
     deliveries = list(WebhookDelivery.objects.filter(webhook=webhook).defer("payload")
                       .order_by("-started_at", "-id")[:RECENT_DELIVERIES])
     # Typed with what the loop sets on each delivery for the template.

@@ -5,8 +5,11 @@ An event becomes one JSON body per webhook, signed with HMAC-SHA256 over
 
     X-Momento-Signature: sha256=<hex digest>
     X-Momento-Timestamp: <unix seconds>
-    X-Momento-Event:     review_item.opened
+    X-Momento-Event:     review_item.opened (or review_item.status_changed, alert.opened, alert.closed)
     X-Momento-Delivery:  <event id, the same on every retry>
+
+A webhook marked Slack-compatible (`kind = "slack"`) gets, signed the same way,
+a Slack message written from the event (reviews.slack) instead of the event.
 
 Signing the timestamp with the body lets a receiver refuse replays of old
 requests (`signature_verify` shows how). URLs must reach public internet
@@ -39,12 +42,13 @@ from django.utils.translation import gettext_noop
 from journeys.models import Organization
 from momento.services import model_update
 
-from . import egress
+from . import egress, slack
 from .models import (
     ReviewItem,
     Webhook,
     WebhookDelivery,
     WebhookEvent,
+    WebhookKind,
     new_webhook_secret,
     validate_http_url,
 )
@@ -144,25 +148,39 @@ def _as_field_error(error: ValidationError, field: str) -> ValidationError:
 @transaction.atomic
 def webhook_create(
     *, organization: Organization, url: str, events: list[str] | None = None, active: bool = True,
-    description: str = "",
+    description: str = "", kind: str = WebhookKind.MOMENTO, language: str | None = None,
 ) -> Webhook:
-    """Register an http(s) URL for the organization's review events; the secret is generated."""
+    """Register an http(s) URL for the organization's review and alert events; the secret is generated.
+    `kind="slack"` sends Slack messages in `language` instead of Momento's JSON events."""
     try:
         url = _clean_url(url)
     except ValidationError as error:
         raise _as_field_error(error, "url") from None
     return Webhook.objects.create(
         organization=organization, url=url, events=_clean_events(events), active=bool(active),
-        description=(description or "").strip()[:200],
+        description=(description or "").strip()[:200], kind=_clean_kind(kind),
+        language=_clean_language(language or settings.LANGUAGE_CODE),
     )
 
 
-WEBHOOK_EDITABLE_FIELDS = ("url", "events", "active", "description")
+def _clean_kind(kind: str) -> str:
+    if kind not in WebhookKind.values:
+        raise ValidationError({"kind": _("Choose Momento JSON events or a Slack incoming webhook.")})
+    return kind
+
+
+def _clean_language(language: str) -> str:
+    if language not in [code for code, _name in settings.LANGUAGES]:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    return language
+
+
+WEBHOOK_EDITABLE_FIELDS = ("url", "events", "active", "description", "kind", "language")
 
 
 @transaction.atomic
 def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
-    """Change a webhook's address, events, state or description (only the given fields,
+    """Change a webhook's address, events, state, description, format or language (only the given fields,
     on the locked row). A new address is checked (a DNS lookup) before the row is locked."""
     data = dict(fields)
     if "url" in data:
@@ -176,6 +194,10 @@ def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
         data["active"] = bool(data["active"])
     if "description" in data:
         data["description"] = (data["description"] or "").strip()[:200]
+    if "kind" in data:
+        data["kind"] = _clean_kind(data["kind"])
+    if "language" in data:
+        data["language"] = _clean_language(data["language"])
     webhook, _changed = model_update(instance=webhook, fields=WEBHOOK_EDITABLE_FIELDS, data=data,
                                      clean_exclude=["organization", "url", "secret"])
     return webhook
@@ -224,24 +246,38 @@ def review_item_payload(item: ReviewItem) -> dict[str, Any]:
 
 
 def webhook_event_emit(*, organization_id: int, event: str, item_id: int, extra: dict[str, Any] | None = None) -> int:
+    """Queue delivery of one review item event to each active webhook subscribed to it, after commit."""
+    if not webhooks_subscribed(organization_id=organization_id, event=event):
+        return 0
+    item = ReviewItem.objects.select_related("organization", "cycle", "moment", "touchpoint", "owner").get(pk=item_id)
+    return webhook_envelope_emit(organization_id=organization_id, event=event,
+                                 data={**review_item_payload(item), **(extra or {})})
+
+
+def webhooks_subscribed(*, organization_id: int, event: str) -> list[int]:
+    """Ids of the organization's active webhooks that take `event` (one query)."""
+    return [pk for pk, events in Webhook.objects.filter(organization_id=organization_id, active=True)
+            .values_list("pk", "events") if event in (events or [])]
+
+
+def webhook_envelope_emit(*, organization_id: int, event: str, data: dict[str, Any], event_id: str | None = None
+                          ) -> int:
     """Queue delivery of one event to each active webhook subscribed to it, after commit.
 
     The envelope (id, time, data) is fixed here, so every retry sends the same
-    body. `robust=True`: should queueing fail (broker down), the caller's
-    already-committed change stands and the error is logged.
+    body; `event_id` (X-Momento-Delivery) is given by a caller that may emit the
+    same event again (an alert notice retried), so receivers and the delivery
+    record see one event. `robust=True`: should queueing fail (broker down), the
+    caller's already-committed change stands and the error is logged.
     """
-    hooks = [
-        pk for pk, events in Webhook.objects.filter(organization_id=organization_id, active=True)
-        .values_list("pk", "events") if event in (events or [])
-    ]
+    hooks = webhooks_subscribed(organization_id=organization_id, event=event)
     if not hooks:
         return 0
-    item = ReviewItem.objects.select_related("organization", "cycle", "moment", "touchpoint", "owner").get(pk=item_id)
     envelope: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": event_id or str(uuid.uuid4()),
         "event": event,
         "created_at": timezone.now().isoformat(),
-        "data": {**review_item_payload(item), **(extra or {})},
+        "data": data,
     }
     for webhook_id in hooks:
         transaction.on_commit(partial(_enqueue, webhook_id, event, envelope["id"], envelope), robust=True)
@@ -288,6 +324,14 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
     return status_code, ""
 
 
+def webhook_body(webhook: Webhook, payload: dict[str, Any]) -> bytes:
+    """What is POSTed: the event itself, or for a Slack webhook a message (`text`, `blocks`)
+    written from it in the webhook's language. Signed either way."""
+    message = slack.slack_message(payload, language=webhook.language) if webhook.kind == WebhookKind.SLACK \
+        else payload
+    return json.dumps(message, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
 def webhook_deliver_once(*, webhook_id: int, event: str, event_id: str, payload: dict[str, Any]) -> WebhookDelivery | None:
     """Make the next attempt at delivering one event to one webhook and record it.
 
@@ -302,7 +346,7 @@ def webhook_deliver_once(*, webhook_id: int, event: str, event_id: str, payload:
     if previous.filter(succeeded=True).exists():
         return None
     attempt = (previous.aggregate(last=Max("attempt"))["last"] or 0) + 1
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
+    body = webhook_body(webhook, payload)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",

@@ -48,3 +48,18 @@ def test_swagger_ui_is_served_from_local_assets(client, django_user_model):
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_alerts_are_documented_with_their_filters_and_payload(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    listing = schema["paths"]["/api/v1/alerts/"]["get"]
+    assert {"cycle", "status", "since", "page"} <= {parameter["name"] for parameter in listing["parameters"]}
+    assert "/api/v1/alerts/{id}/" in schema["paths"]
+    alert = schema["components"]["schemas"]["Alert"]["properties"]
+    assert {"subject", "moment", "touchpoint", "status", "close_reason", "window_start", "n", "wilson_low",
+            "p_value", "latest"} <= set(alert)
+    assert schema["components"]["schemas"]["AlertCloseReasonEnum"]["enum"] == [
+        "recovered", "quiet", "moment_deleted", "touchpoint_deleted"]
+    assert schema["components"]["schemas"]["WebhookKindEnum"]["enum"] == ["momento", "slack"]

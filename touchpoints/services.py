@@ -158,7 +158,9 @@ def touchpoint_remove(*, touchpoint: Touchpoint) -> None:
     locked = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).first()
     if locked is None:
         raise ValidationError(_("This touchpoint no longer exists."))
+    cycle_id = Moment.objects.filter(pk=locked.moment_id).values_list("cycle_id", flat=True).get()
     locked.delete()
+    events.touchpoint_removed.send(cycle_id=cycle_id)
 
 
 @transaction.atomic

@@ -3,15 +3,18 @@
 - `refresh`: rollups folded in from new ratings (debounced, incremental) or rebuilt, and
   what the tasks do with them;
 - `snapshots`: heatmap snapshots computed from rollups, which pages and the API read;
+- `alerts`: alerts opened and closed by a scan of the rollups' last 7 days (after each refresh);
 - `base`: progress reports and derived-data commits both use.
 """
 
+from .alerts import AlertScanResult, alert_window, alerts_close_orphans, alerts_scan
 from .base import Progress, derived_data_commit, no_progress
 from .refresh import (
     BROKER_OUTAGE_ERRORS,
     REFRESH_PENDING_KEY,
     WATERMARK_NAME,
     RollupRefreshResult,
+    alerts_scan_after,
     cycle_rebuild,
     cycle_recompute,
     heatmaps_queue,
@@ -38,10 +41,37 @@ from .snapshots import (
 )
 
 __all__ = [
-    "BROKER_OUTAGE_ERRORS", "MAX_WARM_SNAPSHOTS", "REFRESH_PENDING_KEY", "SNAPSHOT_FORMAT", "STALE_SNAPSHOT_DAYS",
-    "WARM_SNAPSHOT_DAYS", "WATERMARK_NAME", "CycleStructure", "Progress", "RollupRefreshResult", "WeeksSince",
-    "cycle_rebuild", "cycle_recompute", "cycle_structure", "derived_data_commit", "heatmap_data_build",
-    "heatmap_snapshot_compute", "heatmap_snapshot_current", "heatmaps_queue", "heatmaps_refresh_cycle",
-    "no_progress", "organization_terms_recount", "ratings_arrived", "refresh_pending_clear", "rollups_rebuild", "rollups_rebuild_and_fan_out",
-    "rollups_refresh", "rollups_refresh_and_fan_out",
+    "BROKER_OUTAGE_ERRORS",
+    "MAX_WARM_SNAPSHOTS",
+    "REFRESH_PENDING_KEY",
+    "SNAPSHOT_FORMAT",
+    "STALE_SNAPSHOT_DAYS",
+    "WARM_SNAPSHOT_DAYS",
+    "WATERMARK_NAME",
+    "AlertScanResult",
+    "CycleStructure",
+    "Progress",
+    "RollupRefreshResult",
+    "WeeksSince",
+    "alert_window",
+    "alerts_close_orphans",
+    "alerts_scan",
+    "alerts_scan_after",
+    "cycle_rebuild",
+    "cycle_recompute",
+    "cycle_structure",
+    "derived_data_commit",
+    "heatmap_data_build",
+    "heatmap_snapshot_compute",
+    "heatmap_snapshot_current",
+    "heatmaps_queue",
+    "heatmaps_refresh_cycle",
+    "no_progress",
+    "organization_terms_recount",
+    "ratings_arrived",
+    "refresh_pending_clear",
+    "rollups_rebuild",
+    "rollups_rebuild_and_fan_out",
+    "rollups_refresh",
+    "rollups_refresh_and_fan_out",
 ]

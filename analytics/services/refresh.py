@@ -2,8 +2,9 @@
 
 Flow: ratings are inserted (touchpoints) → `ratings_arrived` schedules one
 debounced refresh → `rollups_refresh_and_fan_out` adds new ratings to
-`DailyRollup`, bumps the version of every cycle it touched and queues those
-cycles' heatmap snapshots (analytics.services.snapshots).
+`DailyRollup`, bumps the version of every cycle it touched, queues those
+cycles' heatmap snapshots (analytics.services.snapshots) and scans their
+organizations for alerts (analytics.services.alerts).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..comment_terms import terms_delete, terms_upsert_range
 from ..models import DailyRollup, RollupWatermark
 from ..periods import Period
 from ..rollups import bump_cycle_versions, upsert_ratings_range
+from .alerts import alerts_scan
 from .base import Progress, derived_data_commit, no_progress
 from .snapshots import heatmaps_refresh_cycle
 
@@ -218,19 +220,28 @@ def heatmaps_queue(cycle_ids: list[int]) -> None:
         transaction.on_commit(partial(heatmaps_refresh.delay, cycle_id))
 
 
+def alerts_scan_after(result: RollupRefreshResult) -> None:
+    """The alert scan of the cycles a refresh touched (from the rollups it just committed)."""
+    if result.cycle_ids:
+        alerts_scan(cycle_ids=result.cycle_ids)
+
+
 def rollups_refresh_and_fan_out() -> RollupRefreshResult:
     """The debounced refresh: let the next ingest schedule again, fold in what is new,
-    then queue the snapshots of the cycles it touched."""
+    then queue the snapshots of the cycles it touched and scan them for alerts."""
     refresh_pending_clear()
     result = rollups_refresh()
     heatmaps_queue(result.cycle_ids)
+    alerts_scan_after(result)
     return result
 
 
 def rollups_rebuild_and_fan_out(*, cycle_id: int | None = None) -> RollupRefreshResult:
-    """A repair: rollups counted again from raw ratings, then the touched cycles' snapshots queued."""
+    """A repair: rollups counted again from raw ratings, then the touched cycles' snapshots
+    queued and their alerts scanned."""
     result = rollups_rebuild(cycle_id=cycle_id)
     heatmaps_queue(result.cycle_ids)
+    alerts_scan_after(result)
     return result
 
 
@@ -239,5 +250,5 @@ def cycle_recompute(*, cycle_id: int, dimension: str, period: Period, progress: 
     snapshots, the one on screen (`dimension`, `period`) first. Returns how many."""
     progress(0, 1)
     refresh_pending_clear()
-    rollups_refresh()
+    alerts_scan_after(rollups_refresh())
     return heatmaps_refresh_cycle(cycle_id=cycle_id, progress=progress, extra=[(dimension, period)])

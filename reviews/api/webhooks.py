@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +22,7 @@ from ..models import (
     Webhook,
     WebhookDelivery,
     WebhookEvent,
+    WebhookKind,
 )
 
 # --- Webhooks --------------------------------------------------------------------------------
@@ -31,8 +33,13 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
-        fields = ["id", "organization", "url", "events", "active", "description", "created_at", "updated_at"]
+        fields = ["id", "organization", "url", "events", "kind", "language", "active", "description", "created_at",
+                  "updated_at"]
         read_only_fields = fields
+
+
+KIND_HELP = ("momento: the signed JSON event (default). slack: a Slack incoming webhook, which gets Slack's "
+             "{text, blocks} message written from the event in `language`, signed the same way.")
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
@@ -55,6 +62,10 @@ class WebhookCreateSerializer(serializers.Serializer):
                                    help_text=f"Any of {', '.join(WebhookEvent.values)}; default all.")
     active = serializers.BooleanField(required=False, default=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    kind = serializers.ChoiceField(choices=WebhookKind.choices, required=False, default=WebhookKind.MOMENTO,
+                                   help_text=KIND_HELP)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, default=settings.LANGUAGE_CODE,
+                                       help_text="Language of Slack messages.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +80,9 @@ class WebhookUpdateSerializer(serializers.Serializer):
     events = serializers.ListField(child=serializers.CharField(), required=False)
     active = serializers.BooleanField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    kind = serializers.ChoiceField(choices=WebhookKind.choices, required=False, help_text=KIND_HELP)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False,
+                                       help_text="Language of Slack messages.")
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -101,7 +115,7 @@ class AdminsOnlyMixin(CapabilityMixin):
 )
 class WebhookViewSet(AdminsOnlyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Webhooks (admins only): Momento POSTs signed review events to these URLs.
+    """Webhooks (admins only): Momento POSTs signed review and alert events to these URLs.
 
     Each request carries `X-Momento-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`
     made with the webhook's secret, and `X-Momento-Timestamp`, `X-Momento-Event`,
@@ -122,7 +136,7 @@ class WebhookViewSet(AdminsOnlyMixin, mixins.ListModelMixin, mixins.RetrieveMode
         data = data_in.validated_data
         webhook = webhooks.webhook_create(
             organization=data["organization"], url=data["url"], events=data.get("events"),
-            active=data["active"], description=data["description"],
+            active=data["active"], description=data["description"], kind=data["kind"], language=data["language"],
         )
         return Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
 

@@ -42,6 +42,11 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     for ratios in (results["full_rebuild"]["vs_raw_group_by_rounds"], results["pandas"]["rebuild_speedup_rounds"],
                    results["incremental"]["vs_full_rebuild_rounds"]):
         assert len(ratios) == 2 and all(ratio > 0 for ratio in ratios), "one paired ratio per round"
+    scan = results["alert_scan"]  # bench/alerts.py: the scan after each round's incremental refresh
+    assert len(scan["samples"]) == 2 and len(scan["vs_incremental_rounds"]) == 2
+    assert all(ratio > 0 for ratio in scan["vs_incremental_rounds"]) and scan["target"] == 0.2
+    assert scan["open_alerts"] <= scan["alerts"]
+    assert "| alert scan after it" in completed.stdout
     assert set(results["dashboard"]["statuses"]) == {"200"}
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout

@@ -61,7 +61,7 @@ WRITE_OPERATIONS = [operation for operation in OPERATIONS if operation.method.up
 COLLECTION_OBJECTS = {
     "organizations": "organization", "cycles": "cycle", "moments": "moment", "touchpoints": "touchpoint",
     "segments": "segment", "ratings": "rating", "tokens": "token", "review-items": "review_item",
-    "webhooks": "webhook", "members": "membership", "invitations": "invitation",
+    "webhooks": "webhook", "members": "membership", "invitations": "invitation", "alerts": "alert",
 }
 
 

@@ -21,8 +21,8 @@ class Received:
 
 @dataclass
 class Receiver:
-    """`/ok` answers 200, `/fail` 500, `/slow` sleeps `slow_seconds` before answering,
-    `/redirect` 302 to `/ok`. Every answer carries the body marker `RESPONSE_MARKER`.
+    """`/ok` answers 200, `/fail` 500, `/gone` 404 (what Slack answers for a removed
+    incoming webhook), `/slow` sleeps `slow_seconds` before answering, `/redirect` 302 to `/ok`. Every answer carries the body marker `RESPONSE_MARKER`.
     With `tls` (a server-side SSLContext) it speaks HTTPS; `server_names` records the SNI sent."""
 
     slow_seconds: float = 3.0
@@ -56,7 +56,7 @@ class Receiver:
                 receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
                 if self.path == "/slow":
                     time.sleep(receiver.slow_seconds)
-                status = {"/fail": 500, "/redirect": 302}.get(self.path, 200)
+                status = {"/fail": 500, "/redirect": 302, "/gone": 404}.get(self.path, 200)
                 answer = RESPONSE_MARKER + (b' {"error": "boom"}' if status == 500 else b" thanks")
                 try:
                     self.send_response(status)

@@ -137,7 +137,9 @@ def test_admins_register_a_webhook_and_see_its_secret_once(organization):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert len(body["secret"]) == 64 and body["events"] == ["review_item.opened", "review_item.status_changed"]
+    assert len(body["secret"]) == 64 and body["events"] == ["review_item.opened", "review_item.status_changed",
+                                                          "alert.opened", "alert.closed"]
+    assert (body["kind"], body["language"]) == ("momento", "en")
     listed = client.get("/api/v1/webhooks/").json()["results"]
     assert [row["id"] for row in listed] == [body["id"]] and "secret" not in listed[0]
     rotated = client.post(f"/api/v1/webhooks/{body['id']}/rotate-secret/").json()["secret"]

@@ -286,8 +286,9 @@ def test_the_page_costs_the_same_queries_for_many_items(client, team_lead, cycle
 
     # 12, plus what customers said: the cycle's touchpoints and a term table per week shown (this
     # week, the earlier items' week and the week before each). No comments here, so nothing per item.
-    # Plus the items fixed lately ("Did the fixes work?"; none here, so no effects to sum).
-    with django_assert_max_num_queries(17):
+    # Plus the items fixed lately ("Did the fixes work?"; none here, so no effects to sum) and the
+    # alerts of the items' moments.
+    with django_assert_max_num_queries(18):
         response = client.get(url)
     many = _page_queries(client, url)
 

@@ -76,6 +76,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "api:webhook-detail": ("manage", "manage"),
     "api:webhook-deliveries": ("manage", "none"),
     "api:webhook-rotate-secret": ("none", "manage"),
+    "api:alert-list": ("read", "none"),
+    "api:alert-detail": ("read", "none"),
     # pages and the map editor
     "journeys:cycle_list": ("read", "none"),
     "touchpoints:cycle_create": ("none", "edit"),
@@ -94,6 +96,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "analytics:recompute": ("none", "read"),
     "analytics:task_status": ("read", "none"),
     "analytics:comments": ("read", "none"),
+    "analytics:alerts_home": ("read", "none"),
+    "analytics:alerts": ("read", "none"),
     "reviews:home": ("read", "none"),
     "reviews:week": ("read", "none"),
     "reviews:open_week": ("none", "review"),
@@ -112,6 +116,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "journeys:members_home": ("manage", "none"),
     "journeys:organization_settings_home": ("manage", "none"),
     "journeys:organization_settings": ("manage", "manage"),
+    # The signed-in person's own language: names no organization's object (anyone signed in).
+    "journeys:profile": ("public", "public"),
     "journeys:members": ("manage", "manage"),
     "journeys:member_role": ("none", "manage"),
     "journeys:member_remove": ("manage", "manage"),

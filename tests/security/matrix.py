@@ -35,7 +35,7 @@ def attack_body(world: World) -> dict:
         "score": 1, "external_id": "intruder-1", "url": "http://127.0.0.1:9/hook", "scopes": ["ingest", "read"],
         "text": "intruded", "status": "acknowledged", "notes": "intruded", "done": True, "reason": "intruded",
         "order": [moment.pk for moment in reversed(world.moments)], "archived": "1", "start": "blank",
-        "description": "intruded", "active": True, "timezone": "UTC",
+        "description": "intruded", "active": True, "timezone": "UTC", "language": "es",
         "ratings": [{"touchpoint": world.touchpoint.pk, "score": 1, "external_id": "intruder-2"}],
         "email": "intruder@example.com", "role": "admin", "username": "intruder",
         "password1": "intruder passphrase 42", "password2": "intruder passphrase 42",

@@ -90,6 +90,7 @@ PK_COLLECTIONS = {
     "cycles": "cycle", "organizations": "organization", "moments": "moment", "touchpoints": "touchpoint",
     "segments": "segment", "ratings": "rating", "tokens": "token", "review-items": "review_item",
     "webhooks": "webhook", "imports": "rating_import", "members": "membership", "invitations": "invitation",
+    "alerts": "alert",
 }
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",

@@ -2,8 +2,8 @@
 
 The isolation and role matrices build an organization with one object of
 every kind a URL can point at (cycle, moments, touchpoints, segment, ratings,
-API token, CSV import, review item with an action, webhook, pending invitation, a recompute task
-id). Every text in it carries a marker, so a response that leaks any of it is
+API token, CSV import, review item with an action, webhook, pending invitation, alert with its notice,
+a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
 caught by a substring search. `organization_fingerprint` reads every row that
 belongs to the organization, through whatever path leads to it, so "nothing
 changed" is checked for the whole organization, not for the object the URL
@@ -23,9 +23,10 @@ from django.core.exceptions import FieldError
 from django.db import connection
 from django.utils import timezone
 
-from journeys.models import ApiToken, Invitation, Membership, Organization
+from analytics.models import Alert
+from journeys.models import ApiToken, Invitation, Membership, Organization, Profile
 from journeys.tokens import api_token_create
-from reviews.models import ActionItem, ReviewItem, Webhook, WebhookDelivery
+from reviews.models import ActionItem, AlertNotice, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
     MembershipFactory,
     MomentFactory,
@@ -43,7 +44,8 @@ from touchpoints.scales import SCALES
 OWN_APPS = ("journeys", "touchpoints", "analytics", "reviews")
 ORGANIZATION_PATHS = (
     "organization", "cycle__organization", "moment__cycle__organization", "touchpoint__organization",
-    "review_item__organization", "webhook__organization", "memberships__organization",
+    "review_item__organization", "webhook__organization", "memberships__organization", "alert__organization",
+    "user__memberships__organization",
 )
 # Not organization data: the rollup watermark is one global row (ids of ratings
 # already folded into rollups), moved by any organization's ingestion.
@@ -71,6 +73,7 @@ class World:
     action: ActionItem
     webhook: Webhook
     invitation: Invitation
+    alert: Alert
     task_id: str
     markers: list[str] = field(default_factory=list)
 
@@ -137,6 +140,15 @@ def world_build(label: str) -> World:
         token_hash=hashlib.sha256(f"{label}-invitation".encode()).hexdigest(), invited_by=admin, sent_at=now,
         expires_at=now + dt.timedelta(days=7),
     )
+    # An open alert of the check-in moment, already told (its notice sent), and the admin's profile.
+    alert = Alert.objects.create(
+        organization=organization, cycle=cycle, subject="moment", moment=moments[0], moment_name=moments[0].name,
+        window_start=monday, window_end=monday + dt.timedelta(days=6), n=40, dissatisfied=30, p_value=1e-6,
+        min_sample=20, critical_share=0.25, opened_at=now, latest_n=40, latest_dissatisfied=30,
+        latest_window_end=monday + dt.timedelta(days=6), checked_at=now, last_critical_at=now,
+    )
+    AlertNotice.objects.create(alert=alert, event="alert.opened", due_at=now, sent_at=now)
+    Profile.objects.create(user=admin, language="en")
     # analytics.views.task_status answers only for task ids a recompute of this cycle started.
     # Not marked: pages echo their own URL (the language switcher's "next"), which is no leak.
     task_id = "recompute-" + hashlib.sha256(label.encode()).hexdigest()[:12]
@@ -144,7 +156,7 @@ def world_build(label: str) -> World:
     return World(
         label=label, organization=organization, admin=admin, cycle=cycle, moments=moments, touchpoint=touchpoint,
         segment=segment, rating=rating, token=token, token_plaintext=plaintext, rating_import=rating_import,
-        review_item=review_item, action=action, webhook=webhook, invitation=invitation, task_id=task_id,
+        review_item=review_item, action=action, webhook=webhook, invitation=invitation, alert=alert, task_id=task_id,
         markers=[label, token.prefix],
     )
 
