@@ -111,12 +111,13 @@ def form_stamp_new(link: SurveyLink, *, now: dt.datetime | None = None) -> str:
 def form_stamp_age(link: SurveyLink, stamp: str, *, now: dt.datetime | None = None) -> float | None:
     """Seconds since the form was served, or None when the stamp is not this link's or too old."""
     try:
-        data = signing.loads(stamp, salt=_STAMP_SALT, max_age=settings.MOMENTO_SURVEY_FORM_MAX_AGE_SECONDS)
+        data = signing.loads(stamp, salt=_STAMP_SALT)
     except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
         return None
     if not isinstance(data, dict) or data.get("l") != link.pk or type(data.get("t")) is not int:
         return None
-    return (now or timezone.now()).timestamp() - data["t"] / 1000
+    age = (now or timezone.now()).timestamp() - data["t"] / 1000
+    return age if age <= settings.MOMENTO_SURVEY_FORM_MAX_AGE_SECONDS else None
 
 
 # --- Rate limits and the device cookie --------------------------------------------------------
