@@ -227,8 +227,14 @@ class SurveyLinkViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         return super().capability_for(request)
 
     def get_queryset(self):
-        return self.scoped(SurveyLink.objects.select_related("touchpoint__moment", "segment")).order_by(
-            "touchpoint_id", "-created_at", "-id")
+        links = SurveyLink.objects.select_related("touchpoint__moment", "segment")
+        if self.capability_for(self.request) == INGEST:
+            # An ingest-only token reads nothing, but may mint recipient links of its organization's links.
+            visible = {*request_organization_ids(self.request, READ), *request_organization_ids(self.request, INGEST)}
+            links = links.filter(organization_id__in=visible)
+        else:
+            links = self.scoped(links)
+        return links.order_by("touchpoint_id", "-created_at", "-id")
 
     def create(self, request: Request) -> Response:
         data = SurveyLinkCreateSerializer(data=request.data, context={"request": request})
