@@ -128,6 +128,8 @@ def _form(request: HttpRequest, link: SurveyLink, *, mode: Mode, language: str, 
             "stamp": (outcome.stamp if outcome is not None and outcome.stamp else form_stamp_new(link)),
             "comment_allowed": comment_allowed(link, mode), "comment_prompt": comment_prompt(link),
             "preselected": preselected is not None and outcome is None, "notice": notice,
+            # A score already chosen (one click, or a form shown again) is confirmed, not "sent".
+            "confirm": score is not None,
             "chosen": option_for(touchpoint.scale, preselected) if preselected is not None else None,
             "action": action, "one_per_device": link.one_per_device and mode != Mode.KIOSK and "/r/" not in action,
             "reset_url": _mode_url(link, mode, language), "idle_seconds": settings.MOMENTO_SURVEY_KIOSK_IDLE_SECONDS,

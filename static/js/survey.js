@@ -53,7 +53,7 @@ if (mode === "kiosk") {
 if (mode === "embed" && window.parent !== window) {
   // The widget script on the framing page sizes the iframe to this (a height is no secret).
   const tell = () => window.parent.postMessage(
-    { type: "momento-survey-height", height: document.documentElement.scrollHeight }, "*");
+    { type: "momento-survey-height", height: document.body.getBoundingClientRect().height }, "*");
   new ResizeObserver(tell).observe(document.body);
   tell();
 }

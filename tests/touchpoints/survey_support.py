@@ -14,10 +14,11 @@ from touchpoints.survey import form_stamp_new
 from touchpoints.survey_links import survey_link_create
 
 
-def survey_link(organization, *, scale: str = "csat5", name: str = "Bag drop kiosk", **fields) -> SurveyLink:
+def survey_link(organization, *, scale: str = "csat5", touchpoint_name: str = "Bag drop kiosk",
+                **fields) -> SurveyLink:
     cycle = ServiceCycleFactory(organization=organization, name="Airline")
     moment = MomentFactory(cycle=cycle, name="Bag drop")
-    touchpoint = TouchpointFactory(moment=moment, name=name, scale=scale, key=f"bag-drop-{scale}-{moment.pk}")
+    touchpoint = TouchpointFactory(moment=moment, name=touchpoint_name, scale=scale, key=f"bag-drop-{scale}-{moment.pk}")
     return survey_link_create(touchpoint=touchpoint, **fields)
 
 

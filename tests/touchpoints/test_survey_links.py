@@ -116,7 +116,7 @@ def test_the_email_buttons_of_a_recipient_carry_the_signed_reference(link):
 def test_a_signed_recipient_part_gives_back_its_reference_and_nothing_else(organization, link):
     signed = recipient_signed(link, "ticket-4711")
     assert recipient_from_signed(link, signed) == "ticket-4711"
-    other = survey_link(organization, name="Gate")
+    other = survey_link(organization, touchpoint_name="Gate")
     assert recipient_from_signed(other, signed) is None  # bound to its link
     assert recipient_from_signed(link, signed[:-1] + ("A" if signed[-1] != "A" else "B")) is None
     assert recipient_from_signed(link, "garbage") is None
@@ -158,7 +158,7 @@ def test_another_recipient_of_the_same_link_rates_too(client, link):
 def test_a_tampered_or_moved_recipient_link_is_a_friendly_404_that_stores_nothing(client, organization, link):
     signed = recipient_signed(link, "ticket-4711")
     tampered = signed.replace(signed.split(":")[0], recipient_signed(link, "ticket-4712").split(":")[0])
-    other = survey_link(organization, name="Gate")
+    other = survey_link(organization, touchpoint_name="Gate")
     for path in (f"/s/{link.token}/r/{tampered}/", f"/s/{other.token}/r/{signed}/", f"/s/{link.token}/r/x/"):
         for language, text in (("en", "This personal link is damaged"), ("es", "Este enlace personal está dañado")):
             assert text in client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()

@@ -278,7 +278,7 @@ def test_a_missing_or_forged_stamp_shows_the_form_again_and_stores_nothing(clien
 
 
 def test_a_stamp_of_another_link_or_older_than_a_day_is_refused(client, organization, link):
-    other = survey_link(organization, name="Gate")
+    other = survey_link(organization, touchpoint_name="Gate")
     assert answer(client, link, "4", stamp=old_stamp(other)).status_code == 400
     assert answer(client, link, "4", stamp=old_stamp(link, seconds=25 * 3600)).status_code == 400
     assert not Rating.objects.exists()
@@ -286,7 +286,7 @@ def test_a_stamp_of_another_link_or_older_than_a_day_is_refused(client, organiza
 
 def test_an_address_over_the_limit_gets_a_friendly_429_in_its_language(client, organization, settings):
     settings.MOMENTO_SURVEY_ADDRESS_LIMIT = 3
-    link, other = survey_link(organization), survey_link(organization, name="Gate")
+    link, other = survey_link(organization), survey_link(organization, touchpoint_name="Gate")
     for score in ("1", "2"):
         assert answer(client, link, score).status_code == 200
     assert answer(client, other, "3").status_code == 200  # the address limit counts every link
