@@ -259,5 +259,9 @@ def survey_link_open(token: str) -> SurveyLink | None:
     (its touchpoint deleted, it is gone too)."""
     if not token or len(token) > 64:
         return None
-    link = SurveyLink.objects.select_related("touchpoint", "organization").filter(token=token).first()
-    return link if link is not None and link.is_open() else None
+    try:
+        # get(), not first(): the model's ordering would join the touchpoint's moment and cycle.
+        link = SurveyLink.objects.select_related("touchpoint", "organization").get(token=token)
+    except SurveyLink.DoesNotExist:
+        return None
+    return link if link.is_open() else None
