@@ -51,6 +51,8 @@ _STAMP_SALT = "momento.survey.form"
 _DEVICE_SALT = "momento.survey.device"
 DEVICE_COOKIE = "momento_rated"
 DEVICE_SECONDS = 24 * 3600
+# Cache keys of the rate limits: "<prefix>:address:<hash>:<window>", "<prefix>:link:<id>:<window>".
+RATE_KEY_PREFIX = "survey-rate"
 
 
 class Mode(StrEnum):
@@ -139,8 +141,8 @@ def survey_rate_limit(*, link: SurveyLink, address: str, now: dt.datetime | None
     slot = seconds // window
     hashed = hashlib.sha256((address or "unknown").encode()).hexdigest()[:32]
     try:
-        per_address = _count(f"survey-rate:address:{hashed}:{slot}", window)
-        per_link = _count(f"survey-rate:link:{link.pk}:{slot}", window)
+        per_address = _count(f"{RATE_KEY_PREFIX}:address:{hashed}:{slot}", window)
+        per_link = _count(f"{RATE_KEY_PREFIX}:link:{link.pk}:{slot}", window)
     except (RedisError, OSError) as error:
         logger.warning("survey rate limit not applied: the cache is unreachable: %r", error)
         return 0
