@@ -241,24 +241,26 @@ def survey_recipient(request: HttpRequest, survey_token: str, signed: str) -> Ht
     return _answer(request, link, action=action, recipient=recipient)
 
 
-@never_cache
-@require_GET
-def survey_embed(request: HttpRequest, survey_token: str) -> HttpResponse:
-    """The form for an iframe on another site; it posts to the public page's address."""
+def _mode_page(request: HttpRequest, survey_token: str, mode: Mode) -> HttpResponse:
     link = survey_link_open(survey_token)
     if link is None:
         return _unavailable(request)
-    return _show(request, link, mode=Mode.EMBED, action=reverse("touchpoints:survey", args=[link.token]))
+    # Both post to the public page's address, with their mode in the form.
+    return _show(request, link, mode=mode, action=reverse("touchpoints:survey", args=[link.token]))
+
+
+@never_cache
+@require_GET
+def survey_embed(request: HttpRequest, survey_token: str) -> HttpResponse:
+    """The form for an iframe on another site."""
+    return _mode_page(request, survey_token, Mode.EMBED)
 
 
 @never_cache
 @require_GET
 def survey_kiosk(request: HttpRequest, survey_token: str) -> HttpResponse:
     """Full screen for a tablet: a tap answers, then the page resets (and after idling)."""
-    link = survey_link_open(survey_token)
-    if link is None:
-        return _unavailable(request)
-    return _show(request, link, mode=Mode.KIOSK, action=reverse("touchpoints:survey", args=[link.token]))
+    return _mode_page(request, survey_token, Mode.KIOSK)
 
 
 @never_cache

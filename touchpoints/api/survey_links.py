@@ -14,6 +14,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -55,18 +56,29 @@ LOCALIZED = {"type": "object", "properties": {language: {"type": "string"} for l
              "required": list(LANGUAGES)}
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class LinkUrlField(serializers.Field):
+    """One of a link's public addresses (`survey_link_urls`), named by the field."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, link: SurveyLink) -> str:
+        return getattr(survey_link_urls(link), str(self.field_name))
+
+
 class SurveyLinkSerializer(serializers.ModelSerializer):
     cycle = serializers.IntegerField(source="touchpoint.moment.cycle_id", read_only=True)
     question = serializers.SerializerMethodField(help_text="As written; an empty text means the default.")
     comment_prompt = serializers.SerializerMethodField(help_text="As written; an empty text means the default.")
     shown = serializers.SerializerMethodField(help_text="What visitors read, defaults filled in.")
     is_open = serializers.SerializerMethodField(help_text="Active and not past ends_at: its page takes ratings.")
-    url = serializers.SerializerMethodField()
-    kiosk_url = serializers.SerializerMethodField()
-    embed_url = serializers.SerializerMethodField()
-    print_url = serializers.SerializerMethodField()
-    qr_png_url = serializers.SerializerMethodField()
-    qr_svg_url = serializers.SerializerMethodField()
+    url = LinkUrlField(help_text="The public page.")
+    kiosk_url = LinkUrlField()
+    embed_url = LinkUrlField(help_text="The form for an iframe (see embed_html).")
+    print_url = LinkUrlField(help_text="A printable poster: the QR code with the question under it.")
+    qr_png_url = LinkUrlField()
+    qr_svg_url = LinkUrlField()
     embed_html = serializers.SerializerMethodField(help_text="An iframe and the widget script for a web page.")
     email_html = serializers.SerializerMethodField(help_text="A row of one-click score buttons for an e-mail, "
                                                              "by language.")
@@ -93,24 +105,6 @@ class SurveyLinkSerializer(serializers.ModelSerializer):
 
     def get_is_open(self, link: SurveyLink) -> bool:
         return link.is_open()
-
-    def get_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).url
-
-    def get_kiosk_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).kiosk_url
-
-    def get_embed_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).embed_url
-
-    def get_print_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).print_url
-
-    def get_qr_png_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).qr_png_url
-
-    def get_qr_svg_url(self, link: SurveyLink) -> str:
-        return survey_link_urls(link).qr_svg_url
 
     def get_embed_html(self, link: SurveyLink) -> str:
         return embed_html(link)
