@@ -606,7 +606,7 @@ def main(argv: list[str] | None = None) -> dict:
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
         log(f"survey page: {args.requests} quiet GETs, then {args.requests * 10:,} ratings by {survey.CLIENTS} clients")
         results["survey"] = survey.measure(port=port, touchpoint_id=touchpoints[0][0], ratings=args.requests * 10,
-                                           requests=args.requests)
+                                           requests=args.requests, token=token)
     finally:
         for job in RUNNING:
             job.process.kill()

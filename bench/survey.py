@@ -7,11 +7,16 @@ answer. The page refuses an answer that comes sooner than 2 s after its form was
 served (the bot guard), so a client cannot post at once without measuring its own
 sleep. We **pre-fetch forms and post them later**: in phase A the 8 clients GET
 every form they will need (this is the page's latency under 8 concurrent clients);
-once the oldest form is 2 s old (usually long before phase A ends) phase B posts
+once the newest form is 2 s old (a wait of at most 2 s, on no clock) phase B posts
 them all, 8 at a time. Every answer is a real form the server issued, carrying its
 own cookie, token and stamp: nothing is forged with the signing key, so the bot
 guard is exercised exactly as in production, and no sleep is inside either clock.
 The per-rating rate (GET + POST) is N / (A + B); the POST rate alone is N / B.
+
+Beside it, its physical limit on the same machine: the same number of single ratings
+POSTed to /api/v1/ratings/ by 8 clients with a token, the one-rating path of the same
+ingestion service (the form adds the page, CSRF, the stamp, the limits and a rendered
+thank-you).
 
 The page's p95 on a quiet system (sequential GETs, like the dashboard's latency)
 is the figure with a target: ≤ 50 ms at 10⁶ stored ratings. Rate limits are raised
@@ -36,6 +41,12 @@ CLIENTS = 8
 BOT_GUARD_SECONDS = 2.0
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _STAMP = re.compile(r'name="stamp" value="([^"]+)"')
+
+
+def _notice(page: bytes) -> str:
+    """Why the page refused an answer (its notice or error), for the bench's error counts."""
+    found = re.search(rb'class="survey-(?:notice|error)"[^>]*>([^<]{0,80})', page)
+    return found.group(1).decode(errors="replace") if found else ""
 
 
 def _percentiles(timings: list[float]) -> dict[str, float]:
@@ -84,7 +95,12 @@ class _Client:
     def fetch_all(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         for _ in range(self.forms):
-            elapsed, status, body, self.cookie = _get(connection, self.path, self.cookie)
+            try:
+                elapsed, status, body, self.cookie = _get(connection, self.path, self.cookie)
+            except (OSError, http.client.HTTPException) as error:
+                self._error(f"GET {type(error).__name__}")
+                connection.close()
+                continue
             token, stamp = _TOKEN.search(body), _STAMP.search(body)
             if status != 200 or not token or not stamp:
                 self._error(f"GET {status}")
@@ -100,20 +116,47 @@ class _Client:
             body = (f"csrfmiddlewaretoken={token}&stamp={stamp}&score={self.random.randint(self.low, self.high)}"
                     "&website=&mode=page&lang=en&comment=")
             started = time.perf_counter()
-            connection.request("POST", self.path, body=body, headers={
-                "Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": f"http://127.0.0.1:{self.port}"})
-            response = connection.getresponse()
-            page = response.read()
+            try:
+                connection.request("POST", self.path, body=body, headers={
+                    "Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": f"http://127.0.0.1:{self.port}"})
+                response = connection.getresponse()
+                page = response.read()
+            except (OSError, http.client.HTTPException) as error:  # counted, never retried (no key)
+                self._error(f"POST {type(error).__name__}")
+                connection.close()
+                continue
             self.post_ms.append((time.perf_counter() - started) * 1000)
             if response.status == 200 and b"data-done" in page:
                 self.stored += 1
             else:
-                self._error(f"POST {response.status}")
+                self._error(f"POST {response.status}: {_notice(page)}")
         connection.close()
 
 
-def _run(clients: list[_Client], method: str) -> float:
+class _ApiClient:
+    """The baseline: a REST client posting the same number of single ratings to /api/v1/ratings/
+    (the one-rating path of the same ingestion service, without page, CSRF, stamp or limits)."""
+
+    def __init__(self, port: int, token: str, touchpoint_id: int, count: int, low: int, high: int, seed: int):
+        self.port, self.token, self.touchpoint_id, self.count = port, token, touchpoint_id, count
+        self.random = random.Random(seed)
+        self.low, self.high = low, high
+        self.stored = 0
+
+    def post_all(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        for _ in range(self.count):
+            body = f'{{"touchpoint": {self.touchpoint_id}, "score": {self.random.randint(self.low, self.high)}}}'
+            connection.request("POST", "/api/v1/ratings/", body=body, headers={
+                "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            self.stored += response.status == 201
+        connection.close()
+
+
+def _run(clients: list, method: str) -> float:
     threads = [threading.Thread(target=getattr(client, method)) for client in clients]
     started = time.perf_counter()
     for thread in threads:
@@ -123,8 +166,9 @@ def _run(clients: list[_Client], method: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(*, port: int, touchpoint_id: int, ratings: int, requests: int) -> dict:
-    """Make a survey link on the touchpoint, time its page and `ratings` answers through it."""
+def measure(*, port: int, touchpoint_id: int, ratings: int, requests: int, token: str) -> dict:
+    """Make a survey link on the touchpoint, time its page and `ratings` answers through it,
+    and as many single ratings through the REST API (`token`) by as many clients: the baseline."""
     from touchpoints.models import Rating
     from touchpoints.scales import SCALES
 
@@ -144,12 +188,16 @@ def measure(*, port: int, touchpoint_id: int, ratings: int, requests: int) -> di
     clients = [_Client(port, path, share + (index < extra), scale.low, scale.high, seed=index)
                for index in range(CLIENTS)]
     fetch_seconds = _run(clients, "fetch_all")
-    oldest = min((client.pending[0][0] for client in clients if client.pending), default=time.monotonic())
-    wait = max(0.0, oldest + BOT_GUARD_SECONDS + 0.05 - time.monotonic())
+    newest = max((client.pending[-1][0] for client in clients if client.pending), default=time.monotonic())
+    wait = max(0.0, newest + BOT_GUARD_SECONDS + 0.05 - time.monotonic())
     time.sleep(wait)  # outside both clocks: every form is now older than the bot guard
     post_seconds = _run(clients, "post_all")
 
     stored = Rating.objects.filter(touchpoint_id=link.touchpoint_id, source=Rating.Source.FORM).count()
+    api_clients = [_ApiClient(port, token, link.touchpoint_id, share + (index < extra), scale.low, scale.high, index)
+                   for index in range(CLIENTS)]
+    api_seconds = _run(api_clients, "post_all")
+    api_stored = sum(client.stored for client in api_clients)
     answered = sum(client.stored for client in clients)
     errors: dict[str, int] = {}
     for client in clients:
@@ -164,6 +212,9 @@ def measure(*, port: int, touchpoint_id: int, ratings: int, requests: int) -> di
         "post": {**_percentiles([ms for client in clients for ms in client.post_ms]),
                  "seconds": round(post_seconds, 3), "rate_per_s": round(answered / post_seconds, 1)},
         "rate_per_s": round(answered / (fetch_seconds + post_seconds), 1),
+        "api_single": {"seconds": round(api_seconds, 3), "stored": api_stored,
+                       "rate_per_s": round(api_stored / api_seconds, 1)},
+        "post_vs_api_single": round((answered / post_seconds) / (api_stored / api_seconds), 3) if api_stored else None,
         "waited_for_bot_guard_seconds": round(wait, 3),
     }
 
@@ -176,7 +227,8 @@ def table_rows(results: dict) -> list[tuple[str, str, str]]:
         ("survey page p50/p95 (quiet)", f"{survey['page_quiet']['p50_ms']} / {survey['page_quiet']['p95_ms']} ms",
          f"target p95 ≤ 50 ms; {survey['page_quiet']['statuses']}"),
         ("survey ratings/s, 8 clients", f"{survey['rate_per_s']:,}/s (GET + POST)",
-         (f"POSTs alone {survey['post']['rate_per_s']:,}/s, p95 {survey['post']['p95_ms']} ms; page p95 under load "
+         (f"POSTs alone {survey['post']['rate_per_s']:,}/s = {survey['post_vs_api_single']} × single ratings by the "
+          f"API ({survey['api_single']['rate_per_s']:,}/s), POST p95 {survey['post']['p95_ms']} ms; page p95 under load "
           f"{survey['page_under_load']['p95_ms']} ms; stored {survey['stored']:,} of {survey['ratings_sent']:,}, "
           f"exact={survey['exact']}")),
     ]
