@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import alerts as bench_alerts  # bench/alerts.py, beside this script: the alert scan's phase
 
+from bench import survey  # the public survey page's phase (issue 17)
+
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
 
@@ -429,7 +431,7 @@ def setup_django(url: str, redis_url: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "False",
         "DJANGO_SETTINGS_MODULE": "momento.settings",
         # The bench measures the engine, not the rate limiter.
-        "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s",
+        "API_THROTTLE_RATE": "100000/s", "API_INGEST_THROTTLE_RATE": "100000/s", **survey.GUNICORN_ENV,
     })
     os.environ.update(env)
     import django
@@ -623,6 +625,9 @@ def main(argv: list[str] | None = None) -> dict:
         results["dashboard_without_insights"] = bench_comments.without_insights(cycle_id=cycle.pk, measure=lambda: latency(
             f"http://127.0.0.1:{port}{DASHBOARD_PATH.format(cycle=cycle.pk)}", headers={"Cookie": cookie},
             requests=args.requests))
+        log(f"survey page: {args.requests} quiet GETs, then {args.requests * 10:,} ratings by {survey.CLIENTS} clients")
+        results["survey"] = survey.measure(port=port, touchpoint_id=touchpoints[0][0], ratings=args.requests * 10,
+                                           requests=args.requests, token=token)
     finally:
         for job in RUNNING:
             job.process.kill()
@@ -676,6 +681,7 @@ def print_table(results: dict) -> None:
          str(results['dashboard']['statuses'])),
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
+        *survey.table_rows(results),
     ]
     rows += bench_comments.table_rows(results)
     width = max(len(row[0]) for row in rows)

@@ -376,6 +376,20 @@ MOMENTO_WEBHOOK_BACKOFF_SECONDS = env_int("MOMENTO_WEBHOOK_BACKOFF_SECONDS", 30)
 # networks: for tests and for on-premise receivers inside the company's network.
 MOMENTO_WEBHOOK_ALLOW_PRIVATE = env_bool("MOMENTO_WEBHOOK_ALLOW_PRIVATE", False)
 
+# Survey links (touchpoints.survey): answers counted per client address (all links) and per
+# link in fixed windows; over either the page answers 429. A rating posted sooner than
+# MIN_SECONDS after its form was served is a bot's; a form older than its max age is shown again.
+MOMENTO_SURVEY_ADDRESS_LIMIT = env_int("MOMENTO_SURVEY_ADDRESS_LIMIT", 60)
+MOMENTO_SURVEY_LINK_LIMIT = env_int("MOMENTO_SURVEY_LINK_LIMIT", 1200)
+MOMENTO_SURVEY_LIMIT_WINDOW_SECONDS = env_int("MOMENTO_SURVEY_LIMIT_WINDOW_SECONDS", 600)
+MOMENTO_SURVEY_MIN_SECONDS = 2.0
+MOMENTO_SURVEY_FORM_MAX_AGE_SECONDS = 24 * 3600
+# A 10,000-character comment of 4-byte characters is 120 KB form-encoded; past this, 413.
+MOMENTO_SURVEY_MAX_BODY_BYTES = 256 * 1024
+MOMENTO_SURVEY_KIOSK_IDLE_SECONDS = 20
+# Survey pages explain a refused form in the visitor's words; elsewhere Django's page.
+CSRF_FAILURE_VIEW = "touchpoints.survey_views.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -25,7 +25,13 @@ from journeys.api import (
 from momento.health import healthz
 from momento.security import RateLimitedLoginView
 from reviews.api import ReviewItemViewSet, WebhookViewSet
-from touchpoints.api import CycleRatingsExportView, RatingViewSet, SegmentViewSet, TouchpointViewSet
+from touchpoints.api import (
+    CycleRatingsExportView,
+    RatingViewSet,
+    SegmentViewSet,
+    SurveyLinkViewSet,
+    TouchpointViewSet,
+)
 
 # Plain pages for errors (templates/404.html, 500.html); JSON 500 under /api/.
 handler500 = "momento.security.server_error"
@@ -43,6 +49,7 @@ router.register("moments", MomentViewSet, basename="moment")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("ratings", RatingViewSet, basename="rating")
+router.register("survey-links", SurveyLinkViewSet, basename="surveylink")
 router.register("review-items", ReviewItemViewSet, basename="reviewitem")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alerts", AlertViewSet, basename="alert")

@@ -141,6 +141,18 @@ def _fresh_local_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_survey_rate_limits(monkeypatch):
+    """Survey answers are counted per address and per link in the cache, which may be a
+    shared Redis that outlives the test database (link ids come back in the next run):
+    each test counts under keys of its own."""
+    import uuid
+
+    from touchpoints import survey
+
+    monkeypatch.setattr(survey, "RATE_KEY_PREFIX", f"survey-rate-test-{uuid.uuid4().hex}")
+
+
 # RFC 2606 names stand for public hosts in tests; webhook checks resolve them to this
 # (public) address. Nothing else is looked up in DNS: the suite runs offline.
 PUBLIC_TEST_ADDRESS = "93.184.215.14"

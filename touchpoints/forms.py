@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.models import ApiToken
 
-from .models import Channel, ScaleChoice, Touchpoint
+from .models import SURVEY_QUESTION_MAX_LENGTH, Channel, ScaleChoice, Segment, Touchpoint
 from .uploads import csv_upload_type_check
 
 
@@ -65,3 +65,36 @@ class TouchpointForm(forms.Form):
         if not data.get("key"):
             data.pop("key", None)
         return data
+
+
+class SurveyLinkForm(forms.Form):
+    """A survey link's settings on the Collect page; the service checks the rest."""
+
+    name = forms.CharField(label=_("Name (for your team)"), max_length=120, required=False,
+                           help_text=_("E.g. “Poster at baggage claim” or “Check-in e-mail”."))
+    question_en = forms.CharField(label=_("Question in English"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                  required=False)
+    question_es = forms.CharField(label=_("Question in Spanish"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                  required=False)
+    comment_enabled = forms.BooleanField(label=_("Ask for an optional comment"), required=False, initial=True)
+    comment_prompt_en = forms.CharField(label=_("Comment prompt in English"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                        required=False)
+    comment_prompt_es = forms.CharField(label=_("Comment prompt in Spanish"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                        required=False)
+    kiosk_comment = forms.BooleanField(label=_("Show the comment box on the kiosk too"), required=False)
+    segment = forms.ModelChoiceField(label=_("Segment of every rating"), queryset=Segment.objects.none(),
+                                     required=False, empty_label=_("None"))
+    one_per_device = forms.BooleanField(
+        label=_("One rating per device per day"), required=False,
+        help_text=_("A cookie, stated on the page, keeps a device from rating twice within 24 hours. "
+                    "Kiosks and per-recipient links are not limited by it."))
+    ends_at = forms.DateTimeField(
+        label=_("Ends at (optional)"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In the cycle's time zone. After it the link's page says the survey has ended."))
+
+    def __init__(self, *args, organization_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        segment = self.fields["segment"]
+        assert isinstance(segment, forms.ModelChoiceField)
+        segment.queryset = Segment.objects.filter(organization_id=organization_id).order_by("name")

@@ -233,3 +233,63 @@ class RatingImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.EXPIRED)
+
+
+# A survey link's public token: 128 random bits, URL-safe (22 characters).
+SURVEY_TOKEN_BYTES = 16
+SURVEY_QUESTION_MAX_LENGTH = 300
+
+
+def survey_token_new() -> str:
+    return secrets.token_urlsafe(SURVEY_TOKEN_BYTES)
+
+
+class SurveyLink(models.Model):
+    """A public link that collects ratings of one touchpoint: `/s/<token>/`.
+
+    Whoever has the link may rate the touchpoint, nothing else: the public page
+    shows the question (the touchpoint's name by default) and the scale, never
+    the organization's other data. The token is a public address (printed in
+    QR codes, sent in e-mails), not a secret that unlocks anything, so it is
+    stored as it is and the API can give the URL back. Empty question and
+    prompt texts mean "the default for the touchpoint and its scale", rendered
+    in the visitor's language (touchpoints.survey_texts).
+    """
+
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="survey_links")
+    # Deleting the touchpoint deletes its links: their pages answer the same 404 as an unknown token.
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="survey_links")
+    token = models.CharField(max_length=32, unique=True, default=survey_token_new, editable=False)
+    name = models.CharField(_("name"), max_length=120, blank=True,
+                            help_text=_("For your team only, e.g. “Poster at baggage claim”."))
+    question_es = models.CharField(_("question (Spanish)"), max_length=SURVEY_QUESTION_MAX_LENGTH, blank=True)
+    question_en = models.CharField(_("question (English)"), max_length=SURVEY_QUESTION_MAX_LENGTH, blank=True)
+    comment_enabled = models.BooleanField(_("ask for a comment"), default=True)
+    comment_prompt_es = models.CharField(_("comment prompt (Spanish)"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                         blank=True)
+    comment_prompt_en = models.CharField(_("comment prompt (English)"), max_length=SURVEY_QUESTION_MAX_LENGTH,
+                                         blank=True)
+    # A kiosk's on-screen keyboard is in the way of the next customer: off unless asked for.
+    kiosk_comment = models.BooleanField(_("comment box on the kiosk"), default=False)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="survey_links", verbose_name=_("segment"))
+    one_per_device = models.BooleanField(_("one rating per device per day"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["touchpoint", "-created_at", "-id"]
+        verbose_name = _("survey link")
+        verbose_name_plural = _("survey links")
+        indexes = [models.Index(fields=["touchpoint", "active"], name="survey_link_touchpoint_active")]
+
+    def __str__(self) -> str:
+        return self.name or self.token
+
+    def is_open(self, *, now=None) -> bool:
+        """Active and not past its end: its page takes ratings."""
+        return self.active and (self.ends_at is None or self.ends_at > (now or timezone.now()))

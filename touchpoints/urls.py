@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cycle_views, editor_views, token_views, views
+from . import collect_views, cycle_views, editor_views, survey_views, token_views, views
 
 app_name = "touchpoints"
 
@@ -24,4 +24,16 @@ urlpatterns = [
     path("settings/tokens/", token_views.tokens_home, name="tokens_home"),
     path("organizations/<int:org_pk>/tokens/", token_views.tokens, name="tokens"),
     path("organizations/<int:org_pk>/tokens/<int:token_pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+    # Survey links: the "Collect" page of a touchpoint, for its team.
+    path("touchpoints/<int:touchpoint_pk>/collect/", collect_views.collect, name="collect"),
+    path("collect/<int:link_pk>/", collect_views.survey_link_edit, name="survey_link_edit"),
+    path("collect/<int:link_pk>/active/", collect_views.survey_link_active, name="survey_link_active"),
+    # The public survey pages: no login, the token is the link.
+    path("s/<str:survey_token>/", survey_views.survey, name="survey"),
+    path("s/<str:survey_token>/r/<str:signed>/", survey_views.survey_recipient, name="survey_recipient"),
+    path("s/<str:survey_token>/embed/", survey_views.survey_embed, name="survey_embed"),
+    path("s/<str:survey_token>/kiosk/", survey_views.survey_kiosk, name="survey_kiosk"),
+    path("s/<str:survey_token>/print/", survey_views.survey_print, name="survey_print"),
+    path("s/<str:survey_token>/qr.png", survey_views.survey_qr_png, name="survey_qr_png"),
+    path("s/<str:survey_token>/qr.svg", survey_views.survey_qr_svg, name="survey_qr_svg"),
 ]

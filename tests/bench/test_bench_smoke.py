@@ -51,6 +51,14 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout
     _check_comments(results, completed.stdout)
+    # The public survey page: every answer through real forms stored once, the page always 200.
+    survey = results["survey"]
+    assert survey["ratings_sent"] == 100 and survey["answered"] == 100 and survey["stored"] == 100, survey["errors"]
+    assert survey["exact"] is True and survey["errors"] == {}
+    assert set(survey["page_quiet"]["statuses"]) == {"200"}
+    assert survey["rate_per_s"] > 0 and survey["post"]["rate_per_s"] > 0
+    assert survey["api_single"]["stored"] == 100 and survey["post_vs_api_single"] > 0
+    assert "| survey ratings/s, 8 clients" in completed.stdout
 
 
 def _check_comments(results: dict, console: str) -> None:

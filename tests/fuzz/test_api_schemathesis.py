@@ -62,6 +62,7 @@ COLLECTION_OBJECTS = {
     "organizations": "organization", "cycles": "cycle", "moments": "moment", "touchpoints": "touchpoint",
     "segments": "segment", "ratings": "rating", "tokens": "token", "review-items": "review_item",
     "webhooks": "webhook", "members": "membership", "invitations": "invitation", "alerts": "alert",
+    "survey-links": "survey_link",
 }
 
 

@@ -66,6 +66,11 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "api:rating-detail": ("read", "none"),
     "api:rating-batch": ("none", "ingest"),
     "api:rating-upload-csv": ("none", "ingest"),
+    "api:surveylink-list": ("read", "edit"),
+    "api:surveylink-detail": ("read", "edit"),
+    "api:surveylink-deactivate": ("none", "edit"),
+    # Minting per-recipient links decides the keys of future ratings: whoever may record ratings.
+    "api:surveylink-recipient-links": ("none", "ingest"),
     "api:apitoken-list": ("manage", "manage"),
     "api:apitoken-detail": ("manage", "manage"),
     "api:reviewitem-list": ("read", "none"),
@@ -125,6 +130,19 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "journeys:invitation_revoke": ("none", "manage"),
     # The invitation link: public, its token is the credential.
     "journeys:invitation_accept": ("public", "public"),
+    # A touchpoint's survey links: every member reads them (public addresses), editors change them.
+    "touchpoints:collect": ("read", "edit"),
+    "touchpoints:survey_link_edit": ("edit", "edit"),
+    "touchpoints:survey_link_active": ("none", "edit"),
+    # The public survey pages: no login, the token is the link; only the page and a
+    # recipient's page take a POST (the answer), the others are GET only.
+    "touchpoints:survey": ("public", "public"),
+    "touchpoints:survey_recipient": ("public", "public"),
+    "touchpoints:survey_embed": ("public", "none"),
+    "touchpoints:survey_kiosk": ("public", "none"),
+    "touchpoints:survey_print": ("public", "none"),
+    "touchpoints:survey_qr_png": ("public", "none"),
+    "touchpoints:survey_qr_svg": ("public", "none"),
     "touchpoints:tokens": ("manage", "manage"),
     "touchpoints:token_revoke": ("manage", "manage"),
     "reviews:webhooks_home": ("manage", "none"),

@@ -91,19 +91,22 @@ PK_COLLECTIONS = {
     "segments": "segment", "ratings": "rating", "tokens": "token", "review-items": "review_item",
     "webhooks": "webhook", "imports": "rating_import", "members": "membership", "invitations": "invitation",
     "alerts": "alert",
+    "survey-links": "survey_link",
 }
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",
     "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "member_pk": "membership", "task_id": "task_id",
-    "invitation_pk": "invitation",
+    "invitation_pk": "invitation", "link_pk": "survey_link",
     # admin: auth/user/<id>/password/
     "id": "admin",
 }
 # Parameters that name no object of an organization. An invitation link's token is a
 # credential of its own (whoever holds it is invited), so the matrices send one that
 # nobody was given: the page must show nothing of anyone and change nothing.
+# A survey link's public token and a per-recipient part likewise: the public survey pages
+# are sent a token nobody was given (a friendly 404 that names nothing, changes nothing).
 STATIC_PARAMETERS = {"format": "json", "app_label": "journeys", "url": "no-such-page/",
-                     "token": "inv_" + "Z" * 43}
+                     "token": "inv_" + "Z" * 43, "survey_token": "Z" * 22, "signed": "InRpY2tldC0xIg:forged"}
 ADMIN_MODELS = {  # admin URL names are <app>_<model>_<view>
     "journeys_organization": "organization", "journeys_membership": "membership",
     "journeys_servicecycle": "cycle", "journeys_moment": "moment", "touchpoints_touchpoint": "touchpoint",

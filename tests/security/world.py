@@ -3,7 +3,7 @@
 The isolation and role matrices build an organization with one object of
 every kind a URL can point at (cycle, moments, touchpoints, segment, ratings,
 API token, CSV import, review item with an action, webhook, pending invitation, alert with its notice,
-a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
+survey link, a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
 caught by a substring search. `organization_fingerprint` reads every row that
 belongs to the organization, through whatever path leads to it, so "nothing
 changed" is checked for the whole organization, not for the object the URL
@@ -36,7 +36,7 @@ from tests.factories import (
     TouchpointFactory,
     UserFactory,
 )
-from touchpoints.models import Rating, RatingImport
+from touchpoints.models import Rating, RatingImport, SurveyLink
 from touchpoints.scales import SCALES
 
 # Apps whose models hold organization data. A new model in them must be
@@ -74,6 +74,7 @@ class World:
     webhook: Webhook
     invitation: Invitation
     alert: Alert
+    survey_link: SurveyLink
     task_id: str
     markers: list[str] = field(default_factory=list)
 
@@ -149,6 +150,12 @@ def world_build(label: str) -> World:
     )
     AlertNotice.objects.create(alert=alert, event="alert.opened", due_at=now, sent_at=now)
     Profile.objects.create(user=admin, language="en")
+    # A survey link: its public pages are reached by token (a credential of its own, like an
+    # invitation's); the matrices send one nobody was given, the API and Collect pages its id.
+    survey_link = SurveyLink.objects.create(
+        organization=organization, touchpoint=touchpoint, name=f"{label} poster", question_en=f"{label} question?",
+        segment=segment, created_by=admin,
+    )
     # analytics.views.task_status answers only for task ids a recompute of this cycle started.
     # Not marked: pages echo their own URL (the language switcher's "next"), which is no leak.
     task_id = "recompute-" + hashlib.sha256(label.encode()).hexdigest()[:12]
@@ -156,7 +163,8 @@ def world_build(label: str) -> World:
     return World(
         label=label, organization=organization, admin=admin, cycle=cycle, moments=moments, touchpoint=touchpoint,
         segment=segment, rating=rating, token=token, token_plaintext=plaintext, rating_import=rating_import,
-        review_item=review_item, action=action, webhook=webhook, invitation=invitation, alert=alert, task_id=task_id,
+        review_item=review_item, action=action, webhook=webhook, invitation=invitation, alert=alert,
+        survey_link=survey_link, task_id=task_id,
         markers=[label, token.prefix],
     )
 
