@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from celery.result import AsyncResult
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys.selectors import cycle_get_for_user
 from touchpoints.scales import SCALES
 
-from . import charts, insights_display, labels, scopes, services
+from . import charts, insights_display, labels, scopes, series, services, wheel, wheel_display
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -76,13 +77,19 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_user(user=request.user, pk=pk)
     today = local_today(cycle.timezone)
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
+    picker = wheel_display.segment_picker(cycle=cycle, values=request.GET.getlist("segment"), errors=errors)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
     figures = None
+    # All customers from this page's snapshot; chosen personas from the snapshot by segment.
+    segment_series = series.cycle_series(cycle=cycle, period=period, segments=picker["chosen_segments"], base=data,
+                                         include_all=False) if data and picker["chosen_segments"] else []
     if data and data["n"]:
         column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
                                              segments=structure.segments)
-        figures = charts.dashboard_figures(data, column_labels=column_labels)
+        figures = charts.dashboard_figures(data, column_labels=column_labels, segments=segment_series)
+    wheels = wheel_display.wheels_draw(cycle=cycle, series=[series.series_from_snapshot(data), *segment_series],
+                                       period=period) if data and data["n"] else []
     period_params = scopes.period_query(period, today)
     critical = [(item, insights_display.critical_moment_insights(
         item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
@@ -99,6 +106,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
+        "wheels": wheels, "wheel_legend": wheel.legend(),
+        "wheel_url": reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
+            [*period_params.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]]),
+        **picker,
     })
 
 

@@ -27,6 +27,10 @@ class _MomentShare(TypedDict):
     dissatisfied_share: float | None
     share_band: str
     share_percent: float | None
+    rating_count: int
+    mean: float | None
+    critical: bool
+    compact_name: str
 
 
 # Upper bounds of the dissatisfied-share bands that colour a card.
@@ -47,24 +51,49 @@ def share_band(share: float | None) -> str:
     return "bad"
 
 
-def moment_shares(*, cycle: ServiceCycle) -> dict[int, float]:
-    """Latest dissatisfied share per moment id, as the analytics contribute it
-    (journeys/events.py `moment_figures`); moments without one are grey."""
-    return {moment_id: figures["dissatisfied_share"]
-            for moment_id, figures in events.moment_figures.collect(cycle=cycle).items()
-            if figures.get("dissatisfied_share") is not None}
+def moment_lane_figures(*, cycle: ServiceCycle) -> dict[int, dict[str, Any]]:
+    """Latest figures per moment id, as the analytics contribute them (journeys/events.py
+    `moment_figures`): dissatisfied share, mean score, critical. Moments without are grey."""
+    return events.moment_figures.collect(cycle=cycle)
+
+
+# The whole cycle at a glance (compact mode) fits 15 moments in the 1,242 px a
+# 1,280 px window leaves the lane; a moment's name is wrapped at spaces only,
+# so a word wider than its column is shortened ("Identific…"), its full name in
+# the card's title.
+COMPACT_LANE_PX, COMPACT_MIN_COLUMN_PX, COMPACT_CHAR_PX, COMPACT_PADDING_PX = 1242, 76, 8, 14
+
+
+def compact_name(name: str, moments: int) -> str:
+    """A moment's name for a column of the compact lane: words too long for it shortened.
+
+    >>> compact_name("Identificación del cliente", 15)
+    'Identif… del cliente'
+    >>> compact_name("Identificación del cliente", 8)
+    'Identificación del cliente'
+    """
+    column = max(COMPACT_MIN_COLUMN_PX, COMPACT_LANE_PX / max(moments, 1))
+    longest = max(4, int((column - COMPACT_PADDING_PX) / COMPACT_CHAR_PX))
+    # Non-breaking hyphens: "Check-in" stays on one line too.
+    return " ".join(word if len(word) <= longest else word[: longest - 1] + "…"
+                    for word in name.split()).replace("-", "\u2011")
 
 
 def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
     # Typed with the share the loop below sets on each moment for the template.
     moments = cast("list[WithAnnotations[Moment, _MomentShare]]",
                    list(selectors.moments_with_touchpoints(cycle=cycle)))
-    shares = moment_shares(cycle=cycle)
+    figures = moment_lane_figures(cycle=cycle)
     state = []
     for moment in moments:
-        moment.dissatisfied_share = shares.get(moment.pk)
+        found = figures.get(moment.pk, {})
+        moment.dissatisfied_share = found.get("dissatisfied_share")
         moment.share_band = share_band(moment.dissatisfied_share)
         moment.share_percent = None if moment.dissatisfied_share is None else moment.dissatisfied_share * 100
+        moment.rating_count = found.get("n") or 0
+        moment.mean = found.get("mean")
+        moment.critical = bool(found.get("critical"))
+        moment.compact_name = compact_name(moment.name, len(moments))
         touchpoints = list(moment.touchpoints.all())
         state.append({
             "id": moment.pk,
