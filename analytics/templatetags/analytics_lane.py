@@ -1,9 +1,10 @@
 """What analytics adds to journeys' map page: the emotion curve along the lane
 (the whole cycle at a glance), for all customers and up to five personas.
 
-`{% lane_curve cycle moments as curve %}` gives the curve's SVG (drawn inside the
-lane's track, so its points stand above their cards) and what the block around it
-shows: the lines' legend, the persona picker, and what was wrong with the choice.
+`{% lane_curve cycle moments as curve %}` gives the curve's slices (one per moment,
+laid out by the lane's grid so its points stand above their cards) and what the
+block around it shows: the lines' legend, the persona picker, and what was wrong
+with the choice.
 Without personas it reads nothing more (the moments carry the lane's figures);
 with them, the cycle's snapshot by segment for the map's period.
 """
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from touchpoints.models import Segment
 
-from ..lane_curve import CurveLine, CurvePoint, lane_curve_svg, line_colors
+from ..lane_curve import CurveLine, CurvePoint, line_colors, line_dash
+from ..lane_curve import lane_curve as lane_curve_draw
 from ..periods import DEFAULT_WEEKS, last_weeks, local_today
 from ..series import MAX_SIDE_BY_SIDE, cycle_series, segments_choose
 
@@ -28,8 +30,10 @@ register = template.Library()
 
 @dataclass
 class LaneCurve:
-    svg: SafeString
-    lines: list[CurveLine]
+    columns: list[SafeString]  # empty: nothing to draw yet
+    levels: tuple[int, int, int]
+    summary: str
+    legend: list[tuple[str, str, str]]  # (label, colour, dash pattern)
     weeks: int
     errors: list[str] = field(default_factory=list)
     chosen_segments: list[Segment] = field(default_factory=list)
@@ -60,9 +64,13 @@ def lane_curve(context, cycle, moments) -> LaneCurve:
         lines = [CurveLine(_("All customers"), line_colors(1)[0], [
             CurvePoint(moment.name, moment.position, getattr(moment, "mean", None), getattr(moment, "rating_count", 0),
                        bool(getattr(moment, "critical", False))) for moment in moments])]
+    drawing = lane_curve_draw(lines)
     return LaneCurve(
-        svg=mark_safe(lane_curve_svg(lines)),  # every text escaped by lane_curve_svg
-        lines=lines, weeks=DEFAULT_WEEKS, errors=errors, chosen_segments=chosen,
+        # Every text in the slices is escaped by lane_curve.
+        columns=[mark_safe(column) for column in drawing.columns] if drawing else [],
+        levels=drawing.levels if drawing else (0, 50, 100), summary=drawing.summary if drawing else "",
+        legend=[(line.label, line.color, line_dash(index)) for index, line in enumerate(lines)],
+        weeks=DEFAULT_WEEKS, errors=errors, chosen_segments=chosen,
         segment_choices=list(Segment.objects.filter(organization_id=cycle.organization_id).order_by("name", "id")),
         personas_url=reverse("touchpoints:segments", args=[cycle.organization_id]),
     )
