@@ -88,7 +88,7 @@ def heights(means: Sequence[float | None], low: int, high: int) -> list[float | 
     the last mean.
 
     >>> heights([50.0, None, 70.0, None], 40, 80)
-    [70.0, 60.0, 50.0, None]
+    [70.0, 50.0, 30.0, None]
     """
     drawn = [None if mean is None else BOTTOM - (BOTTOM - TOP) * (max(low, min(high, mean)) - low) / (high - low)
              for mean in means]
