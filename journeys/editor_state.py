@@ -58,25 +58,43 @@ def moment_lane_figures(*, cycle: ServiceCycle) -> dict[int, dict[str, Any]]:
 
 
 # The whole cycle at a glance (compact mode) fits 15 moments in the 1,242 px a
-# 1,280 px window leaves the lane; a moment's name is wrapped at spaces only,
-# so a word wider than its column is shortened ("Identific…"), its full name in
-# the card's title.
-COMPACT_LANE_PX, COMPACT_MIN_COLUMN_PX, COMPACT_CHAR_PX, COMPACT_PADDING_PX = 1242, 76, 8, 14
+# 1,280 px window leaves the lane (76 px columns at least). A moment's name is
+# wrapped at spaces only, so a word wider than its column is shortened
+# ("Identific…"), its full name in the card's title. Widths are estimated from the
+# characters of the names' font (bold, 0.72rem = 11.5 px), measured in Chromium.
+COMPACT_LANE_PX, COMPACT_MIN_COLUMN_PX, COMPACT_CARD_INSET_PX, COMPACT_FONT_PX = 1242, 76, 18, 11.5
+_NARROW, _WIDE = frozenset("fijlrtIJíìï.,;:'!|()-\u2011"), frozenset("mwMW")
+
+
+def _word_width(word: str) -> float:
+    """Estimated width of `word` in px in the compact names' font.
+
+    >>> round(_word_width("Identificación")), round(_word_width("purchase"))
+    (90, 60)
+    """
+    ems = sum(0.38 if char in _NARROW else 1.05 if char in _WIDE else 0.78 if char.isupper() else 0.69
+              for char in word)
+    return ems * COMPACT_FONT_PX
 
 
 def compact_name(name: str, moments: int) -> str:
-    """A moment's name for a column of the compact lane: words too long for it shortened.
+    """A moment's name for a column of the compact lane: words too wide for it shortened.
 
     >>> compact_name("Identificación del cliente", 15)
-    'Identif… del cliente'
-    >>> compact_name("Identificación del cliente", 8)
+    'Identific… del cliente'
+    >>> compact_name("Identificación del cliente", 10)
     'Identificación del cliente'
     """
-    column = max(COMPACT_MIN_COLUMN_PX, COMPACT_LANE_PX / max(moments, 1))
-    longest = max(4, int((column - COMPACT_PADDING_PX) / COMPACT_CHAR_PX))
+    room = max(COMPACT_MIN_COLUMN_PX, COMPACT_LANE_PX / max(moments, 1)) - COMPACT_CARD_INSET_PX
+    words = []
+    for word in name.split():
+        if _word_width(word) > room:
+            while len(word) > 1 and _word_width(word + "…") > room:
+                word = word[:-1]
+            word += "…"
+        words.append(word)
     # Non-breaking hyphens: "Check-in" stays on one line too.
-    return " ".join(word if len(word) <= longest else word[: longest - 1] + "…"
-                    for word in name.split()).replace("-", "\u2011")
+    return " ".join(words).replace("-", "\u2011")
 
 
 def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
