@@ -145,7 +145,7 @@ def _text(x: float, y: float, content: str, *, size: float, anchor: str = "middl
 
 
 def _label(moment: MomentFigures, angle: float, count: int) -> str:
-    """The moment's name around the wheel, on up to two lines that fit where it sits."""
+    """The moment's name around the wheel, on up to two lines (three for a few moments) that fit where it sits."""
     x, y = _point(LABEL_RADIUS, angle)
     sine, cosine = math.sin(angle), math.cos(angle)
     if sine > 0.1:
@@ -156,8 +156,10 @@ def _label(moment: MomentFigures, angle: float, count: int) -> str:
         neighbours = 2 * LABEL_RADIUS * math.sin(math.pi / count) if count > 1 else WIDTH
         anchor, room = "middle", min(neighbours - 8, 2 * (WIDTH - 6 - x), 2 * (x - 6), 240)
     width = BOLD_CHAR_WIDTH if moment.critical else CHAR_WIDTH
-    chars = max(6, min(26, int(room / (LABEL_FONT * width))))
-    lines = wrap(moment.name, chars, 2)
+    # A few moments leave room for longer names around them.
+    few = count <= 4
+    chars = max(6, min(34 if few else 26, int(room / (LABEL_FONT * width))))
+    lines = wrap(moment.name, chars, 3 if few else 2)
     if cosine > 0.35:  # above the centre: the last line nearest the wheel
         first = y - (len(lines) - 1) * LABEL_LINE
     elif cosine < -0.35:  # below: the first line nearest the wheel

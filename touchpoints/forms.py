@@ -91,8 +91,11 @@ class SegmentForm(forms.Form):
         return cls(initial={name: getattr(segment, name) for name in cls.base_fields}, **kwargs)
 
     def service_fields(self) -> dict:
-        """The cleaned fields for `segment_create` / `segment_update`; an empty key keeps (or derives) it."""
+        """The cleaned fields for `segment_create` / `segment_update`; an empty key keeps (or derives) it.
+        Browsers send a text area's line breaks as CRLF; they are kept as the API's, LF."""
         data = dict(self.cleaned_data)
+        for name in ("description", "goals"):
+            data[name] = data[name].replace("\r\n", "\n")
         if not data.get("key"):
             data.pop("key", None)
         return data

@@ -142,6 +142,7 @@ def _label_lines(element) -> list[str]:
 
 @pytest.mark.parametrize("count", [10, 16])
 def test_long_names_are_wrapped_at_spaces_on_two_lines_and_whole_in_the_title(count):
+    """(Three lines for up to four moments, which leave more room.)"""
     name = (LONG * 2)[:120]
     root = _draw(_series(count, name=lambda index: name))
     for element in _moments(root):

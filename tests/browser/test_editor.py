@@ -34,7 +34,7 @@ def test_create_from_template_then_reorder_by_keyboard_and_drag_and_drop(page, s
     log_in(cx_manager)
     expect(page.get_by_role("heading", name="Service cycles")).to_be_visible()
     page.get_by_label("Name").fill("Our airline")
-    page.get_by_label("The airline template").check()
+    page.get_by_label("Airline passenger journey").check()
     shoot("cycle-list-empty")
     page.get_by_role("button", name="Create cycle").click()
 

@@ -121,7 +121,7 @@ def test_names_are_never_broken_inside_a_word(client, member, cycle):
 
 
 @pytest.mark.parametrize(("moments", "name", "expected"), [
-    (15, "Identificación del cliente", "Identific… del cliente"),
+    (15, "Identificación del cliente", "Identifi… del cliente"),
     (10, "Identificación del cliente", "Identificación del cliente"),
     (15, "Check-in", "Check\u2011in"),
     (40, "Verificación", "Verific…"),
