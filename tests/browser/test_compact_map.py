@@ -24,16 +24,15 @@ NAMES = ("Búsqueda del especialista", "Petición de cita", "Recordatorios y pre
          "Opinión del paciente", "Identificación", "Recomendación", "Check-in", "Reconocimiento médico",
          "Support between purchase and flight")
 KINDS = ["ZMOT", "FMOT"] + ["SMOT"] * 12 + ["TMOT"]
+TOUCHPOINT_NAMES = ("Resultados en el portal del paciente con la videoidentificación", "Web", "Cita de revisión")
 
 # Where each curve slice and each card sit, and what overflows.
 LAYOUT = """() => {
   const cards = [...document.querySelectorAll("#lane .moment-card")].map((node) => node.getBoundingClientRect());
   const slices = [...document.querySelectorAll(".lane-curve-column")].map((node) => node.getBoundingClientRect());
   const scroller = document.querySelector(".lane-scroll");
-  const clipped = [...document.querySelectorAll(".name-compact")].filter((node) => {
-    const box = node.closest(".moment-name");
-    return box.scrollWidth > box.clientWidth + 1;
-  }).map((node) => node.textContent);
+  const clipped = [...document.querySelectorAll("#lane .moment-name-compact")]
+    .filter((node) => node.scrollWidth > node.clientWidth + 1).map((node) => node.textContent);
   const names = [...document.querySelectorAll("#lane .touchpoint-name")].map((node) => {
     const style = getComputedStyle(node);
     return [node.title === node.textContent, style.whiteSpace, style.textOverflow, style.overflowWrap,
@@ -54,8 +53,7 @@ def cycle(cx_manager):
     for index, (name, kind) in enumerate(zip(NAMES, KINDS, strict=True)):
         moment = MomentFactory(cycle=cycle, name=name, kind=kind)
         for number in range(1 + index % 3):
-            touchpoint = TouchpointFactory(moment=moment, name=("Resultados en el portal del paciente con la "
-                                                                "videoidentificación", "Web", "Cita de revisión")[number])
+            touchpoint = TouchpointFactory(moment=moment, name=TOUCHPOINT_NAMES[number])
             for days_ago, segment_key, mean in ((1, 0, 75 - 3 * (index % 6)), (2, family.pk, 60 + 2 * (index % 5))):
                 DailyRollup.objects.create(touchpoint=touchpoint, day=today - dt.timedelta(days=days_ago),
                                            segment_key=segment_key, n=30, dissatisfied=3 + index % 9,
@@ -78,7 +76,7 @@ def test_fifteen_moments_fit_at_1280_with_the_curve_above_them(page, shoot, log_
 
     layout = page.evaluate(LAYOUT)
     assert len(layout["cards"]) == 15
-    assert all(0 <= left and right <= WIDE["width"] for left, right in layout["cards"]), layout["cards"]
+    assert all(left >= 0 and right <= WIDE["width"] for left, right in layout["cards"]), layout["cards"]
     assert not layout["scrolls"] and layout["page"] <= WIDE["width"]
     centres = [(left + right) / 2 for left, right in layout["cards"]]
     assert all(abs(slice_ - card) <= 2 for slice_, card in zip(layout["slices"], centres, strict=True))

@@ -34,7 +34,7 @@ def test_a_cycle_from_each_template(page, shoot, log_in, cx_manager, language):
         form.get_by_role("button", name=WORDS[language]["create"]).click()
         expect(page.get_by_role("heading", name=f"{title} ({language})")).to_be_visible()
         expect(page.locator("#lane .moment-card")).to_have_count(len(names))
-        assert page.locator("#lane .moment-name .name-full").all_inner_texts() == names
+        assert page.locator("#lane .moment-name").all_inner_texts() == names
         page.goto(page.url.split("?")[0] + "?view=compact")
         expect(page.locator("#lane-region")).to_have_attribute("data-view", "compact")
         cards = page.eval_on_selector_all("#lane .moment-card", "nodes => nodes.map(n => n.getBoundingClientRect().right)")

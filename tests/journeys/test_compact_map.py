@@ -114,8 +114,9 @@ def test_the_editors_redrawn_lane_keeps_the_personas_curve(client, member, cycle
 def test_names_are_never_broken_inside_a_word(client, member, cycle):
     client.force_login(member)
     html = _map(client, cycle, "view=compact").content.decode()
-    assert f'<h2 class="moment-name" title="{LONG_NAME}"><span class="name-full">{LONG_NAME}</span>' in html
-    assert f'<span class="name-compact" aria-hidden="true">{compact_name(LONG_NAME, 3)}</span>' in html
+    assert f'<h2 class="moment-name" title="{LONG_NAME}">{LONG_NAME}</h2>' in html
+    assert (f'<p class="moment-name-compact" title="{LONG_NAME}" aria-hidden="true">{compact_name(LONG_NAME, 3)}</p>'
+            in html)
     assert ('<span class="touchpoint-name" title="Video identification through the mobile application">'
             in html)
 
