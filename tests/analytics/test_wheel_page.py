@@ -98,6 +98,15 @@ def test_another_organizations_cycle_is_404_and_a_bare_cycle_says_what_to_do(cli
     assert "add moments on its map to see it as a wheel" in _wheel(client, bare).content.decode()
 
 
+def test_a_period_without_ratings_is_a_grey_wheel_that_says_so(client, member, cycle):
+    client.force_login(member)
+    response = _wheel(client, cycle, "start=2021-03-01&end=2021-03-31")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("no ratings in this period") >= 2  # each moment's title
+    assert [cell["share"] for row in response.context["rows"] for cell in row["cells"]] == ["", ""]
+
+
 def test_viewers_read_the_wheel(client, cycle):
     viewer = MembershipFactory(organization=cycle.organization, role="viewer").user
     client.force_login(viewer)

@@ -126,3 +126,13 @@ def test_the_api_carries_goals_and_quotes(organization):
     too_long = api.patch(f"/api/v1/segments/{created.json()['id']}/", {"quote": "x" * 281}, format="json")
     assert too_long.status_code == 400 and "quote" in too_long.json()
     assert Segment.objects.get().quote == "Kids first."
+
+
+def test_the_demo_describes_its_segments_as_personas(db):
+    from touchpoints.demo import demo_load
+
+    demo_load(ratings=50, stdout=lambda line: None)
+    personas = {segment.key: segment for segment in Segment.objects.all()}
+    assert set(personas) == {"business", "leisure"}
+    assert personas["business"].quote == "Just tell me the gate and let me board."
+    assert all(persona.description and persona.goals for persona in personas.values())
