@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from .charts import SHARE_MAX, share_color
 from .formatting import NumberFormat, numbers
-from .series import MomentFigures, Series
+from .series import ALL_CUSTOMERS, MomentFigures, Series, cycle_series
 
 KIND_COLORS = {"ZMOT": "#6941c6", "FMOT": "#1f5fbf", "SMOT": "#0e7a6b", "TMOT": "#b54708"}
 NO_DATA_COLOR = "#e4e7ec"
@@ -374,8 +374,6 @@ def cycle_wheel_svg(*, cycle, period, language: str, segment=None, alerting_ids:
     """The wheel of a cycle (`journeys.models.ServiceCycle`) over a `periods.Period`, for all
     customers or one `touchpoints.models.Segment`, read from the cycle's snapshots
     (computed from rollups when missing or stale). See `wheel_svg` for the rest."""
-    from .series import ALL_CUSTOMERS, cycle_series
-
     with translation.override(language):
         found = cycle_series(cycle=cycle, period=period, segments=[segment] if segment else [],
                              include_all=segment is None)
