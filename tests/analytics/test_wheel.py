@@ -281,3 +281,11 @@ def test_the_cycle_wheel_reads_all_customers_or_one_segment_from_rollups(organiz
     label = _moments(only)[0].find(f"{SVG}title").text
     assert label == "1. Baggage claim · SMOT · 75% dissatisfied (30 of 40 ratings) · critical moment"
     assert only.find(f"{SVG}title").text == f"Service-cycle wheel: {cycle.name} · Business"
+
+
+@pytest.mark.parametrize("module", ["analytics.wheel", "analytics.lane_curve"])
+def test_the_examples_in_the_docstrings_hold(module):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0

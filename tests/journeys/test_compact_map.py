@@ -139,3 +139,11 @@ def test_the_compact_map_keeps_the_editor_pages_query_budget(client, member, cyc
     _map(client, cycle, f"view=compact&segment={business.pk}")
     with django_assert_max_num_queries(18):
         assert _map(client, cycle, f"view=compact&segment={business.pk}").status_code == 200
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from journeys import editor_state
+
+    assert doctest.testmod(editor_state, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
