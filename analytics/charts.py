@@ -13,9 +13,9 @@ know only English. Labels come translated from the caller (snapshots hold codes)
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +23,9 @@ from django.utils.translation import gettext as _
 
 from . import stats
 from .formatting import NumberFormat, numbers
+
+if TYPE_CHECKING:
+    from .series import Series
 
 # Satisfied green → amber → dissatisfied red, over the dissatisfied share 0–60 %+.
 SHARE_STOPS: list[tuple[float, str]] = [
@@ -33,6 +36,8 @@ SHARE_MAX = 0.6
 KIND_COLORS = {"ZMOT": "rgba(99,110,250,0.10)", "FMOT": "rgba(0,204,150,0.10)",
                "SMOT": "rgba(255,161,90,0.10)", "TMOT": "rgba(171,99,250,0.10)"}
 CRITICAL_COLOR, CURVE_COLOR = "#d73027", "#3b4cc0"
+# One colour per segment drawn beside all customers (Okabe & Ito's colour-blind safe set).
+SERIES_COLORS = ("#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#8c564b")
 # Below this width (px) dashboard.js draws the heatmap as a scrollable table
 # and the emotion curve with `narrow_layout`.
 NARROW_WIDTH = 640
@@ -217,11 +222,41 @@ def _tick_label(text: str) -> str:
                        for line in lines)
 
 
-def emotion_curve_figure(data: dict) -> dict[str, Any]:
+def _segment_traces(segments: Sequence[Series], names: list[str], fmt: NumberFormat) -> list[dict[str, Any]]:
+    """One line per chosen segment, in its colour; its critical moments get a red ring."""
+    mean_word, n_word, critical_word = _("mean score"), _("n"), _("critical moment")
+    traces = []
+    for index, series in enumerate(segments):
+        color = SERIES_COLORS[index % len(SERIES_COLORS)]
+        label = escape(series.label)
+        hover = []
+        for name, moment in zip(names, series.moments, strict=False):
+            lines = [f"<b>{label}</b>", name]
+            if moment.n:
+                lines.append(f"{mean_word} {fmt.decimal_number(moment.mean)}/100")
+            lines.append(f"{n_word} = {fmt.count(moment.n)}")
+            if moment.critical:
+                lines.append(critical_word)
+            hover.append("<br>".join(lines))
+        traces.append({
+            "type": "scatter", "x": list(range(len(series.moments))), "y": [moment.mean for moment in series.moments],
+            "mode": "lines+markers", "name": label, "connectgaps": True,
+            "line": {"shape": "spline", "width": 2.5, "color": color, "dash": ["dash", "dot", "dashdot",
+                                                                               "longdash", "solid"][index % 5]},
+            "marker": {"size": [12 if moment.critical else 7 for moment in series.moments], "color": color,
+                       "line": {"width": [3 if moment.critical else 0 for moment in series.moments],
+                                "color": CRITICAL_COLOR}},
+            "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>",
+        })
+    return traces
+
+
+def emotion_curve_figure(data: dict, *, segments: Sequence[Series] = ()) -> dict[str, Any]:
     """Mean normalised score per moment in cycle order, over bands of moment kind.
 
     Red markers are exactly the critical moments of the page's list (the moment
-    or one of its touchpoints is critical). Below `narrow_below` px,
+    or one of its touchpoints is critical). `segments` (up to five personas)
+    add a line each, with a legend. Below `narrow_below` px,
     `narrow_layout` replaces the named ticks by the moments' numbers, where
     the names would overlap (a phone, or many moments).
     """
@@ -252,8 +287,9 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
         "marker": {"size": [14 if moment["id"] in critical else 8 for moment in moments],
                    "color": [CRITICAL_COLOR if moment["id"] in critical else CURVE_COLOR for moment in moments]},
         "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>",
-        "connectgaps": True, "name": mean_word,
+        "connectgaps": True, "name": _("All customers") if segments else mean_word,
     }
+    traces = [trace, *_segment_traces(segments, names, fmt)]
     shapes, bands = [], []
     for index, moment in enumerate(moments):
         kind = moment["moment_kind"]
@@ -278,8 +314,12 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
         "yaxis": {"range": [0, 100], "title": {"text": _("mean score (0–100)")}, "fixedrange": True},
         "xaxis": {"tickvals": x, "ticktext": [_tick_label(name) for name in raw_names], "tickangle": 0,
                   "range": axis_range, "fixedrange": True, "automargin": True, "zeroline": False},
-        "showlegend": False, "plot_bgcolor": "#ffffff", "dragmode": False,
+        "showlegend": bool(segments), "plot_bgcolor": "#ffffff", "dragmode": False,
     }
+    if segments:
+        # Below the names of the moments, left-aligned, wrapping on a phone.
+        layout.update(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"},
+                      height=460, margin={"l": 50, "r": 10, "t": TOOLBAR_ROOM + 20, "b": 110})
     narrow_layout = {
         "height": 320, "margin": {"l": 44, "r": 8, "t": TOOLBAR_ROOM + 16, "b": 40},
         "annotations": band_names(8),
@@ -287,20 +327,25 @@ def emotion_curve_figure(data: dict) -> dict[str, Any]:
                   "range": axis_range, "fixedrange": True, "zeroline": False,
                   "title": {"text": _("moment (number as in the list)")}},
     }
-    return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout,
+    if segments:
+        narrow_layout.update(height=420, legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+                             margin={"l": 44, "r": 8, "t": TOOLBAR_ROOM + 16, "b": 120})
+    return {"data": traces, "layout": layout, "narrow_layout": narrow_layout,
             "narrow_below": max(NARROW_WIDTH, TICK_WIDTH * len(moments))}
 
 
-def dashboard_figures(data: dict, *, column_labels: list[str], alerting: Collection[int] = ()) -> dict[str, Any]:
+def dashboard_figures(data: dict, *, column_labels: list[str], alerting: Collection[int] = (),
+                      segments: Sequence[Series] = ()) -> dict[str, Any]:
     """Everything the page draws, keyed for dashboard.js, with Plotly's config; the rows of
-    moments in `alerting` (ids with an open alert) are marked ⚠."""
+    moments in `alerting` (ids with an open alert) are marked ⚠; `segments` (personas) are
+    drawn as their own lines of the emotion curve."""
     return {
         "config": PLOTLY_CONFIG,
         "narrow_width": NARROW_WIDTH,
         "heatmap": {"moments": heatmap_figure(data, column_labels=column_labels, level="moments", alerting=alerting),
                     "touchpoints": heatmap_figure(data, column_labels=column_labels, level="touchpoints",
                                                   alerting=alerting)},
-        "emotion": emotion_curve_figure(data),
+        "emotion": emotion_curve_figure(data, segments=segments),
     }
 
 

@@ -68,7 +68,7 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
     channel_names = dict(Channel.choices)
     return render(request, "analytics/comments.html", {
         "cycle": cycle, "page": page, "comments": shown, "errors": _messages(errors), "filters": filters,
-        "period": scope.period, "picked_weeks": period.get("weeks", ""), "week_choices": WEEK_CHOICES,
+        "period": scope.period, "picked_weeks": scope.period.picked_weeks(today), "week_choices": WEEK_CHOICES,
         "max_period_days": MAX_PERIOD_DAYS, "today": today, "query": query,
         "moments": moments,
         "touchpoint_groups": [(name, [(tp_pk, tp_name) for tp_pk, tp_name, moment_id, _channel in touchpoints

@@ -100,5 +100,5 @@ def cycle_list_figures(*, cycle_ids: list[int]) -> dict[int, dict]:
 
 
 def moment_figures(*, cycle) -> dict[int, dict]:
-    """Each moment's dissatisfied share over the default period (one query)."""
-    return {pk: {"dissatisfied_share": share} for pk, share in selectors.latest_moment_shares(cycle=cycle).items()}
+    """Each moment's dissatisfied share, mean score and critical flag over the default period (one query)."""
+    return selectors.latest_moment_figures(cycle=cycle)

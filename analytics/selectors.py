@@ -65,10 +65,21 @@ def latest_moment_shares(*, cycle: ServiceCycle) -> dict[int, float | None]:
 
     Empty when no snapshot was computed yet. One query.
     """
+    return {pk: figures["dissatisfied_share"] for pk, figures in latest_moment_figures(cycle=cycle).items()}
+
+
+def latest_moment_figures(*, cycle: ServiceCycle) -> dict[int, dict]:
+    """Per moment id over the default period: `n` ratings, `dissatisfied_share` and
+    `mean` (None without ratings) and whether it is `critical` (the moment or one of
+    its touchpoints). Empty when no snapshot was computed yet. One query.
+    """
     snapshot = _newest_default(cycle.pk).only("data").first()
     if snapshot is None:
         return {}
-    return {row["id"]: row["total"]["share"] for row in snapshot.data.get("rows", [])}
+    critical = {item["moment_id"] for item in snapshot.data.get("critical_moments", [])}
+    return {row["id"]: {"n": row["total"]["n"], "dissatisfied_share": row["total"]["share"],
+                        "mean": row["total"]["mean"], "critical": row["id"] in critical}
+            for row in snapshot.data.get("rows", [])}
 
 
 def critical_count(*, cycle: ServiceCycle) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from celery.result import AsyncResult
 from django.conf import settings
@@ -23,7 +24,7 @@ from journeys.selectors import cycle_get_for_user
 from momento.replica import replica_lag_shown, replica_reads_for
 from touchpoints.scales import SCALES
 
-from . import alert_selectors, charts, insights_display, labels, scopes, services
+from . import alert_selectors, charts, insights_display, labels, scopes, series, services, wheel, wheel_display
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -84,14 +85,21 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     today = local_today(cycle.timezone)
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
+    picker = wheel_display.segment_picker(cycle=cycle, values=request.GET.getlist("segment"), errors=errors)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
     alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
     figures = None
+    # All customers from this page's snapshot; chosen personas from the snapshot by segment.
+    segment_series = series.cycle_series(cycle=cycle, period=period, segments=picker["chosen_segments"], base=data,
+                                         include_all=False) if data and picker["chosen_segments"] else []
     if data and data["n"]:
         column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
                                              segments=structure.segments)
-        figures = charts.dashboard_figures(data, column_labels=column_labels, alerting=alerting)
+        figures = charts.dashboard_figures(data, column_labels=column_labels, alerting=alerting,
+                                           segments=segment_series)
+    wheels = wheel_display.wheels_draw(cycle=cycle, series=[series.series_from_snapshot(data), *segment_series],
+                                       period=period, alerting=alerting) if data and data["n"] else []
     period_params = scopes.period_query(period, today)
     critical = [(item, insights_display.critical_moment_insights(
         item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
@@ -115,6 +123,10 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
         "alerting": alerting,
         "alerting_moments": [moment for moment in structure.moments if moment.pk in alerting],
         "alerts_url": reverse("analytics:alerts", args=[cycle.organization_id]),
+        "wheels": wheels, "wheel_legend": wheel.legend(),
+        "wheel_url": reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
+            [*period_params.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]]),
+        **picker,
     })
 
 

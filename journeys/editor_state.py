@@ -27,6 +27,10 @@ class _MomentShare(TypedDict):
     dissatisfied_share: float | None
     share_band: str
     share_percent: float | None
+    rating_count: int
+    mean: float | None
+    critical: bool
+    compact_name: str
 
 
 # Upper bounds of the dissatisfied-share bands that colour a card.
@@ -47,24 +51,67 @@ def share_band(share: float | None) -> str:
     return "bad"
 
 
-def moment_shares(*, cycle: ServiceCycle) -> dict[int, float]:
-    """Latest dissatisfied share per moment id, as the analytics contribute it
-    (journeys/events.py `moment_figures`); moments without one are grey."""
-    return {moment_id: figures["dissatisfied_share"]
-            for moment_id, figures in events.moment_figures.collect(cycle=cycle).items()
-            if figures.get("dissatisfied_share") is not None}
+def moment_lane_figures(*, cycle: ServiceCycle) -> dict[int, dict[str, Any]]:
+    """Latest figures per moment id, as the analytics contribute them (journeys/events.py
+    `moment_figures`): dissatisfied share, mean score, critical. Moments without are grey."""
+    return events.moment_figures.collect(cycle=cycle)
+
+
+# The whole cycle at a glance (compact mode) fits 15 moments in the 1,242 px a
+# 1,280 px window leaves the lane (76 px columns at least). A moment's name is
+# wrapped at spaces only, so a word wider than its column is shortened
+# ("Identific…"), its full name in the card's title. Widths are estimated from the
+# characters of the names' font (bold, 0.72rem = 11.5 px), measured in Chromium.
+COMPACT_LANE_PX, COMPACT_MIN_COLUMN_PX, COMPACT_CARD_INSET_PX, COMPACT_FONT_PX = 1242, 76, 18, 11.5
+_NARROW, _WIDE = frozenset("fijlrtIJíìï.,;:'!|()-\u2011"), frozenset("mwMW")
+
+
+def _word_width(word: str) -> float:
+    """Estimated width of `word` in px in the compact names' font.
+
+    >>> round(_word_width("Identificación")), round(_word_width("purchase"))
+    (91, 61)
+    """
+    ems = sum(0.38 if char in _NARROW else 1.05 if char in _WIDE else 1.0 if char == "…" else
+              0.78 if char.isupper() else 0.70 for char in word)
+    return ems * COMPACT_FONT_PX
+
+
+def compact_name(name: str, moments: int) -> str:
+    """A moment's name for a column of the compact lane: words too wide for it shortened.
+
+    >>> compact_name("Identificación del cliente", 15)
+    'Identifi… del cliente'
+    >>> compact_name("Identificación del cliente", 10)
+    'Identificación del cliente'
+    """
+    room = max(COMPACT_MIN_COLUMN_PX, COMPACT_LANE_PX / max(moments, 1)) - COMPACT_CARD_INSET_PX
+    words = []
+    for word in name.split():
+        if _word_width(word) > room:
+            while len(word) > 1 and _word_width(word + "…") > room:
+                word = word[:-1]
+            word += "…"
+        words.append(word)
+    # Non-breaking hyphens: "Check-in" stays on one line too.
+    return " ".join(words).replace("-", "\u2011")
 
 
 def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -> dict[str, Any]:
     # Typed with the share the loop below sets on each moment for the template.
     moments = cast("list[WithAnnotations[Moment, _MomentShare]]",
                    list(selectors.moments_with_touchpoints(cycle=cycle)))
-    shares = moment_shares(cycle=cycle)
+    figures = moment_lane_figures(cycle=cycle)
     state = []
     for moment in moments:
-        moment.dissatisfied_share = shares.get(moment.pk)
+        found = figures.get(moment.pk, {})
+        moment.dissatisfied_share = found.get("dissatisfied_share")
         moment.share_band = share_band(moment.dissatisfied_share)
         moment.share_percent = None if moment.dissatisfied_share is None else moment.dissatisfied_share * 100
+        moment.rating_count = found.get("n") or 0
+        moment.mean = found.get("mean")
+        moment.critical = bool(found.get("critical"))
+        moment.compact_name = compact_name(moment.name, len(moments))
         touchpoints = list(moment.touchpoints.all())
         state.append({
             "id": moment.pk,

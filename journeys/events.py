@@ -13,8 +13,9 @@ And the figures its pages show but do not own (momento.events.Contribution):
 
 - `cycle_list_figures(cycle_ids)` → {cycle id: {"recent_ratings": n (touchpoints),
   "critical_count": n (analytics)}} for the cycle list;
-- `moment_figures(cycle)` → {moment id: {"dissatisfied_share": share or None}}
-  (analytics) for the map's lane.
+- `moment_figures(cycle)` → {moment id: {"n": ratings, "dissatisfied_share": share or None,
+  "mean": mean normalised score or None, "critical": bool}} (analytics) for the
+  map's lane and its emotion curve.
 
 A callback that starts background work on a cycle may record it with
 `cycle_job_record`, and the cycle page shows it (running / done) with

@@ -8,6 +8,7 @@ are the single place that enforces the rules and writes.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -15,6 +16,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from .cycle_templates import TEMPLATES
 from .models import AlertRecipients, CommentLanguage, Membership, Moment, Organization, ServiceCycle
 from .profiles import language_codes
 
@@ -86,7 +88,7 @@ class CycleCreateForm(forms.Form):
     )
     start = forms.ChoiceField(
         label=_("Start from"),
-        choices=[(EMPTY, _("An empty cycle")), (AIRLINE, _("The airline template (ten moments with touchpoints)"))],
+        choices=[(EMPTY, _("An empty cycle")), *((key, template.title) for key, template in TEMPLATES.items())],
         initial=EMPTY, widget=forms.RadioSelect,
     )
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
@@ -101,6 +103,12 @@ class CycleCreateForm(forms.Form):
             if len(organizations) == 1:
                 self.fields["organization"].initial = organizations[0].pk
                 self.fields["organization"].widget = forms.HiddenInput()
+
+    def start_options(self) -> list[tuple[Any, str]]:
+        """Each radio button of `start` with the line that says what its template covers."""
+        return [(radio, str(TEMPLATES[radio.data["value"]].description) if radio.data["value"] in TEMPLATES else
+                 str(_("Moments and touchpoints added by hand on the map.")))
+                for radio in self["start"]]
 
 
 @functools.cache

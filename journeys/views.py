@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from .models import ServiceCycle
 
 
+MAP_VIEWS = ("cards", "compact")
+
+
 class _CycleListFigures(TypedDict):
     """What the cycle list's template reads on each cycle besides its fields."""
 
@@ -118,9 +121,13 @@ def _cycle_page(request: HttpRequest, cycle, settings_form: CycleSettingsForm | 
     can_edit = user_can(user=request.user, organization=cycle.organization, capability=EDIT)
     context = lane_context(request=request, cycle=cycle, can_edit=can_edit)
     members = selectors.organization_members(organization=cycle.organization)
+    view = request.GET.get("view")
     context.update({
         "cycle": cycle,
         "can_edit": can_edit,
+        # Cards (to edit) or the whole cycle at a glance; remembered by map_view.js when not in the URL.
+        "map_view": view if view in MAP_VIEWS else MAP_VIEWS[0],
+        "map_view_chosen": view in MAP_VIEWS,
         "cycle_job": events.cycle_job_current(cycle=cycle),
         "dashboard_url": reverse("analytics:dashboard", args=[cycle.pk]),
         "editor_config": {

@@ -14,6 +14,7 @@ from rest_framework.routers import DefaultRouter
 from analytics.alerts_api import AlertViewSet
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
+from analytics.wheel_api import CycleWheelView
 from journeys.api import (
     ApiTokenViewSet,
     CycleViewSet,
@@ -59,6 +60,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
     path("cycles/<int:pk>/insights/", CycleInsightsView.as_view(), name="cycle-insights"),
+    path("cycles/<int:pk>/wheel.svg", CycleWheelView.as_view(), name="cycle-wheel"),
     path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from journeys import services as journeys_services
+from journeys.cycle_templates import TEMPLATES
 from journeys.forms import CycleCreateForm
 from journeys.permissions import EDIT, organizations_where, user_can
 from journeys.selectors import cycle_get_for_user
@@ -30,9 +31,9 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            if data["start"] == CycleCreateForm.AIRLINE:
+            if data["start"] in TEMPLATES:
                 cycle = cycle_create_from_template(
-                    organization=data["organization"], name=data["name"], template="airline"
+                    organization=data["organization"], name=data["name"], template=data["start"]
                 )
             else:
                 cycle = journeys_services.cycle_create(organization=data["organization"], name=data["name"])

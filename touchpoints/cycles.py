@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from journeys.cycle_templates import TEMPLATES
@@ -20,20 +21,23 @@ from .services import touchpoint_add
 
 @transaction.atomic
 def cycle_create_from_template(
-    *, organization: Organization, name: str, template: str = "airline", timezone: str = "UTC"
+    *, organization: Organization, name: str, template: str = "airline", timezone: str = "UTC",
+    language: str | None = None,
 ) -> ServiceCycle:
     """Create a cycle pre-filled with a template's moments, protocols and touchpoints
-    (journeys.cycle_templates); touchpoint keys come from the cycle's name."""
+    (journeys.cycle_templates), their names and protocols in `language` (default: the
+    active one); touchpoint keys come from the cycle's name."""
     if template not in TEMPLATES:
         raise ValidationError({"template": _("Unknown template.")})
     cycle = cycle_create(organization=organization, name=name, timezone=timezone)
-    for moment_name, kind, protocol, touchpoints in TEMPLATES[template]:
-        moment = moment_add(cycle=cycle, name=moment_name, kind=kind, protocol=protocol)
-        for spec in touchpoints:
-            touchpoint_add(
-                moment=moment, name=spec.name, channel=spec.channel, scale=spec.scale,
-                interaction=spec.interaction, key_from_cycle_name=True,
-            )
+    with translation.override(language or translation.get_language()):
+        for moment_name, kind, protocol, touchpoints in TEMPLATES[template].moments:
+            moment = moment_add(cycle=cycle, name=_(moment_name), kind=kind, protocol=_(protocol))
+            for spec in touchpoints:
+                touchpoint_add(
+                    moment=moment, name=_(spec.name), channel=spec.channel, scale=spec.scale,
+                    interaction=spec.interaction, key_from_cycle_name=True,
+                )
     return cycle
 
 

@@ -32,6 +32,19 @@ from .services import ratings_record, segment_create, touchpoint_add
 DEMO_ORG_SLUG = "demo-airline"
 DEMO_USERNAME = "demo"
 DEMO_CYCLE_NAME = "Airline passenger journey"
+# The demo's segments, described as personas (issue 19).
+DEMO_PERSONAS = (
+    ("business", "Business travellers", {
+        "description": "Fly twice a month for work, hand luggage only; the company books and pays.",
+        "goals": "Arrive on time for the meeting.\nWork on the plane.\nNo queues at the airport.",
+        "quote": "Just tell me the gate and let me board.",
+    }),
+    ("leisure", "Leisure travellers", {
+        "description": "Fly once or twice a year on holiday, often with family and checked bags; book months ahead.",
+        "goals": "The best fare.\nSeats together.\nTheir bags on the belt when they land.",
+        "quote": "We saved all year for this trip; don't lose our suitcases.",
+    }),
+)
 WEEKS = 12
 
 
@@ -181,9 +194,9 @@ def demo_load(*, ratings: int = 20000, stdout: Callable[[str], None] = print) ->
     )
     user, user_created = _ensure_user(stdout)
     Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": Membership.Role.ADMIN})
-    for key, name in (("business", "Business travellers"), ("leisure", "Leisure travellers")):
+    for key, name, persona in DEMO_PERSONAS:
         if not Segment.objects.filter(organization=organization, key=key).exists():
-            segment_create(organization=organization, name=name, key=key)
+            segment_create(organization=organization, name=name, key=key, **persona)
     cycle, cycle_created = _ensure_structure(organization, user)
     stdout(f"Organization: {organization.name} ({'created' if org_created else 'already there'})")
     stdout(f"Cycle: {cycle.name} with {Moment.objects.filter(cycle=cycle).count()} moments "

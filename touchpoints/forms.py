@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.models import ApiToken
 
-from .models import SURVEY_QUESTION_MAX_LENGTH, Channel, ScaleChoice, Segment, Touchpoint
+from .models import QUOTE_MAX_LENGTH, SURVEY_QUESTION_MAX_LENGTH, Channel, ScaleChoice, Segment, Touchpoint
 from .uploads import csv_upload_type_check
 
 
@@ -98,3 +98,35 @@ class SurveyLinkForm(forms.Form):
         segment = self.fields["segment"]
         assert isinstance(segment, forms.ModelChoiceField)
         segment.queryset = Segment.objects.filter(organization_id=organization_id).order_by("name")
+SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length
+
+
+class SegmentForm(forms.Form):
+    """A persona: a customer segment with who they are, their goals and a quote."""
+
+    name = forms.CharField(label=_("Name"), max_length=SEGMENT_NAME_MAX,
+                           error_messages={"required": _("Give the persona a name.")},
+                           help_text=_("e.g. “Business traveller” or “First-time buyer”."))
+    key = forms.SlugField(
+        label=_("Key"), max_length=TOUCHPOINT_KEY_MAX, required=False,
+        help_text=_("Ratings name their segment by this key (API, CSV). Leave it empty for one made from the name."),
+    )
+    description = forms.CharField(label=_("Who they are"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    goals = forms.CharField(label=_("Goals"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("What they want to achieve with us."))
+    quote = forms.CharField(label=_("Quote"), max_length=QUOTE_MAX_LENGTH, required=False,
+                            help_text=_("A sentence in their own words."))
+
+    @classmethod
+    def for_segment(cls, segment: Segment, **kwargs) -> SegmentForm:
+        return cls(initial={name: getattr(segment, name) for name in cls.base_fields}, **kwargs)
+
+    def service_fields(self) -> dict:
+        """The cleaned fields for `segment_create` / `segment_update`; an empty key keeps (or derives) it.
+        Browsers send a text area's line breaks as CRLF; they are kept as the API's, LF."""
+        data = dict(self.cleaned_data)
+        for name in ("description", "goals"):
+            data[name] = data[name].replace("\r\n", "\n")
+        if not data.get("key"):
+            data.pop("key", None)
+        return data

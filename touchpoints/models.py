@@ -46,6 +46,8 @@ def _score_in_scale_condition() -> Q:
 
 # Touchpoint and segment keys (what REST clients and CSV files name them by).
 KEY_MAX_LENGTH = 80
+# A persona's quote is one or two sentences in the customer's words.
+QUOTE_MAX_LENGTH = 280
 
 
 class Touchpoint(models.Model):
@@ -86,7 +88,10 @@ class Segment(models.Model):
     organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="segments")
     name = models.CharField(_("name"), max_length=120)
     key = models.SlugField(_("key"), max_length=KEY_MAX_LENGTH)
+    # A persona: who they are (description), what they want (goals), and a short quote in their words.
     description = models.TextField(_("description"), blank=True)
+    goals = models.TextField(_("goals"), blank=True)
+    quote = models.CharField(_("quote"), max_length=QUOTE_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["organization", "name"]

@@ -163,14 +163,20 @@ def touchpoint_remove(*, touchpoint: Touchpoint) -> None:
     events.touchpoint_removed.send(cycle_id=cycle_id)
 
 
+# What a segment's owners may change.
+SEGMENT_FIELDS = ("name", "key", "description", "goals", "quote")
+
+
 @transaction.atomic
-def segment_create(*, organization: Organization, name: str, key: str | None = None, description: str = "") -> Segment:
+def segment_create(*, organization: Organization, name: str, key: str | None = None, description: str = "",
+                   goals: str = "", quote: str = "") -> Segment:
+    """A customer segment, described as a persona (who they are, their goals, a quote)."""
     name = (name or "").strip()
     if key and Segment.objects.filter(organization=organization, key=key).exists():
         raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
     segment = Segment(
         organization=organization, name=name, key=key or _unique_key(Segment, organization, name),
-        description=description,
+        description=description, goals=goals, quote=(quote or "").strip(),
     )
     segment.full_clean(exclude=["organization"], validate_constraints=False)
     segment.save()
@@ -179,7 +185,7 @@ def segment_create(*, organization: Organization, name: str, key: str | None = N
 
 @transaction.atomic
 def segment_update(*, segment: Segment, **fields: Any) -> Segment:
-    """Rename a segment or change its key or description (ratings keep pointing at it)."""
+    """Rename a segment, or change its key or persona (description, goals, quote); ratings keep pointing at it."""
     if "name" in fields and isinstance(fields["name"], str):
         fields["name"] = fields["name"].strip()
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
@@ -187,7 +193,9 @@ def segment_update(*, segment: Segment, **fields: Any) -> Segment:
         organization_id=segment.organization_id, key=fields["key"]
     ).exclude(pk=segment.pk).exists():
         raise ValidationError({"key": _("Another segment of this organization already uses this key.")})
-    segment, _changed = model_update(instance=segment, fields=("name", "key", "description"), data=fields,
+    if "quote" in fields and isinstance(fields["quote"], str):
+        fields["quote"] = fields["quote"].strip()
+    segment, _changed = model_update(instance=segment, fields=SEGMENT_FIELDS, data=fields,
                                      lock=False, clean_exclude=["organization"])
     return segment
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import collect_views, cycle_views, editor_views, survey_views, token_views, views
+from . import collect_views, cycle_views, editor_views, segment_views, survey_views, token_views, views
 
 app_name = "touchpoints"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/start/", views.import_start, name="import_start"),
     path("imports/<int:pk>/status/", views.import_status, name="import_status"),
+    # Personas (customer segments): every member reads, CX managers and admins edit.
+    path("settings/personas/", segment_views.segments_home, name="segments_home"),
+    path("organizations/<int:org_pk>/personas/", segment_views.segments, name="segments"),
+    path("organizations/<int:org_pk>/personas/<int:segment_pk>/", segment_views.segment_edit, name="segment_edit"),
     # API tokens for admins.
     path("settings/tokens/", token_views.tokens_home, name="tokens_home"),
     path("organizations/<int:org_pk>/tokens/", token_views.tokens, name="tokens"),

@@ -37,6 +37,13 @@ function startEditor(config) {
     element.className = "dialog-status editor-status" + (kind ? " " + kind : "");
   }
 
+  function lanePersonas() {
+    const personas = new URLSearchParams();
+    new URLSearchParams(window.location.search).getAll("segment").forEach((id) => personas.append("segment", id));
+    const query = personas.toString();
+    return query ? "?" + query : "";
+  }
+
   function momentById(id) {
     return state.moments.find((moment) => moment.id === id);
   }
@@ -88,7 +95,8 @@ function startEditor(config) {
   async function dispatch(method, path, body, focus) {
     say(gettext("Saving…"), "pending");
     try {
-      const response = await fetch(config.base + path, {
+      // The page's personas (?segment=…) go along, so the redrawn lane keeps their curves.
+      const response = await fetch(config.base + path + lanePersonas(), {
         method: method,
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },

@@ -34,7 +34,7 @@ def test_create_from_template_then_reorder_by_keyboard_and_drag_and_drop(page, s
     log_in(cx_manager)
     expect(page.get_by_role("heading", name="Service cycles")).to_be_visible()
     page.get_by_label("Name").fill("Our airline")
-    page.get_by_label("The airline template").check()
+    page.get_by_label("Airline passenger journey").check()
     shoot("cycle-list-empty")
     page.get_by_role("button", name="Create cycle").click()
 
@@ -154,10 +154,11 @@ def test_switch_to_spanish(page, shoot, log_in, cx_manager):
     expect(page.get_by_role("heading", name="Ciclos de servicio")).to_be_visible()
     expect(page.get_by_role("button", name="Crear ciclo")).to_be_visible()
     page.get_by_label("Nombre").fill("Aerolínea")
-    page.get_by_label(re.compile("plantilla de aerolínea")).check()
+    page.get_by_label(re.compile("Viaje del pasajero de una aerolínea")).check()
     page.get_by_role("button", name="Crear ciclo").click()
     expect(page.get_by_role("button", name="Añadir momento")).to_be_visible()
     editor_ready(page)
-    page.get_by_role("button", name="Mover Ticket purchase a la izquierda").click()
+    # Made in Spanish, the template's moments are in Spanish (issue 19).
+    page.get_by_role("button", name="Mover Compra del billete a la izquierda").click()
     expect(page.locator("#editor-status")).to_have_text("Nuevo orden guardado.")
     shoot("editor-es")

@@ -78,7 +78,8 @@ def test_dissatisfied_share_is_coloured_and_localised(client, organization, memb
     worst = MomentFactory(cycle=cycle, name="Baggage claim")
     fine = MomentFactory(cycle=cycle, name="Flight")
     MomentFactory(cycle=cycle, name="Arrival")
-    monkeypatch.setattr(editor_state, "moment_shares", lambda *, cycle: {worst.pk: 0.425, fine.pk: 0.05})
+    monkeypatch.setattr(editor_state, "moment_lane_figures", lambda *, cycle: {
+        worst.pk: {"dissatisfied_share": 0.425}, fine.pk: {"dissatisfied_share": 0.05}})
     client.force_login(member)
     english = client.get(reverse("journeys:cycle_detail", args=[cycle.pk])).content.decode()
     assert "42.5 % dissatisfied" in english and "5.0 % dissatisfied" in english

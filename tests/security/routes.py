@@ -96,7 +96,7 @@ PK_COLLECTIONS = {
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",
     "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "member_pk": "membership", "task_id": "task_id",
-    "invitation_pk": "invitation", "link_pk": "survey_link",
+    "invitation_pk": "invitation", "link_pk": "survey_link", "segment_pk": "segment",
     # admin: auth/user/<id>/password/
     "id": "admin",
 }

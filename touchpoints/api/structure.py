@@ -22,7 +22,7 @@ from momento.api.fields import IdFilter
 from momento.api.scoping import ScopedQuerysetMixin
 
 from .. import services
-from ..models import Channel, ScaleChoice, Segment, Touchpoint
+from ..models import QUOTE_MAX_LENGTH, Channel, ScaleChoice, Segment, Touchpoint
 
 # --- Touchpoints ---------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class TouchpointViewSet(
 class SegmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Segment
-        fields = ["id", "organization", "name", "key", "description"]
+        fields = ["id", "organization", "name", "key", "description", "goals", "quote"]
         read_only_fields = fields
 
 
@@ -131,7 +131,11 @@ class SegmentCreateSerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
     name = serializers.CharField(max_length=120)
     key = serializers.SlugField(max_length=80, required=False)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="",
+                                        help_text="Who they are (a persona).")
+    goals = serializers.CharField(required=False, allow_blank=True, default="", help_text="What they want to achieve.")
+    quote = serializers.CharField(required=False, allow_blank=True, default="", max_length=QUOTE_MAX_LENGTH,
+                                  help_text="A short quote in their words.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,6 +148,8 @@ class SegmentUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     key = serializers.SlugField(max_length=80, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    goals = serializers.CharField(required=False, allow_blank=True)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX_LENGTH)
 
 
 class SegmentFilter(django_filters.FilterSet):
@@ -166,7 +172,7 @@ class SegmentFilter(django_filters.FilterSet):
                                  responses={200: SegmentSerializer, **error_responses(*OBJECT_WRITE_ERRORS)}),
 )
 class SegmentViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Customer segments of your organizations."""
+    """Customer segments (personas) of your organizations: who they are, their goals, a quote."""
 
     serializer_class = SegmentSerializer
     filterset_class = SegmentFilter
