@@ -8,16 +8,19 @@ safe; they retry only on the errors that may pass (momento.celery).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
 
-from . import services
+from . import exports, services
 from .periods import Period
 
-__all__ = ["TRANSIENT_ERRORS", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
-           "rollups_refresh"]
+__all__ = ["TRANSIENT_ERRORS", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh",
+           "report_export", "rollups_rebuild", "rollups_refresh"]
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
@@ -64,3 +67,26 @@ def comment_terms_recount(self, organization_id: int) -> dict:
     """An organization switched comment analysis on/off or changed its comments' language."""
     cycles = services.organization_terms_recount(organization_id=organization_id)
     return {"organization": organization_id, "cycles": cycles}
+
+
+class ReportExportTask(Task):
+    """Records the outcome when the task gives up, so the page never says "being made" forever."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Once the task failed for good: transient errors after the last retry, anything else at once.
+        export_id = args[0] if args else kwargs.get("export_id")
+        code = "database_unavailable" if isinstance(exc, TRANSIENT_ERRORS) else "export_crashed"
+        try:
+            exports.report_export_fail(export_id=export_id, code=code)
+        except TRANSIENT_ERRORS:
+            logger.warning("report export %s: could not record its failure (%s)", export_id, code)
+
+
+# Eager mode propagates errors (CELERY_TASK_EAGER_PROPAGATES) into the request that
+# started the export; the failure is recorded and the page says so, never a 500.
+@shared_task(name="analytics.report_export", base=ReportExportTask, **{**TASK_OPTIONS, "max_retries": 2})
+def report_export(self, export_id: int) -> dict:
+    """Make a cycle's PDF report (a ReportExport row); progress in sections done of total."""
+    export = exports.report_export_run(export_id=export_id, progress=task_progress(self))
+    return {"export": export_id, "status": export.status if export else "gone",
+            "size": export.size if export else 0}

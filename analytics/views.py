@@ -4,7 +4,9 @@ rollups when missing or stale), hand plain data to the template."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from celery.result import AsyncResult
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys.permissions import EDIT, user_can
 from journeys.selectors import cycle_get_for_user
 from touchpoints.scales import SCALES
 
@@ -49,7 +52,7 @@ def task_watch(*, task_id: str, cycle_id: int) -> str:
     return reverse("analytics:task_status", args=[cycle_id, task_id])
 
 
-def _messages_of(error: ValidationError) -> list[str]:
+def error_messages(error: ValidationError) -> list[str]:
     return [str(message) for messages_ in error.message_dict.values() for message in messages_] \
         if hasattr(error, "error_dict") else [str(message) for message in error.messages]
 
@@ -60,22 +63,21 @@ def dashboard_view_parse(params: Mapping[str, str], *, today: dt.date) -> tuple[
     try:
         dimension = dimension_parse(params=params)
     except ValidationError as error:
-        errors += _messages_of(error)
+        errors += error_messages(error)
         dimension = DEFAULT_DIMENSION
     try:
         period = period_parse(params=params, today=today)
     except ValidationError as error:
-        errors += _messages_of(error)
+        errors += error_messages(error)
         period = last_weeks(weeks=DEFAULT_WEEKS, today=today)
     return dimension, period, errors
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = cycle_get_for_user(user=request.user, pk=pk)
-    today = local_today(cycle.timezone)
-    dimension, period, errors = dashboard_view_parse(request.GET, today=today)
+def dashboard_figures_context(*, cycle, dimension: str, period: Period, today: dt.date,
+                              with_insights: bool = True) -> dict:
+    """What the dashboard and its shared, read-only twin (analytics.share_views) draw:
+    the snapshot of the view, its Plotly figures, the critical moments (with what their
+    customers say when `with_insights`) and the picker's choices."""
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     data = snapshot.data if snapshot else None
     figures = None
@@ -85,21 +87,54 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         figures = charts.dashboard_figures(data, column_labels=column_labels)
     period_params = scopes.period_query(period, today)
     critical = [(item, insights_display.critical_moment_insights(
-        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
+        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params) if with_insights else None)
         for item in data["critical_moments"]] if data else []
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
-    moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
-    return render(request, "analytics/dashboard.html", {
+    return {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
         "figures_json": charts.figures_json(figures) if figures else None,
         "critical": critical,
-        "cells": _cells(cycle, data) if figures and data else None,
-        "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
-        "dimensions": DIMENSIONS,
-        "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
+        "dimensions": DIMENSIONS, "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        "moments_without_touchpoints": [moment.name for moment in structure.moments
+                                        if moment.pk not in with_touchpoints],
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_user(user=request.user, pk=pk)
+    today = local_today(cycle.timezone)
+    dimension, period, errors = dashboard_view_parse(request.GET, today=today)
+    context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today)
+    data = context["data"]
+    period_query = scopes.period_query(period, today)
+    return render(request, "analytics/dashboard.html", {
+        **context,
+        "cells": _cells(cycle, data) if context["figures"] and data else None,
+        "errors": errors,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
-        "moments_without_touchpoints": moments_without_touchpoints,
+        "downloads": _downloads(cycle, dimension=dimension, period=period, period_query=period_query),
+        "can_share": user_can(user=request.user, organization=cycle.organization_id, capability=EDIT),
     })
+
+
+def _downloads(cycle, *, dimension: str, period: Period, period_query: Mapping[str, str]) -> dict[str, str]:
+    """The dashboard's files: the PDF report, the charts as PNG/SVG, the ratings as CSV,
+    each for the period on screen."""
+    view = urlencode({"dimension": dimension, **period_query})
+    zone = zoneinfo.ZoneInfo(cycle.timezone)
+    ratings = urlencode({
+        "occurred_after": dt.datetime.combine(period.start, dt.time.min, tzinfo=zone).isoformat(),
+        "occurred_before": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone).isoformat(),
+    })
+    return {
+        "report": reverse("analytics:report_pdf", args=[cycle.pk]) + "?" + urlencode(period_query),
+        **{f"{chart}_{kind}": reverse(f"api:cycle-{chart.replace('_', '-')}-{kind}", args=[cycle.pk]) + "?" + view
+           for chart in ("heatmap", "emotion_curve") for kind in ("png", "svg")},
+        "ratings_csv": reverse("api:cycle-ratings-export", args=[cycle.pk]) + "?" + ratings,
+    }
 
 
 def _cells(cycle, data: Mapping) -> dict:

@@ -184,3 +184,18 @@ class OrganizationCommentsForm(forms.Form):
     def for_organization(cls, organization: Organization, **kwargs) -> OrganizationCommentsForm:
         return cls(initial={"comment_analysis": organization.comment_analysis,
                             "comment_language": organization.comment_language}, **kwargs)
+
+
+class ShareLinkForm(forms.Form):
+    """A read-only link to a cycle (journeys.share_links checks the dates)."""
+
+    name = forms.CharField(label=_("For whom"), max_length=100, required=False,
+                           help_text=_("To tell your links apart, e.g. “Board, December”."))
+    expires_on = forms.DateField(label=_("Works until"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Empty: 30 days from today. At most a year."))
+    period_start = forms.DateField(label=_("Fixed period from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Empty: the visitor chooses the period, as on the dashboard."))
+    include_comments = forms.BooleanField(label=_("Include what customers wrote (their comments)"), required=False)

@@ -311,6 +311,8 @@ MOMENTO_MAX_BATCH = 5000
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
 # Days an invitation link to join an organization stays valid (journeys.invitations).
 MOMENTO_INVITATION_DAYS = env_int("MOMENTO_INVITATION_DAYS", 7)
+# Days a read-only share link of a cycle lives when its maker gives no expiry (journeys.share_links).
+MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # Analytics: ingests within this many seconds share one rollup refresh; beat
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
@@ -336,5 +338,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools tells every glyph it keeps when the PDF report embeds its font.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

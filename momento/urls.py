@@ -12,9 +12,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from analytics.image_api import (
+    CycleEmotionCurvePngView,
+    CycleEmotionCurveSvgView,
+    CycleHeatmapPngView,
+    CycleHeatmapSvgView,
+)
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from journeys.api import (
     ApiTokenViewSet,
+    CycleShareLinkDetailView,
+    CycleShareLinksView,
     CycleViewSet,
     InvitationViewSet,
     MembershipViewSet,
@@ -48,9 +56,16 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),
     path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
+    path("cycles/<int:pk>/heatmap.png", CycleHeatmapPngView.as_view(), name="cycle-heatmap-png"),
+    path("cycles/<int:pk>/heatmap.svg", CycleHeatmapSvgView.as_view(), name="cycle-heatmap-svg"),
+    path("cycles/<int:pk>/emotion-curve.png", CycleEmotionCurvePngView.as_view(), name="cycle-emotion-curve-png"),
+    path("cycles/<int:pk>/emotion-curve.svg", CycleEmotionCurveSvgView.as_view(), name="cycle-emotion-curve-svg"),
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
     path("cycles/<int:pk>/insights/", CycleInsightsView.as_view(), name="cycle-insights"),
     path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
+    path("cycles/<int:pk>/share-links/", CycleShareLinksView.as_view(), name="cycle-share-links"),
+    path("cycles/<int:pk>/share-links/<int:link_pk>/", CycleShareLinkDetailView.as_view(),
+         name="cycle-share-link"),
     path("", include(router.urls)),
 ]
 
