@@ -90,19 +90,22 @@ PK_COLLECTIONS = {
     "cycles": "cycle", "organizations": "organization", "moments": "moment", "touchpoints": "touchpoint",
     "segments": "segment", "ratings": "rating", "tokens": "token", "review-items": "review_item",
     "webhooks": "webhook", "imports": "rating_import", "members": "membership", "invitations": "invitation",
+    "exports": "report_export",
 }
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",
     "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "member_pk": "membership", "task_id": "task_id",
-    "invitation_pk": "invitation",
+    "invitation_pk": "invitation", "link_pk": "share_link",
     # admin: auth/user/<id>/password/
     "id": "admin",
 }
 # Parameters that name no object of an organization. An invitation link's token is a
 # credential of its own (whoever holds it is invited), so the matrices send one that
 # nobody was given: the page must show nothing of anyone and change nothing.
+# A share link's token likewise: whoever holds it sees one cycle read-only; the matrices
+# send one that opens nothing (tests/analytics/test_shared_pages.py opens real ones).
 STATIC_PARAMETERS = {"format": "json", "app_label": "journeys", "url": "no-such-page/",
-                     "token": "inv_" + "Z" * 43}
+                     "token": "inv_" + "Z" * 43, "share_token": "shr_" + "Z" * 43}
 ADMIN_MODELS = {  # admin URL names are <app>_<model>_<view>
     "journeys_organization": "organization", "journeys_membership": "membership",
     "journeys_servicecycle": "cycle", "journeys_moment": "moment", "touchpoints_touchpoint": "touchpoint",

@@ -2,8 +2,8 @@
 
 The isolation and role matrices build an organization with one object of
 every kind a URL can point at (cycle, moments, touchpoints, segment, ratings,
-API token, CSV import, review item with an action, webhook, pending invitation, a recompute task
-id). Every text in it carries a marker, so a response that leaks any of it is
+API token, CSV import, review item with an action, webhook, pending invitation, share link, PDF
+report export, a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
 caught by a substring search. `organization_fingerprint` reads every row that
 belongs to the organization, through whatever path leads to it, so "nothing
 changed" is checked for the whole organization, not for the object the URL
@@ -23,7 +23,9 @@ from django.core.exceptions import FieldError
 from django.db import connection
 from django.utils import timezone
 
-from journeys.models import ApiToken, Invitation, Membership, Organization
+from analytics.models import ReportExport
+from journeys.models import ApiToken, Invitation, Membership, Organization, ShareLink
+from journeys.share_links import share_link_create
 from journeys.tokens import api_token_create
 from reviews.models import ActionItem, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
@@ -71,6 +73,8 @@ class World:
     action: ActionItem
     webhook: Webhook
     invitation: Invitation
+    share_link: ShareLink
+    report_export: ReportExport
     task_id: str
     markers: list[str] = field(default_factory=list)
 
@@ -137,6 +141,12 @@ def world_build(label: str) -> World:
         token_hash=hashlib.sha256(f"{label}-invitation".encode()).hexdigest(), invited_by=admin, sent_at=now,
         expires_at=now + dt.timedelta(days=7),
     )
+    share_link, _share_token = share_link_create(cycle=cycle, created_by=admin, name=f"{label} board")
+    report_export = ReportExport.objects.create(
+        organization=organization, cycle=cycle, cycle_name=cycle.name, requested_by=admin,
+        period_start=monday, period_end=monday + dt.timedelta(days=6), status=ReportExport.Status.SUCCEEDED,
+        content=f"%PDF-1.4 {label} report".encode(), size=20,
+    )
     # analytics.views.task_status answers only for task ids a recompute of this cycle started.
     # Not marked: pages echo their own URL (the language switcher's "next"), which is no leak.
     task_id = "recompute-" + hashlib.sha256(label.encode()).hexdigest()[:12]
@@ -144,7 +154,8 @@ def world_build(label: str) -> World:
     return World(
         label=label, organization=organization, admin=admin, cycle=cycle, moments=moments, touchpoint=touchpoint,
         segment=segment, rating=rating, token=token, token_plaintext=plaintext, rating_import=rating_import,
-        review_item=review_item, action=action, webhook=webhook, invitation=invitation, task_id=task_id,
+        review_item=review_item, action=action, webhook=webhook, invitation=invitation, share_link=share_link,
+        report_export=report_export, task_id=task_id,
         markers=[label, token.prefix],
     )
 
