@@ -196,6 +196,6 @@ class ShareLinkForm(forms.Form):
                                  help_text=_("Empty: 30 days from today. At most a year."))
     period_start = forms.DateField(label=_("Fixed period from"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    period_end = forms.DateField(label=_("Fixed period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("Empty: the visitor chooses the period, as on the dashboard."))
     include_comments = forms.BooleanField(label=_("Include what customers wrote (their comments)"), required=False)
