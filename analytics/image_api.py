@@ -49,6 +49,9 @@ def _documented(image_format: str, summary: str, operation_id: str, parameters: 
 
 
 class _ChartImageView(_CycleSnapshotView):
+    """The chart of the cycle's snapshot for the period as a file (a download), drawn on the
+    server; labels in the language of Accept-Language."""
+
     image_format = "png"
 
     def chart(self, request: Request, snapshot: HeatmapSnapshot, structure) -> tuple[bytes, str]:
@@ -84,37 +87,24 @@ class _EmotionCurveImageView(_ChartImageView):
         return images.emotion_curve_image(snapshot.data, title=title, image_format=self.image_format), "emotion-curve"
 
 
-class CycleHeatmapPngView(_HeatmapImageView):
-    image_format = "png"
+def _image_view(base: type[_ChartImageView], image_format: str, *, name: str, operation_id: str,
+                parameters: list) -> type[_ChartImageView]:
+    """One documented GET view per chart and format (the schema names each)."""
 
-    @extend_schema(**_documented("png", "The heatmap as a PNG image", "cycle_heatmap_png",
-                                 [*VIEW_PARAMETERS, LEVEL_PARAMETER]))
+    @extend_schema(**_documented(image_format, f"The {name} as a {image_format.upper()} image", operation_id,
+                                 parameters))
     def get(self, request: Request, pk: int) -> HttpResponse:
         return self.image(request, pk)
 
-
-class CycleHeatmapSvgView(_HeatmapImageView):
-    image_format = "svg"
-
-    @extend_schema(**_documented("svg", "The heatmap as an SVG image", "cycle_heatmap_svg",
-                                 [*VIEW_PARAMETERS, LEVEL_PARAMETER]))
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        return self.image(request, pk)
+    return type(f"{base.__name__}{image_format.title()}", (base,), {"image_format": image_format, "get": get})
 
 
-class CycleEmotionCurvePngView(_EmotionCurveImageView):
-    image_format = "png"
-
-    @extend_schema(**_documented("png", "The emotion curve as a PNG image", "cycle_emotion_curve_png",
-                                 VIEW_PARAMETERS))
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        return self.image(request, pk)
-
-
-class CycleEmotionCurveSvgView(_EmotionCurveImageView):
-    image_format = "svg"
-
-    @extend_schema(**_documented("svg", "The emotion curve as an SVG image", "cycle_emotion_curve_svg",
-                                 VIEW_PARAMETERS))
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        return self.image(request, pk)
+HEATMAP_PARAMETERS = [*VIEW_PARAMETERS, LEVEL_PARAMETER]
+CycleHeatmapPngView = _image_view(_HeatmapImageView, "png", name="heatmap", operation_id="cycle_heatmap_png",
+                                  parameters=HEATMAP_PARAMETERS)
+CycleHeatmapSvgView = _image_view(_HeatmapImageView, "svg", name="heatmap", operation_id="cycle_heatmap_svg",
+                                  parameters=HEATMAP_PARAMETERS)
+CycleEmotionCurvePngView = _image_view(_EmotionCurveImageView, "png", name="emotion curve",
+                                       operation_id="cycle_emotion_curve_png", parameters=VIEW_PARAMETERS)
+CycleEmotionCurveSvgView = _image_view(_EmotionCurveImageView, "svg", name="emotion curve",
+                                       operation_id="cycle_emotion_curve_svg", parameters=VIEW_PARAMETERS)

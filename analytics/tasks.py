@@ -8,19 +8,16 @@ safe; they retry only on the errors that may pass (momento.celery).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 
-from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
+from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, RecordsFailureTask, task_progress
 
 from . import exports, services
 from .periods import Period
 
 __all__ = ["TRANSIENT_ERRORS", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh",
            "report_export", "rollups_rebuild", "rollups_refresh"]
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
@@ -69,17 +66,13 @@ def comment_terms_recount(self, organization_id: int) -> dict:
     return {"organization": organization_id, "cycles": cycles}
 
 
-class ReportExportTask(Task):
+class ReportExportTask(RecordsFailureTask):
     """Records the outcome when the task gives up, so the page never says "being made" forever."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        # Once the task failed for good: transient errors after the last retry, anything else at once.
-        export_id = args[0] if args else kwargs.get("export_id")
-        code = "database_unavailable" if isinstance(exc, TRANSIENT_ERRORS) else "export_crashed"
-        try:
-            exports.report_export_fail(export_id=export_id, code=code)
-        except TRANSIENT_ERRORS:
-            logger.warning("report export %s: could not record its failure (%s)", export_id, code)
+    crash_code = "export_crashed"
+
+    def record_failure(self, object_id: int, code: str) -> None:
+        exports.report_export_fail(export_id=object_id, code=code)
 
 
 # Eager mode propagates errors (CELERY_TASK_EAGER_PROPAGATES) into the request that

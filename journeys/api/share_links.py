@@ -72,6 +72,8 @@ class _CycleShareLinksMixin(CapabilityMixin):
 
 
 class CycleShareLinksView(_CycleShareLinksMixin, APIView):
+    """A cycle's read-only links (CX managers and admins, from a session)."""
+
     @extend_schema(operation_id="cycle_share_links_list", tags=["share links"],
                    summary="A cycle's read-only share links, newest first (revoked and expired ones too)",
                    responses={200: ShareLinkSerializer(many=True), **error_responses(*OBJECT_READ_ERRORS)})
@@ -93,6 +95,8 @@ class CycleShareLinksView(_CycleShareLinksMixin, APIView):
 
 
 class CycleShareLinkDetailView(_CycleShareLinksMixin, APIView):
+    """One read-only link of a cycle; DELETE revokes it at once."""
+
     def link(self, request: Request, pk: int, link_pk: int) -> ShareLink:
         return get_object_or_404(ShareLink.objects.filter(cycle=self.cycle(request, pk)), pk=link_pk)
 

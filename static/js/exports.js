@@ -1,25 +1,13 @@
-// The PDF report: the dashboard's button starts an export task and follows it with
+// The PDF report: the dashboard's button starts the task that makes it, follows it with
 // a progress bar (static/js/task_progress.js), then the browser downloads the file;
 // the export's own page (no JavaScript needed to reach it) follows it the same way
 // and reloads when it ends, to show the download or why it failed.
 // In the embedded mode the task has ended before the first answer comes back.
+// (Before the imports, no comment may hold the word e-x-p-o-r-t and a space:
+// collectstatic's hashing of module imports would take it for a statement.)
 
 import { gettext } from "./i18n.js";
-import { poll, retryingText, taskEnded, unreachableText } from "./task_progress.js";
-
-function follow(url, bar, show, running) {
-  return poll(url, {
-    deadline: Date.now() + 10 * 60 * 1000,
-    onProgress: (state) => {
-      show(running);
-      if (state.total) {
-        bar.max = state.total;
-        bar.value = state.done || 0;
-      }
-    },
-    onError: () => show(retryingText()),
-  });
-}
+import { pollWithBar, taskEnded, unreachableText } from "./task_progress.js";
 
 function endText(result) {
   if (result.outcome === "unreachable") return unreachableText();
@@ -64,7 +52,7 @@ if (form && bar && statusNode) {
       }
       let state = answer;
       if (!taskEnded(answer)) {
-        const result = await follow(answer.status_url, bar, show, form.dataset.runningText);
+        const result = await pollWithBar(answer.status_url, { bar, say: show, running: form.dataset.runningText });
         if (result.outcome !== "done") {
           show(endText(result));
           const link = document.createElement("a");
@@ -96,7 +84,8 @@ const followed = document.querySelector("[data-export-status-url]");
 if (followed) {
   const pageBar = followed.querySelector("progress");
   const text = followed.querySelector("[data-export-text]");
-  follow(followed.dataset.exportStatusUrl, pageBar, (value) => { text.textContent = value; }, text.textContent)
+  const say = (value) => { text.textContent = value; };
+  pollWithBar(followed.dataset.exportStatusUrl, { bar: pageBar, say, running: text.textContent })
     .then((result) => {
       if (result.outcome === "done") window.location.reload();
       else text.textContent = endText(result);
