@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -138,6 +139,17 @@ class ReportDocument(FPDF):
         if self.will_page_break(height):
             self.add_page()
         self.image(io.BytesIO(png), x=self.l_margin, w=width, h=height, alt_text=alt_text)
+        self.set_y(self.get_y() + 2)
+
+    def svg_chart(self, svg: str, *, width: float, alt_text: str) -> None:
+        """A square SVG drawing (the service-cycle wheel) as vectors, `width` mm wide. Its texts are
+        set in the document's font, whatever family the SVG names: fpdf2 would fall back
+        to a core font, which has no "→" or "≥"."""
+        svg = re.sub(r'font-family="[^"]*"', f'font-family="{FONT}"', svg)
+        svg = re.sub(r"font-family:[^;\"]*", f"font-family:{FONT}", svg)
+        if self.will_page_break(width):
+            self.add_page()
+        self.image(io.BytesIO(svg.encode("utf-8")), x=self.l_margin, w=width, alt_text=alt_text)
         self.set_y(self.get_y() + 2)
 
     def pdf_bytes(self) -> bytes:

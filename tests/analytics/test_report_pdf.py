@@ -171,3 +171,19 @@ def test_a_viewer_may_export_the_report(client, organization):
 def test_signed_out_visitors_are_sent_to_log_in(client, organization):
     response = client.get(reverse("analytics:report_pdf", args=[ServiceCycleFactory(organization=organization).pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_svg_drawing_keeps_its_words_in_the_documents_font():
+    """How the service-cycle wheel (an SVG) can join the report: as vectors, its labels
+    in DejaVu whatever family it names (fpdf2's fallback core fonts have no "→")."""
+    from analytics.report_document import ReportDocument
+
+    document = ReportDocument(title="t", footer_text="f", language="es", created_at=dt.datetime(2026, 12, 7))
+    document.svg_chart(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">'
+        '<path d="M100 100 L180 100 A80 80 0 0 1 100 180 Z" fill="#1a9850"/>'
+        '<text x="100" y="60" font-family="Arial, sans-serif" font-size="12">Facturación → ≥ 25 %</text>'
+        '<text x="100" y="90" style="font-family: Helvetica; font-size: 10px">Embarque ●</text></svg>',
+        width=90, alt_text="wheel")
+    text = pdf_text(document.pdf_bytes())
+    assert "Facturación → ≥ 25 %" in text and "Embarque ●" in text

@@ -224,6 +224,8 @@ def organization_fingerprint(organization: Organization) -> dict[str, str]:
     with connection.cursor() as cursor:
         for label, sql, params in statements:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            # PostgreSQL hands binary columns (a PDF report) over as memoryviews, whose repr is an address.
+            rows = [tuple(bytes(value) if isinstance(value, memoryview) else value for value in row)
+                    for row in cursor.fetchall()]
             digests[label] = f"{len(rows)}:{hashlib.sha256(repr(rows).encode()).hexdigest()[:16]}"
     return digests
