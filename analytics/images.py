@@ -144,11 +144,12 @@ def heatmap_image(data: dict, *, column_labels: list[str], title: str, level: st
     return _render(figure, image_format)
 
 
-def _tick_label(name: str) -> str:
-    lines = textwrap.wrap(name, 16, break_long_words=False, break_on_hyphens=False) or [""]
+def _tick_label(name: str, width: int) -> str:
+    """A moment's name on up to three lines of about `width` characters."""
+    lines = textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False) or [""]
     if len(lines) > 3:
-        lines = [*lines[:2], short(lines[2] + " " + lines[3], 16)]
-    return "\n".join(short(line, 17) for line in lines)
+        lines = [*lines[:2], short(lines[2] + " " + lines[3], width)]
+    return "\n".join(short(line, width + 1) for line in lines)
 
 
 def emotion_curve_image(data: dict, *, title: str, image_format: str = "png") -> bytes:
@@ -190,8 +191,10 @@ def emotion_curve_image(data: dict, *, title: str, image_format: str = "png") ->
     axes.set_ylim(0, 100)
     axes.set_ylabel(_("mean score (0–100)"), fontsize=8)
     named = len(moments) <= 10
-    labels = [_tick_label(f"{moment['position'] + 1}. {moment['name']}") if named else str(moment["position"] + 1)
-              for moment in moments]
+    # Narrower lines where more moments share the width, so neighbours never touch.
+    line_width = 16 if len(moments) <= 6 else 12
+    labels = [_tick_label(f"{moment['position'] + 1}. {moment['name']}", line_width) if named
+              else str(moment["position"] + 1) for moment in moments]
     axes.set_xticks(range(len(moments)), labels, fontsize=7 if named else 7.5)
     if not named:
         axes.set_xlabel(_("moment (number as in the list)"), fontsize=8)
