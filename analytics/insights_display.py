@@ -60,7 +60,8 @@ def score_text(score: int, scale: str) -> str:
     return _("score %(score)s/%(high)s") % {"score": score, "high": known.high}
 
 
-def _example(example: Mapping[str, Any], zone: zoneinfo.ZoneInfo) -> ShownExample:
+def example_shown(example: Mapping[str, Any], zone: zoneinfo.ZoneInfo) -> ShownExample:
+    """A verbatim as pages and the report show it: its score on its scale, its local day."""
     return {"comment": example["comment"], "truncated": bool(example.get("truncated")),
             "score": score_text(example["score"], example["scale"]), "touchpoint": example["touchpoint"],
             "day": dt.datetime.fromisoformat(example["occurred_at"]).astimezone(zone).date()}
@@ -89,7 +90,7 @@ def critical_moment_insights(item: Mapping[str, Any], *, cycle_id: int, timezone
     examples = found["examples"]
     return {
         "state": found["state"], "comments": found["comments"], "terms": terms,
-        "example": _example(examples[0], zoneinfo.ZoneInfo(timezone)) if examples else None,
+        "example": example_shown(examples[0], zoneinfo.ZoneInfo(timezone)) if examples else None,
         "comments_url": url,
         "counted": found["state"] != insights.STATE_OFF and (item["moment_critical"] or single),
     }

@@ -8,6 +8,7 @@ than `RollupWatermark.last_rating_id`. Nothing on a page scans raw ratings.
 from __future__ import annotations
 
 import orjson
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
@@ -377,3 +378,59 @@ class Alert(models.Model):
     @property
     def latest_interval(self) -> tuple[float, float]:
         return stats.wilson_interval(self.latest_dissatisfied, self.latest_n)
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being made")
+    SUCCEEDED = "succeeded", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportExport(models.Model):
+    """A cycle's PDF report for a period, made by a task (analytics.exports).
+
+    The PDF is kept in the row (a few hundred KB) so the web process serves what a
+    worker made without a shared disk; rows older than a day are deleted. The row
+    outlives its cycle (SET_NULL, with the name kept): an export of a cycle deleted
+    meanwhile ends failed with `error_code` "cycle_deleted", and its page says so.
+    """
+
+    Status = ExportStatus
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="report_exports")
+    cycle = models.ForeignKey("journeys.ServiceCycle", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="report_exports")
+    cycle_name = models.CharField(_("cycle"), max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("requested by"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    # The requester's language: the PDF is written in it.
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    # Why it failed, as a code the page words (analytics.exports.FAILURES).
+    error_code = models.CharField(max_length=40, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="report_export_status_valid"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="report_export_period_order"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="report_export_created")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_name} {self.period_start}–{self.period_end} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED)

@@ -11,13 +11,13 @@ import datetime as dt
 
 from celery import shared_task
 
-from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
+from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, RecordsFailureTask, task_progress
 
-from . import services
+from . import exports, services
 from .periods import Period
 
-__all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_rebuild", "cycle_recompute", "heatmaps_refresh", "rollups_rebuild",
-           "rollups_refresh"]
+__all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_rebuild", "cycle_recompute",
+           "heatmaps_refresh", "report_export", "rollups_rebuild", "rollups_refresh"]
 
 
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
@@ -72,3 +72,20 @@ def alerts_scan(self) -> dict:
     (and a rolling window can turn critical) even when no rating arrives."""
     result = services.alerts_scan()
     return {"cycles": len(result.cycle_ids), "opened": result.opened, "closed": result.closed}
+class ReportExportTask(RecordsFailureTask):
+    """Records the outcome when the task gives up, so the page never says "being made" forever."""
+
+    crash_code = "export_crashed"
+
+    def record_failure(self, object_id: int, code: str) -> None:
+        exports.report_export_fail(export_id=object_id, code=code)
+
+
+# Eager mode propagates errors (CELERY_TASK_EAGER_PROPAGATES) into the request that
+# started the export; the failure is recorded and the page says so, never a 500.
+@shared_task(name="analytics.report_export", base=ReportExportTask, **{**TASK_OPTIONS, "max_retries": 2})
+def report_export(self, export_id: int) -> dict:
+    """Make a cycle's PDF report (a ReportExport row); progress in sections done of total."""
+    export = exports.report_export_run(export_id=export_id, progress=task_progress(self))
+    return {"export": export_id, "status": export.status if export else "gone",
+            "size": export.size if export else 0}

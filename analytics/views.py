@@ -4,6 +4,7 @@ rollups when missing or stale), hand plain data to the template."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys.models import ServiceCycle
+from journeys.permissions import EDIT, user_can
 from journeys.selectors import cycle_get_for_user
 from momento.replica import replica_lag_shown, replica_reads_for
 from touchpoints.scales import SCALES
@@ -52,7 +54,7 @@ def task_watch(*, task_id: str, cycle_id: int) -> str:
     return reverse("analytics:task_status", args=[cycle_id, task_id])
 
 
-def _messages_of(error: ValidationError) -> list[str]:
+def error_messages(error: ValidationError) -> list[str]:
     return [str(message) for messages_ in error.message_dict.values() for message in messages_] \
         if hasattr(error, "error_dict") else [str(message) for message in error.messages]
 
@@ -63,14 +65,61 @@ def dashboard_view_parse(params: Mapping[str, str], *, today: dt.date) -> tuple[
     try:
         dimension = dimension_parse(params=params)
     except ValidationError as error:
-        errors += _messages_of(error)
+        errors += error_messages(error)
         dimension = DEFAULT_DIMENSION
     try:
         period = period_parse(params=params, today=today)
     except ValidationError as error:
-        errors += _messages_of(error)
+        errors += error_messages(error)
         period = last_weeks(weeks=DEFAULT_WEEKS, today=today)
     return dimension, period, errors
+
+
+def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Period, today: dt.date,
+                              segment_values: list[str], errors: list[str], shared: bool = False,
+                              with_insights: bool = True) -> dict:
+    """What the dashboard and its shared, read-only twin (analytics.share_views) draw:
+    the snapshot of the view, its Plotly figures and wheels (with the personas chosen in
+    `segment_values`, side by side), the critical moments (with what their customers say
+    when `with_insights`), the moments with an open alert, and the picker's choices.
+    `shared`: the wheels link nowhere (a share link reaches no signed-in page)."""
+    picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
+    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+    data = snapshot.data if snapshot else None
+    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+    figures = None
+    # All customers from this page's snapshot; chosen personas from the snapshot by segment.
+    segment_series = series.cycle_series(cycle=cycle, period=period, segments=picker["chosen_segments"], base=data,
+                                         include_all=False) if data and picker["chosen_segments"] else []
+    if data and data["n"]:
+        column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
+                                             segments=structure.segments)
+        figures = charts.dashboard_figures(data, column_labels=column_labels, alerting=alerting,
+                                           segments=segment_series)
+    wheels = wheel_display.wheels_draw(cycle=cycle, series=[series.series_from_snapshot(data), *segment_series],
+                                       period=period, alerting=alerting, linked=not shared) \
+        if data and data["n"] else []
+    period_params = scopes.period_query(period, today)
+    critical = [(item, insights_display.critical_moment_insights(
+        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params) if with_insights else None)
+        for item in data["critical_moments"]] if data else []
+    with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
+    return {
+        "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
+        "figures_json": charts.figures_json(figures) if figures else None,
+        "critical": critical,
+        "critical_nps": any(item.get("nps") is not None or any(tp.get("nps") is not None
+                                                                for tp in item["critical_touchpoints"])
+                            for item, _said in critical),
+        "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
+        "dimensions": DIMENSIONS, "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        "moments_without_touchpoints": [moment.name for moment in structure.moments
+                                        if moment.pk not in with_touchpoints],
+        "alerting": alerting,
+        "alerting_moments": [moment for moment in structure.moments if moment.pk in alerting],
+        "wheels": wheels, "wheel_legend": wheel.legend(),
+        **picker,
+    }
 
 
 @login_required
@@ -85,49 +134,39 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     today = local_today(cycle.timezone)
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
-    picker = wheel_display.segment_picker(cycle=cycle, values=request.GET.getlist("segment"), errors=errors)
-    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
-    data = snapshot.data if snapshot else None
-    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
-    figures = None
-    # All customers from this page's snapshot; chosen personas from the snapshot by segment.
-    segment_series = series.cycle_series(cycle=cycle, period=period, segments=picker["chosen_segments"], base=data,
-                                         include_all=False) if data and picker["chosen_segments"] else []
-    if data and data["n"]:
-        column_labels = labels.column_labels(dimension=dimension, columns=data["columns"],
-                                             segments=structure.segments)
-        figures = charts.dashboard_figures(data, column_labels=column_labels, alerting=alerting,
-                                           segments=segment_series)
-    wheels = wheel_display.wheels_draw(cycle=cycle, series=[series.series_from_snapshot(data), *segment_series],
-                                       period=period, alerting=alerting) if data and data["n"] else []
-    period_params = scopes.period_query(period, today)
-    critical = [(item, insights_display.critical_moment_insights(
-        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
-        for item in data["critical_moments"]] if data else []
-    with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
-    moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
+    context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
+                                        segment_values=request.GET.getlist("segment"), errors=errors)
+    data = context["data"]
+    period_query = scopes.period_query(period, today)
     return render(request, "analytics/dashboard.html", {
-        "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
-        "figures_json": charts.figures_json(figures) if figures else None,
-        "critical": critical,
-        "critical_nps": any(item.get("nps") is not None or any(tp.get("nps") is not None
-                                                                for tp in item["critical_touchpoints"])
-                            for item, _said in critical),
-        "cells": _cells(cycle, data) if figures and data else None,
-        "errors": errors, "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
-        "dimensions": DIMENSIONS,
-        "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        **context,
+        "cells": _cells(cycle, data) if context["figures"] and data else None,
+        "errors": errors,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
-        "moments_without_touchpoints": moments_without_touchpoints,
+        "downloads": _downloads(cycle, dimension=dimension, period=period, period_query=period_query),
+        "can_share": user_can(user=request.user, organization=cycle.organization_id, capability=EDIT),
         "replica_lag": replica_lag_shown(),
-        "alerting": alerting,
-        "alerting_moments": [moment for moment in structure.moments if moment.pk in alerting],
         "alerts_url": reverse("analytics:alerts", args=[cycle.organization_id]),
-        "wheels": wheels, "wheel_legend": wheel.legend(),
         "wheel_url": reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
-            [*period_params.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]]),
-        **picker,
+            [*period_query.items(), *[("segment", segment.pk) for segment in context["chosen_segments"]]]),
     })
+
+
+def _downloads(cycle, *, dimension: str, period: Period, period_query: Mapping[str, str]) -> dict[str, str]:
+    """The dashboard's files: the PDF report, the charts as PNG/SVG, the ratings as CSV,
+    each for the period on screen."""
+    view = urlencode({"dimension": dimension, **period_query})
+    zone = zoneinfo.ZoneInfo(cycle.timezone)
+    ratings = urlencode({
+        "occurred_after": dt.datetime.combine(period.start, dt.time.min, tzinfo=zone).isoformat(),
+        "occurred_before": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone).isoformat(),
+    })
+    return {
+        "report": reverse("analytics:report_pdf", args=[cycle.pk]) + "?" + urlencode(period_query),
+        **{f"{chart}_{kind}": reverse(f"api:cycle-{chart.replace('_', '-')}-{kind}", args=[cycle.pk]) + "?" + view
+           for chart in ("heatmap", "emotion_curve") for kind in ("png", "svg")},
+        "ratings_csv": reverse("api:cycle-ratings-export", args=[cycle.pk]) + "?" + ratings,
+    }
 
 
 def _cells(cycle, data: Mapping) -> dict:

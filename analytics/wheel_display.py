@@ -32,12 +32,13 @@ def segment_picker(*, cycle: ServiceCycle, values: list[str], errors: list[str])
 
 
 def wheels_draw(*, cycle: ServiceCycle, series: list[Series], period: Period,
-                alerting: Collection[int] = frozenset()) -> list[dict]:
+                alerting: Collection[int] = frozenset(), linked: bool = True) -> list[dict]:
     """Each series with its wheel as inline SVG (ids unique on the page), the moments in
-    `alerting` (open alerts) marked. Several wheels side by side leave their legend to the
+    `alerting` (open alerts) marked, each moment a link to its card on the map unless not
+    `linked` (a share link's page). Several wheels side by side leave their legend to the
     page (`analytics/_wheel_legend.html`)."""
     language = get_language() or "en"
-    link = moment_link(cycle)
+    link = moment_link(cycle) if linked else None
     with_legend = len(series) == 1
     # mark_safe: wheel_svg escapes every text it draws (names are customer data).
     return [{"series": item, "svg": mark_safe(wheel_svg(

@@ -234,3 +234,16 @@ class ProfileForm(forms.Form):
         help_text=_("Momento's pages, and the e-mails it sends you (alerts, the weekly digest), are in this "
                     "language."),
     )
+class ShareLinkForm(forms.Form):
+    """A read-only link to a cycle (journeys.share_links checks the dates)."""
+
+    name = forms.CharField(label=_("For whom"), max_length=100, required=False,
+                           help_text=_("To tell your links apart, e.g. “Board, December”."))
+    expires_on = forms.DateField(label=_("Works until"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Empty: 30 days from today. At most a year."))
+    period_start = forms.DateField(label=_("Fixed period from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Fixed period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Empty: the visitor chooses the period, as on the dashboard."))
+    include_comments = forms.BooleanField(label=_("Include what customers wrote (their comments)"), required=False)

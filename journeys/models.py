@@ -320,3 +320,41 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language})"
+class ShareLink(models.Model):
+    """A read-only link to one cycle's map and dashboard for people without an account
+    (journeys.share_links).
+
+    The link's token is stored only as its SHA-256, like API tokens and invitations:
+    the URL is shown once, when the link is made. It dies at `expires_at` or when
+    revoked. A fixed period (both dates or neither) pins what the visitor sees;
+    comments and verbatims are shown only when `include_comments` says so.
+    """
+
+    cycle = models.ForeignKey(ServiceCycle, on_delete=models.CASCADE, related_name="share_links")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    period_start = models.DateField(_("fixed period from"), null=True, blank=True)
+    period_end = models.DateField(_("fixed period to"), null=True, blank=True)
+    include_comments = models.BooleanField(_("include customers' comments"), default=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["cycle", "-created_at", "-id"]
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True, period_end__isnull=True)
+                | Q(period_start__isnull=False, period_end__isnull=False, period_start__lte=models.F("period_end")),
+                name="sharelink_period_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}: {self.name or self.pk}"

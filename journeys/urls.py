@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import editor_views, invitation_views, member_views, organization_settings_views, profile_views, views
+from . import (
+    editor_views,
+    invitation_views,
+    member_views,
+    organization_settings_views,
+    profile_views,
+    share_link_views,
+    views,
+)
 
 app_name = "journeys"
 
@@ -9,6 +17,9 @@ urlpatterns = [
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle_detail"),
     path("cycles/<int:pk>/archive/", views.cycle_archive, name="cycle_archive"),
     path("cycles/<int:pk>/settings/", views.cycle_settings, name="cycle_settings"),
+    path("cycles/<int:pk>/share/", share_link_views.share_links, name="share_links"),
+    path("cycles/<int:pk>/share/<int:share_link_pk>/revoke/", share_link_views.share_link_revoke_view,
+         name="share_link_revoke"),
     path("settings/members/", member_views.members_home, name="members_home"),
     path("settings/profile/", profile_views.profile, name="profile"),
     path("settings/organization/", organization_settings_views.organization_settings_home,

@@ -5,15 +5,18 @@ Broker and behaviour come from Django settings (CELERY_*). Tasks are thin
 that may pass, defined once here with the base options every task starts from.
 """
 
+import logging
 import os
 from collections.abc import Callable
 
-from celery import Celery
+from celery import Celery, Task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "momento.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("momento")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -45,3 +48,29 @@ def task_progress(task) -> Callable[[int, int], None]:
         if task.request.id:
             task.update_state(state="PROGRESS", meta={"done": done, "total": total})
     return report
+
+
+class RecordsFailureTask(Task):
+    """A task whose row says how its work ended (an import, an export): when the task
+    gives up, `record_failure(object_id, code)` stores why, so the page that follows it
+    never says "running" forever. Giving up is: a transient error after the last retry
+    (`transient_code`), anything else at once or a hard time limit (`crash_code`). A
+    worker that dies is no failure: the message is redelivered. The object's id is the
+    task's first argument."""
+
+    transient_code = "database_unavailable"
+    crash_code = "crashed"
+
+    def record_failure(self, object_id: int, code: str) -> None:
+        raise NotImplementedError
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        object_id = args[0] if args else next(iter(kwargs.values()), None)
+        if object_id is None:
+            return
+        code = self.transient_code if isinstance(exc, TRANSIENT_ERRORS) else self.crash_code
+        try:
+            self.record_failure(object_id, code)
+        except TRANSIENT_ERRORS:
+            # The database is still away; the object's own sweep marks it once it is stale.
+            logger.warning("%s %s: could not record its failure (%s)", self.name, object_id, code)

@@ -233,7 +233,7 @@ CELERY_TASK_ROUTES = {
         ],
         "heavy": [
             "analytics.rollups_rebuild", "analytics.cycle_rebuild", "analytics.comment_terms_recount",
-            "touchpoints.ratings_import",
+            "touchpoints.ratings_import", "analytics.report_export",
         ],
         "deliveries": ["reviews.webhook_deliver", "reviews.alert_notices_send_due"],
     }.items()
@@ -357,6 +357,8 @@ MOMENTO_MAX_BATCH = 5000
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "momento-demo-2026")
 # Days an invitation link to join an organization stays valid (journeys.invitations).
 MOMENTO_INVITATION_DAYS = env_int("MOMENTO_INVITATION_DAYS", 7)
+# Days a read-only share link of a cycle lives when its maker gives no expiry (journeys.share_links).
+MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # Analytics: ingests within this many seconds share one rollup refresh; beat
 # also refreshes every MOMENTO_ROLLUP_INTERVAL_MINUTES (a PeriodicTask row).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 10)
@@ -396,5 +398,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools tells every glyph it keeps when the PDF report embeds its font.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

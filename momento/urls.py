@@ -13,10 +13,18 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.alerts_api import AlertViewSet
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from analytics.image_api import (
+    CycleEmotionCurvePngView,
+    CycleEmotionCurveSvgView,
+    CycleHeatmapPngView,
+    CycleHeatmapSvgView,
+)
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from analytics.wheel_api import CycleWheelView
 from journeys.api import (
     ApiTokenViewSet,
+    CycleShareLinkDetailView,
+    CycleShareLinksView,
     CycleViewSet,
     InvitationViewSet,
     MembershipViewSet,
@@ -58,10 +66,17 @@ router.register("alerts", AlertViewSet, basename="alert")
 api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/ratings.csv", CycleRatingsExportView.as_view(), name="cycle-ratings-export"),
     path("cycles/<int:pk>/heatmap/", CycleHeatmapView.as_view(), name="cycle-heatmap"),
+    path("cycles/<int:pk>/heatmap.png", CycleHeatmapPngView.as_view(), name="cycle-heatmap-png"),
+    path("cycles/<int:pk>/heatmap.svg", CycleHeatmapSvgView.as_view(), name="cycle-heatmap-svg"),
+    path("cycles/<int:pk>/emotion-curve.png", CycleEmotionCurvePngView.as_view(), name="cycle-emotion-curve-png"),
+    path("cycles/<int:pk>/emotion-curve.svg", CycleEmotionCurveSvgView.as_view(), name="cycle-emotion-curve-svg"),
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
     path("cycles/<int:pk>/insights/", CycleInsightsView.as_view(), name="cycle-insights"),
     path("cycles/<int:pk>/wheel.svg", CycleWheelView.as_view(), name="cycle-wheel"),
     path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
+    path("cycles/<int:pk>/share-links/", CycleShareLinksView.as_view(), name="cycle-share-links"),
+    path("cycles/<int:pk>/share-links/<int:share_link_pk>/", CycleShareLinkDetailView.as_view(),
+         name="cycle-share-link"),
     path("", include(router.urls)),
 ]
 

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-
-from celery import Task, shared_task
+from celery import shared_task
 from django.utils import translation
 
-from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, task_progress
+from momento.celery import TASK_OPTIONS, RecordsFailureTask, task_progress
 
 from . import imports
 
-logger = logging.getLogger(__name__)
 
-
-
-class RatingImportTask(Task):
+class RatingImportTask(RecordsFailureTask):
     """Records the outcome when the task gives up, so the page never says "Importing" forever."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        # Called once the task has failed for good: transient errors after the
-        # last retry, anything else at once, and a hard time limit. (A worker
-        # that dies is not a failure: the message is redelivered.)
-        import_id = args[0] if args else kwargs.get("import_id")
-        code = "database_unavailable" if isinstance(exc, TRANSIENT_ERRORS) else "import_crashed"
-        try:
-            imports.rating_import_fail(import_id=import_id, code=code)
-        except TRANSIENT_ERRORS:
-            # The database is still away; the upload-time sweep marks it once it is stale.
-            logger.warning("ratings import %s: could not record its failure (%s)", import_id, code)
+    crash_code = "import_crashed"
+
+    def record_failure(self, object_id: int, code: str) -> None:
+        imports.rating_import_fail(import_id=object_id, code=code)
 
 
 @shared_task(name="touchpoints.ratings_import", base=RatingImportTask, **TASK_OPTIONS)

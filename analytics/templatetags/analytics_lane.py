@@ -22,7 +22,7 @@ from touchpoints.models import Segment
 
 from ..lane_curve import CurveLine, CurvePoint, line_colors, line_dash
 from ..lane_curve import lane_curve as lane_curve_draw
-from ..periods import DEFAULT_WEEKS, last_weeks, local_today
+from ..periods import DEFAULT_WEEKS, Period, last_weeks, local_today
 from ..series import MAX_SIDE_BY_SIDE, cycle_series, segments_choose
 
 register = template.Library()
@@ -36,6 +36,8 @@ class LaneCurve:
     legend: list[tuple[str, str, str]]  # (label, colour, dash pattern)
     weeks: int
     errors: list[str] = field(default_factory=list)
+    # A share link's fixed period (the curve shows that instead of the last `weeks`).
+    period: Period | None = None
     chosen_segments: list[Segment] = field(default_factory=list)
     segment_choices: list[Segment] = field(default_factory=list)
     max_segments: int = MAX_SIDE_BY_SIDE
@@ -47,8 +49,10 @@ def lane_curve(context, cycle, moments) -> LaneCurve:
     request = context.get("request")
     values = request.GET.getlist("segment") if request is not None else []
     chosen, errors = segments_choose(organization_id=cycle.organization_id, values=values)
+    # A share link's page (`shared`) may fix the period (`lane_period`) and links to no signed-in page.
+    fixed = context.get("lane_period")
     if chosen:
-        period = last_weeks(weeks=DEFAULT_WEEKS, today=local_today(cycle.timezone))
+        period = fixed or last_weeks(weeks=DEFAULT_WEEKS, today=local_today(cycle.timezone))
         found = cycle_series(cycle=cycle, period=period, segments=chosen)
         colors = line_colors(len(found))
         lines = []
@@ -72,5 +76,6 @@ def lane_curve(context, cycle, moments) -> LaneCurve:
         legend=[(line.label, line.color, line_dash(index)) for index, line in enumerate(lines)],
         weeks=DEFAULT_WEEKS, errors=errors, chosen_segments=chosen,
         segment_choices=list(Segment.objects.filter(organization_id=cycle.organization_id).order_by("name", "id")),
-        personas_url=reverse("touchpoints:segments", args=[cycle.organization_id]),
+        personas_url="" if context.get("shared") else reverse("touchpoints:segments", args=[cycle.organization_id]),
+        period=fixed,
     )

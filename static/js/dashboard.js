@@ -13,7 +13,7 @@
 
 import { openCellPanel } from "./cell_panel.js";
 import { gettext } from "./i18n.js";
-import { poll, retryingText, unreachableText } from "./task_progress.js";
+import { pollWithBar, unreachableText } from "./task_progress.js";
 
 const Plotly = globalThis.Plotly;
 
@@ -239,17 +239,7 @@ function show(text) {
 
 function follow(url) {
   const running = statusNode ? statusNode.textContent : "";
-  return poll(url, {
-    deadline: Date.now() + 5 * 60 * 1000,
-    onProgress: (progress) => {
-      show(running);
-      if (progress.total) {
-        bar.max = progress.total;
-        bar.value = progress.done || 0;
-      }
-    },
-    onError: () => show(retryingText()),
-  });
+  return pollWithBar(url, { bar, say: show, running, deadline: Date.now() + 5 * 60 * 1000 });
 }
 
 // What the end of a recompute's polling says (at SUCCESS the page reloads instead).

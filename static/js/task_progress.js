@@ -1,6 +1,7 @@
 // The one way a page follows background work: poll its status URL until the work
 // ends. Used by the dashboard's "recompute now", the cycle page's recount after a
-// new time zone (jobs.js) and the CSV import's progress bar (imports.js).
+// new time zone (jobs.js), the CSV import's progress bar (imports.js) and the
+// PDF report's (exports.js).
 //
 // One request at a time: the next is asked `interval` ms after the previous
 // answer (or failure), never while one is in flight, and a request that hangs is
@@ -97,6 +98,19 @@ function showProgress(bar, state) {
     bar.max = state.total;
     bar.value = state.done || 0;
   }
+}
+
+// Poll `url` while `bar` (a <progress>) shows done of total and `say(text)` says
+// `running`, or that the server does not answer yet; resolves as poll does.
+export function pollWithBar(url, { bar, say, running, deadline }) {
+  return poll(url, {
+    deadline,
+    onProgress: (state) => {
+      say(running);
+      showProgress(bar, state);
+    },
+    onError: () => say(retryingText()),
+  });
 }
 
 // An element with data-task-status-url: its [data-task-bar] <progress> shows

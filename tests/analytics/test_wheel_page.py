@@ -157,6 +157,7 @@ def test_the_dashboard_with_personas_keeps_a_query_budget(client, member, cycle,
     business, family = cycle.organization.segments.order_by("name")
     query = f"segment={business.pk}&segment={family.pk}"
     _dashboard(client, cycle, query)
-    # 12 for the page with two personas, plus one for the moments with an open alert (issue 16).
-    with django_assert_max_num_queries(13):
+    # 12 for the page with two personas, plus one for the moments with an open alert (issue 16)
+    # and one for whether this member may share the cycle (the Share button, issue 19).
+    with django_assert_max_num_queries(14):
         assert _dashboard(client, cycle, query).status_code == 200

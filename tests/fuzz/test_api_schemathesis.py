@@ -73,6 +73,8 @@ def real_path_parameters(operation, world) -> dict:
         parameters["id"] = getattr(world, COLLECTION_OBJECTS[match.group(1)]).pk
     if "{action_id}" in operation.path:
         parameters["action_id"] = world.action.pk
+    if "{share_link_pk}" in operation.path:
+        parameters["share_link_pk"] = world.share_link.pk
     return parameters
 
 

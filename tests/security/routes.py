@@ -92,11 +92,13 @@ PK_COLLECTIONS = {
     "webhooks": "webhook", "imports": "rating_import", "members": "membership", "invitations": "invitation",
     "alerts": "alert",
     "survey-links": "survey_link",
+    "exports": "report_export",
 }
 NAMED_PARAMETERS = {
     "moment_pk": "moment", "touchpoint_pk": "touchpoint", "item_id": "review_item", "action_id": "action",
     "org_pk": "organization", "token_pk": "token", "webhook_pk": "webhook", "member_pk": "membership", "task_id": "task_id",
     "invitation_pk": "invitation", "link_pk": "survey_link", "segment_pk": "segment",
+    "share_link_pk": "share_link",
     # admin: auth/user/<id>/password/
     "id": "admin",
 }
@@ -105,8 +107,11 @@ NAMED_PARAMETERS = {
 # nobody was given: the page must show nothing of anyone and change nothing.
 # A survey link's public token and a per-recipient part likewise: the public survey pages
 # are sent a token nobody was given (a friendly 404 that names nothing, changes nothing).
+# A share link's token likewise: whoever holds it sees one cycle read-only; the matrices
+# send one that opens nothing (tests/analytics/test_shared_pages.py opens real ones).
 STATIC_PARAMETERS = {"format": "json", "app_label": "journeys", "url": "no-such-page/",
-                     "token": "inv_" + "Z" * 43, "survey_token": "Z" * 22, "signed": "InRpY2tldC0xIg:forged"}
+                     "token": "inv_" + "Z" * 43, "survey_token": "Z" * 22, "signed": "InRpY2tldC0xIg:forged",
+                     "share_token": "shr_" + "Z" * 43}
 ADMIN_MODELS = {  # admin URL names are <app>_<model>_<view>
     "journeys_organization": "organization", "journeys_membership": "membership",
     "journeys_servicecycle": "cycle", "journeys_moment": "moment", "touchpoints_touchpoint": "touchpoint",

@@ -3,7 +3,7 @@
 The isolation and role matrices build an organization with one object of
 every kind a URL can point at (cycle, moments, touchpoints, segment, ratings,
 API token, CSV import, review item with an action, webhook, pending invitation, alert with its notice,
-survey link, a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
+survey link, share link, PDF report export, a recompute task id). Every text in it carries a marker, so a response that leaks any of it is
 caught by a substring search. `organization_fingerprint` reads every row that
 belongs to the organization, through whatever path leads to it, so "nothing
 changed" is checked for the whole organization, not for the object the URL
@@ -23,8 +23,9 @@ from django.core.exceptions import FieldError
 from django.db import connection
 from django.utils import timezone
 
-from analytics.models import Alert
-from journeys.models import ApiToken, Invitation, Membership, Organization, Profile
+from analytics.models import Alert, ReportExport
+from journeys.models import ApiToken, Invitation, Membership, Organization, Profile, ShareLink
+from journeys.share_links import share_link_create
 from journeys.tokens import api_token_create
 from reviews.models import ActionItem, AlertNotice, ReviewItem, Webhook, WebhookDelivery
 from tests.factories import (
@@ -75,6 +76,8 @@ class World:
     invitation: Invitation
     alert: Alert
     survey_link: SurveyLink
+    share_link: ShareLink
+    report_export: ReportExport
     task_id: str
     markers: list[str] = field(default_factory=list)
 
@@ -156,6 +159,12 @@ def world_build(label: str) -> World:
         organization=organization, touchpoint=touchpoint, name=f"{label} poster", question_en=f"{label} question?",
         segment=segment, created_by=admin,
     )
+    share_link, _share_token = share_link_create(cycle=cycle, created_by=admin, name=f"{label} board")
+    report_export = ReportExport.objects.create(
+        organization=organization, cycle=cycle, cycle_name=cycle.name, requested_by=admin,
+        period_start=monday, period_end=monday + dt.timedelta(days=6), status=ReportExport.Status.SUCCEEDED,
+        content=f"%PDF-1.4 {label} report".encode(), size=20,
+    )
     # analytics.views.task_status answers only for task ids a recompute of this cycle started.
     # Not marked: pages echo their own URL (the language switcher's "next"), which is no leak.
     task_id = "recompute-" + hashlib.sha256(label.encode()).hexdigest()[:12]
@@ -164,7 +173,7 @@ def world_build(label: str) -> World:
         label=label, organization=organization, admin=admin, cycle=cycle, moments=moments, touchpoint=touchpoint,
         segment=segment, rating=rating, token=token, token_plaintext=plaintext, rating_import=rating_import,
         review_item=review_item, action=action, webhook=webhook, invitation=invitation, alert=alert,
-        survey_link=survey_link, task_id=task_id,
+        survey_link=survey_link, share_link=share_link, report_export=report_export, task_id=task_id,
         markers=[label, token.prefix],
     )
 
@@ -233,6 +242,8 @@ def organization_fingerprint(organization: Organization) -> dict[str, str]:
     with connection.cursor() as cursor:
         for label, sql, params in statements:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            # PostgreSQL hands binary columns (a PDF report) over as memoryviews, whose repr is an address.
+            rows = [tuple(bytes(value) if isinstance(value, memoryview) else value for value in row)
+                    for row in cursor.fetchall()]
             digests[label] = f"{len(rows)}:{hashlib.sha256(repr(rows).encode()).hexdigest()[:16]}"
     return digests
