@@ -23,6 +23,7 @@ from journeys.models import Moment, Organization
 from momento.services import model_update
 
 from . import events
+from .customers import customers_link
 from .ingest import (
     API_FIELDS,
     INTERNAL_FIELDS,
@@ -249,10 +250,21 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     caller lets it leave its atomic block, which rolls the batch back.
     """
     with ingest_guard():
+        rows = _customers_linked(organization_id, rows)
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
     if outcome.created_count:
         events.ratings_stored.send(organization_id=organization_id)
     return outcome
+
+
+def _customers_linked(organization_id: int, rows: Sequence[ValidatedRow]) -> Sequence[ValidatedRow]:
+    """The rows with the customer id of their customer reference's hash (customers made
+    and locked until commit by `customers_link`); rows without a customer unchanged."""
+    keys = {row.customer_key for row in rows if row.customer_key is not None}
+    if not keys:
+        return rows
+    ids = customers_link(organization_id=organization_id, keys=keys)
+    return [row if row.customer_key is None else row._replace(customer_id=ids[row.customer_key]) for row in rows]
 
 
 def ratings_ingest(
@@ -272,7 +284,8 @@ def ratings_ingest(
     Each row is a mapping as a REST client sends it: `touchpoint` (id) or
     `touchpoint_key`, `score`, optional `occurred_at` (ISO 8601 with offset,
     default now; more than 5 minutes ahead is refused), `segment` (id or key),
-    `comment`, `first_contact_resolved`, `external_id`. Touchpoints and
+    `comment`, `first_contact_resolved`, `external_id`, `customer` (the client's
+    reference of the customer; only its keyed hash is stored). Touchpoints and
     segments are fetched once and rows are checked with plain code; if any is
     invalid, RatingsInvalid lists every error by index and field and nothing
     is written. Valid rows go in with one bulk statement whose ON CONFLICT
