@@ -283,6 +283,8 @@ SPECTACULAR_SETTINGS = {
         # Named because the review enums above would otherwise collide with them.
         "MomentKindEnum": "journeys.models.Moment.Kind",
         "SnapshotStatusEnum": "analytics.models.HeatmapSnapshot.Status",
+        "KeyDriverStateEnum": "analytics.key_drivers.STATES",
+        "KeyDriverModelStateEnum": "analytics.key_drivers.MODEL_STATES",
     },
 }
 

@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from analytics.drivers_api import CycleKeyDriversView, CyclePathsView
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from journeys.api import (
     ApiTokenViewSet,
@@ -51,6 +52,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/critical-moments/", CycleCriticalMomentsView.as_view(), name="cycle-critical-moments"),
     path("cycles/<int:pk>/insights/", CycleInsightsView.as_view(), name="cycle-insights"),
     path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
+    path("cycles/<int:pk>/key-drivers/", CycleKeyDriversView.as_view(), name="cycle-key-drivers"),
+    path("cycles/<int:pk>/paths/", CyclePathsView.as_view(), name="cycle-paths"),
     path("", include(router.urls)),
 ]
 

@@ -3,10 +3,18 @@
 - `refresh`: rollups folded in from new ratings (debounced, incremental) or rebuilt, and
   what the tasks do with them;
 - `snapshots`: heatmap snapshots computed from rollups, which pages and the API read;
+- `drivers`: key-driver snapshots (key drivers and the customer's path);
 - `base`: progress reports and derived-data commits both use.
 """
 
 from .base import Progress, derived_data_commit, no_progress
+from .drivers import (
+    CurrentDrivers,
+    DriversView,
+    key_drivers_current,
+    key_drivers_refresh_cycle,
+    key_drivers_snapshot_compute,
+)
 from .refresh import (
     BROKER_OUTAGE_ERRORS,
     REFRESH_PENDING_KEY,
@@ -38,10 +46,37 @@ from .snapshots import (
 )
 
 __all__ = [
-    "BROKER_OUTAGE_ERRORS", "MAX_WARM_SNAPSHOTS", "REFRESH_PENDING_KEY", "SNAPSHOT_FORMAT", "STALE_SNAPSHOT_DAYS",
-    "WARM_SNAPSHOT_DAYS", "WATERMARK_NAME", "CycleStructure", "Progress", "RollupRefreshResult", "WeeksSince",
-    "cycle_rebuild", "cycle_recompute", "cycle_structure", "derived_data_commit", "heatmap_data_build",
-    "heatmap_snapshot_compute", "heatmap_snapshot_current", "heatmaps_queue", "heatmaps_refresh_cycle",
-    "no_progress", "organization_terms_recount", "ratings_arrived", "refresh_pending_clear", "rollups_rebuild", "rollups_rebuild_and_fan_out",
-    "rollups_refresh", "rollups_refresh_and_fan_out",
+    "BROKER_OUTAGE_ERRORS",
+    "MAX_WARM_SNAPSHOTS",
+    "REFRESH_PENDING_KEY",
+    "SNAPSHOT_FORMAT",
+    "STALE_SNAPSHOT_DAYS",
+    "WARM_SNAPSHOT_DAYS",
+    "WATERMARK_NAME",
+    "CurrentDrivers",
+    "CycleStructure",
+    "DriversView",
+    "Progress",
+    "RollupRefreshResult",
+    "WeeksSince",
+    "cycle_rebuild",
+    "cycle_recompute",
+    "cycle_structure",
+    "derived_data_commit",
+    "heatmap_data_build",
+    "heatmap_snapshot_compute",
+    "heatmap_snapshot_current",
+    "heatmaps_queue",
+    "heatmaps_refresh_cycle",
+    "key_drivers_current",
+    "key_drivers_refresh_cycle",
+    "key_drivers_snapshot_compute",
+    "no_progress",
+    "organization_terms_recount",
+    "ratings_arrived",
+    "refresh_pending_clear",
+    "rollups_rebuild",
+    "rollups_rebuild_and_fan_out",
+    "rollups_refresh",
+    "rollups_refresh_and_fan_out",
 ]

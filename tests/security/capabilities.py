@@ -55,6 +55,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "api:cycle-critical-moments": ("read", "none"),
     "api:cycle-insights": ("read", "none"),
     "api:cycle-comments": ("read", "none"),
+    "api:cycle-key-drivers": ("read", "none"),
+    "api:cycle-paths": ("read", "none"),
     "api:cycle-ratings-export": ("read", "none"),
     "api:moment-list": ("read", "edit"),
     "api:moment-detail": ("read", "edit"),
