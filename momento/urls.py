@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
 from analytics.drivers_api import CycleKeyDriversView, CyclePathsView
+from analytics.erasure_api import CustomerErasureView
 from analytics.insights_api import CycleCommentsView, CycleInsightsView
 from journeys.api import (
     ApiTokenViewSet,
@@ -54,6 +55,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/comments/", CycleCommentsView.as_view(), name="cycle-comments"),
     path("cycles/<int:pk>/key-drivers/", CycleKeyDriversView.as_view(), name="cycle-key-drivers"),
     path("cycles/<int:pk>/paths/", CyclePathsView.as_view(), name="cycle-paths"),
+    path("customers/", CustomerErasureView.as_view(), name="customer-erasure"),
     path("", include(router.urls)),
 ]
 

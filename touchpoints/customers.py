@@ -143,6 +143,10 @@ def _lock_existing(organization_id: int, keys: list[str]) -> dict[str, int]:
 
 
 def customer_find(*, organization_id: int, reference: str) -> int | None:
-    """The id of the customer this reference names in the organization, or None."""
-    key = customer_hash(customer_secret(organization_id=organization_id), reference)
+    """The id of the customer this reference names in the organization, or None
+    (a read: an organization without a secret yet has no customers)."""
+    secret = CustomerSecret.objects.filter(organization_id=organization_id).values_list("secret", flat=True).first()
+    if secret is None:
+        return None
+    key = customer_hash(secret, reference)
     return Customer.objects.filter(organization_id=organization_id, key=key).values_list("pk", flat=True).first()
