@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys.selectors import cycle_get_for_user
 from touchpoints.scales import SCALES
 
-from . import charts, insights_display, labels, scopes, services
+from . import charts, driver_charts, insights_display, key_drivers, labels, scopes, services
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -34,6 +34,7 @@ from .periods import (
     local_today,
     period_parse,
 )
+from .services.drivers import default_view
 from .tasks import cycle_recompute
 
 TASK_CACHE_SECONDS = 3600
@@ -87,6 +88,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     critical = [(item, insights_display.critical_moment_insights(
         item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
         for item in data["critical_moments"]] if data else []
+    drivers = _key_drivers(cycle, structure, dimension, period) if figures else None
+    if figures and drivers and drivers["figures"]:
+        figures.update(drivers["figures"])
+    by_moment = drivers.get("by_moment", {}) if drivers else {}
+    critical = [(item, said, by_moment.get(item["moment_id"])) for item, said in critical]
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
@@ -99,7 +105,36 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
         "moments_without_touchpoints": moments_without_touchpoints,
+        "drivers": drivers,
     })
+
+
+def _key_drivers(cycle, structure, dimension: str, period: Period) -> dict:
+    """The key drivers of the page's period (default outcome, every customer): the
+    snapshot's data, each moment's driver for the critical list, the disagreements
+    the page explains, and the figures. A snapshot that only lacks the newest
+    ratings is shown as it is (its recompute is queued by the rollups' fan-out)."""
+    weeks = structure if dimension != "segments" else services.cycle_structure(cycle=cycle, dimension="weeks")
+    view = services.DriversView(outcome=default_view(cycle=cycle, structure=weeks).outcome, period=period)
+    if view.outcome is None:
+        return {"state": "no_outcome", "figures": {}}
+    current = services.key_drivers_current(cycle=cycle, view=view, structure=weeks, stale_ok=True)
+    data = current.snapshot.data
+    shown = [driver for driver in data["drivers"] if driver["effect"] is not None]
+    result_figures: dict = {}
+    if shown:
+        result_figures["priority"] = driver_charts.priority_matrix_figure(data, share_split=cycle.critical_share)
+    if data["paths"] and data["paths"]["customers"]:
+        result_figures["paths"] = driver_charts.path_figure(data["paths"])
+    return {
+        "state": data["state"], "data": data, "stale": current.stale, "computed_at": current.snapshot.computed_at,
+        "by_moment": {driver["moment_id"]: driver for driver in data["drivers"]},
+        "disagreements": [driver for driver in shown if driver["agreement"] in (
+            key_drivers.RAW_ONLY, key_drivers.ADJUSTED_ONLY, key_drivers.OPPOSITE)],
+        "quadrants": [(driver, driver_charts.quadrant_labels()[driver_charts.quadrant(
+            driver["effect"], driver["dissatisfied_share"], share_split=cycle.critical_share)]) for driver in shown],
+        "figures": result_figures,
+    }
 
 
 def _cells(cycle, data: Mapping) -> dict:

@@ -193,11 +193,31 @@ function drawEmotion() {
   plot(node, figure.data, layout);
 }
 
+// Key drivers (issue 18): the priority matrix (points named by their numbers on a
+// phone) and the customer's path, when the page has them.
+let drawnNarrowPriority = null;
+function drawPriority() {
+  const node = document.getElementById("priority-chart");
+  const figure = figures.priority;
+  if (!node || !figure) return;
+  const narrow = isNarrow(node, figure.narrow_below);
+  drawnNarrowPriority = narrow;
+  const data = narrow ? [{ ...figure.data[0], ...figure.narrow_trace }] : figure.data;
+  plot(node, data, narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout);
+}
+
+function drawPaths() {
+  const node = document.getElementById("paths-chart");
+  if (node && figures.paths) plot(node, figures.paths.data, figures.paths.layout);
+}
+
 if (figures) {
   const heatmapChart = document.getElementById("heatmap-chart");
   if (heatmapChart) listenToRowNames(heatmapChart);
   drawHeatmap();
   drawEmotion();
+  drawPriority();
+  drawPaths();
   let pending = null;
   window.addEventListener("resize", () => {
     clearTimeout(pending);
@@ -207,6 +227,10 @@ if (figures) {
       // Plotly follows the width by itself (responsive); redraw only across a breakpoint.
       if (chart && isNarrow(chart) !== drawnNarrow) drawHeatmap();
       if (emotion && isNarrow(emotion, figures.emotion.narrow_below) !== drawnNarrowEmotion) drawEmotion();
+      const priority = document.getElementById("priority-chart");
+      if (priority && figures.priority && isNarrow(priority, figures.priority.narrow_below) !== drawnNarrowPriority) {
+        drawPriority();
+      }
     }, 150);
   });
   document.querySelectorAll(".level-toggle [data-level]").forEach((button) => {

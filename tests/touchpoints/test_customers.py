@@ -153,3 +153,23 @@ def test_a_new_organization_gets_a_secret_of_its_own_once():
     first, second = OrganizationFactory(), OrganizationFactory()
     assert customer_secret(organization_id=first.pk) == customer_secret(organization_id=first.pk)
     assert customer_secret(organization_id=first.pk) != customer_secret(organization_id=second.pk)
+
+
+def test_marking_a_loyalty_question_unmarks_the_cycles_other_one():
+    from touchpoints.models import Touchpoint
+
+    first = TouchpointFactory(scale="nps11")
+    second = TouchpointFactory(moment=first.moment, scale="nps11")
+    elsewhere = TouchpointFactory(loyalty_question=True)
+    client = token_client(first.organization)
+    from tests.api_support import member_client
+
+    manager = member_client(first.organization)
+    assert manager.patch(f"/api/v1/touchpoints/{first.pk}/", {"loyalty_question": True},
+                         format="json").json()["loyalty_question"] is True
+    assert manager.patch(f"/api/v1/touchpoints/{second.pk}/", {"loyalty_question": True},
+                         format="json").status_code == 200
+    flags = dict(Touchpoint.objects.values_list("pk", "loyalty_question"))
+    assert (flags[first.pk], flags[second.pk], flags[elsewhere.pk]) == (False, True, True)
+    assert client.patch(f"/api/v1/touchpoints/{first.pk}/", {"loyalty_question": True},
+                        format="json").status_code == 403
