@@ -51,8 +51,8 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
     hover = []
     for driver in shown:
         lines = [f"<b>{driver['position'] + 1}. {escape(driver['name'])}</b>",
-                 f"{texts['effect']}: {fmt.signed_points(driver['effect'])} "
-                 f"({fmt.signed_points(driver['low'])} … {fmt.signed_points(driver['high'])})",
+                 (f"{texts['effect']}: {fmt.signed_points(driver['effect'])} "
+                  f"({fmt.signed_points(driver['low'])} … {fmt.signed_points(driver['high'])})"),
                  f"{texts['share']}: {fmt.percent(driver['dissatisfied_share'])}",
                  texts["customers"] % {"dissatisfied": fmt.count(driver["customers_dissatisfied"]),
                                        "satisfied": fmt.count(driver["customers_satisfied"])},
@@ -95,7 +95,7 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
         return [corner("fix_first", 1, 1, "right", "top", size), corner("keep", 0, 1, "left", "top", size),
                 corner("watch", 1, 0, "right", "bottom", size), corner("low_priority", 0, 0, "left", "bottom", size)]
 
-    ticks = [tick / 10 for tick in range(0, int(x_high * 10) + 1)]
+    ticks = [tick / 10 for tick in range(int(x_high * 10) + 1)]
     axis_x = {"range": [0, x_high], "title": {"text": _("customers dissatisfied at the moment")},
               "tickvals": ticks, "ticktext": [fmt.percent(tick) for tick in ticks], "fixedrange": True,
               "zeroline": False}

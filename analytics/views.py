@@ -85,14 +85,14 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                                              segments=structure.segments)
         figures = charts.dashboard_figures(data, column_labels=column_labels)
     period_params = scopes.period_query(period, today)
-    critical = [(item, insights_display.critical_moment_insights(
-        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params))
-        for item in data["critical_moments"]] if data else []
     drivers = _key_drivers(cycle, structure, dimension, period) if figures else None
     if figures and drivers and drivers["figures"]:
         figures.update(drivers["figures"])
     by_moment = drivers.get("by_moment", {}) if drivers else {}
-    critical = [(item, said, by_moment.get(item["moment_id"])) for item, said in critical]
+    # Each critical moment with what its customers say and its effect on the outcome.
+    critical = [(item, insights_display.critical_moment_insights(
+        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params),
+        by_moment.get(item["moment_id"])) for item in data["critical_moments"]] if data else []
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     moments_without_touchpoints = [moment.name for moment in structure.moments if moment.pk not in with_touchpoints]
     return render(request, "analytics/dashboard.html", {
