@@ -540,6 +540,7 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"ingest: {n / ingest_seconds:,.0f}/s (COPY {n / copy_seconds:,.0f}/s); stored {stored:,} of {n:,}")
         if stored != n:
             log("WARNING: stored count differs from sent count")
+        from bench.customers import KeyDriverPhase  # issue 18: linked customers, key drivers
 
         # The timed jobs and baselines run in rounds, one of each per round, and
         # each ratio is the median of its per-round ratios: this machine's speed
@@ -559,6 +560,8 @@ def main(argv: list[str] | None = None) -> dict:
         incremental_job = WorkerJob(env, f"rollups_refresh()\n{warm}", setup=imports, warmup=f"rollups_refresh()\n{warm}")
         rollups_job = WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm)
         rebuild_job = WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm)
+        drivers = KeyDriverPhase(env=env, dataset=dataset, organization_id=organization.pk, cycle_id=cycle.pk,
+                                 worker_job=WorkerJob, weeks=WEEKS, log=log)
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
         new_ratings = max(1, n // 100)
@@ -569,6 +572,7 @@ def main(argv: list[str] | None = None) -> dict:
             floor_samples.append(floor)
             rollups_seconds = rollups_job.run()
             vs_floor.append(rollups_seconds / floor)
+            drivers.round(rollups_seconds)
             rebuild_seconds = rebuild_job.run()
             if not args.skip_pandas:
                 pandas_seconds, pandas_groups = pandas_baseline_seconds(url, cycle.timezone)
@@ -592,6 +596,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  "samples": [round(x, 4) for x in pandas_samples], "groups": pandas_groups,
                                  "rebuild_speedup": round(_median(vs_pandas), 2),
                                  "rebuild_speedup_rounds": [round(x, 2) for x in vs_pandas]}
+        results["key_drivers"] = drivers.close()
         results["incremental"] = {**incremental, "new_ratings": new_ratings,
                                   "vs_full_rebuild": round(_median(vs_rebuild), 3),
                                   "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
@@ -628,6 +633,8 @@ def _spread(samples: list[float]) -> str:
 
 
 def print_table(results: dict) -> None:
+    from bench.customers import table_rows
+
     n = results["ratings"]
     repeat = results["settings"].get("repeat", 1)
     floor, rebuild, incremental = results["raw_group_by"], results["full_rebuild"], results["incremental"]
@@ -654,6 +661,7 @@ def print_table(results: dict) -> None:
          str(results['dashboard']['statuses'])),
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
+        *table_rows(results),
     ]
     width = max(len(row[0]) for row in rows)
     print()

@@ -45,3 +45,9 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert set(results["dashboard"]["statuses"]) == {"200"}
     assert set(results["heatmap_api"]["statuses"]) == {"200"}
     assert "| HTTP ingest" in completed.stdout
+    drivers = results["key_drivers"]  # issue 18: 60 % of the ratings linked, customers of 3–6 moments
+    assert 0.55 * 10000 < drivers["linked"] <= 0.6 * 10000 * 1.05
+    assert 3 <= drivers["linked"] / drivers["customers"] <= 6
+    for timed in (drivers["task"], drivers["whole_period"]):
+        assert len(timed["samples"]) == 2 and len(timed["vs_full_rebuild_rounds"]) == 2
+    assert "| key-driver task" in completed.stdout
