@@ -67,7 +67,10 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
     y_high = max([0.5, EFFECT_SPLIT + 0.1, *[driver["high"] + 0.05 for driver in shown]])
     trace = {
         "type": "scatter", "mode": "markers+text", "x": xs, "y": ys,
-        "text": [escape(driver["name"]) for driver in shown], "textposition": "top center",
+        # Names for the moments that move the outcome (few, apart); numbers, as in the table,
+        # for the crowd near zero whose names would overlap.
+        "text": [escape(driver["name"]) if driver["effect"] >= EFFECT_SPLIT else str(driver["position"] + 1)
+                 for driver in shown], "textposition": "top center",
         "textfont": {"size": 11},
         "error_y": {"type": "data", "symmetric": False, "array": [d["high"] - d["effect"] for d in shown],
                     "arrayminus": [d["effect"] - d["low"] for d in shown], "color": "#9aa3b5", "thickness": 1.5},
@@ -119,7 +122,8 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
 
 def path_figure(paths: dict[str, Any]) -> dict[str, Any]:
     """Customers by how many bad moments they met (bars, left axis) and the outcome's
-    dissatisfied share for each number (points with Wilson intervals, right axis)."""
+    dissatisfied share for each number with enough customers (points with Wilson
+    intervals, right axis)."""
     fmt = numbers()
     rows = paths["bad_moments"]
     labels = [f"{row['bad_moments']}+" if row["or_more"] else str(row["bad_moments"]) for row in rows]
@@ -131,7 +135,8 @@ def path_figure(paths: dict[str, Any]) -> dict[str, Any]:
                        for row in rows],
         "hovertemplate": "%{customdata}<extra></extra>",
     }
-    shown = [row for row in rows if row["outcome_share"] is not None]
+    # Only counts with enough customers answering the outcome: a share of three proves nothing.
+    shown = [row for row in rows if row["outcome_share"] is not None and row["enough"]]
     points = {
         "type": "scatter", "mode": "lines+markers", "x": [labels[rows.index(row)] for row in shown],
         "y": [row["outcome_share"] for row in shown], "yaxis": "y2", "name": outcome_word,

@@ -2,8 +2,7 @@
 
 Customers are linked by the keyed hash of the client's reference
 (`touchpoints.customers`). For a cycle, a period (local days) and optionally a
-segment, one statement groups the linked ratings up to the rollups' watermark
-by customer × moment, then by customer, into each customer's bit masks: which
+segment, one statement groups the linked ratings by customer × moment, then by customer, into each customer's bit masks: which
 moments they rated, where they were dissatisfied (at least one dissatisfied
 rating there in the period), and their outcome (not rated / satisfied /
 dissatisfied). It answers the patterns with their numbers of customers, so what
@@ -39,7 +38,7 @@ from journeys.models import Moment, MomentKind, ServiceCycle
 from touchpoints.models import Rating, Touchpoint
 
 from . import driver_model, stats
-from .models import NO_SEGMENT, RollupWatermark
+from .models import NO_SEGMENT
 from .periods import Period
 
 RATINGS = Rating._meta.db_table
@@ -134,46 +133,53 @@ def customer_patterns(*, cycle: ServiceCycle, outcome: Outcome, drivers: list[in
     """One aggregate: the customers of each (outcome, rated mask, bad mask) pattern.
 
     `drivers` are moment ids (bit j = drivers[j]); `segment` a segment id,
-    NO_SEGMENT for ratings without one, None for all. Only ratings the rollups
-    have counted (id ≤ the watermark), so the figures match the heatmap's.
+    NO_SEGMENT for ratings without one, None for all. Every column it reads is in
+    the partial index `rating_customer`, so PostgreSQL answers from the index alone.
     """
     bit_of = {moment_id: 1 << index for index, moment_id in enumerate(drivers)}
-    mapping: list[tuple[int, int, int]] = []
-    for touchpoint in touchpoints:
-        if touchpoint.pk in outcome.touchpoint_ids:
-            mapping.append((touchpoint.pk, 0, 1))
-        elif touchpoint.moment_id in bit_of:
-            mapping.append((touchpoint.pk, bit_of[touchpoint.moment_id], 0))
-    if not mapping:
+    # Ids and bits are integers Momento made, written into the SQL as numbers: a
+    # CASE, not a join, keeps the index's customer order for the GROUP BY.
+    outcome_ids = [int(touchpoint.pk) for touchpoint in touchpoints if touchpoint.pk in outcome.touchpoint_ids]
+    driver_bits = [(int(touchpoint.pk), int(bit_of[touchpoint.moment_id])) for touchpoint in touchpoints
+                   if touchpoint.pk not in outcome.touchpoint_ids and touchpoint.moment_id in bit_of]
+    if not outcome_ids and not driver_bits:
         return Patterns()
+    bit = ("CASE r.touchpoint_id " + " ".join(f"WHEN {tp} THEN {value}" for tp, value in driver_bits)
+           + " ELSE 0 END") if driver_bits else "0"
+    answered = f"r.touchpoint_id IN ({', '.join(map(str, outcome_ids))})" if outcome_ids else "FALSE"
+    every = ", ".join(str(tp) for tp in [*outcome_ids, *(tp for tp, _bit in driver_bits)])
     start, end = local_bounds(period, cycle.timezone)
     adapt = connection.ops.adapt_datetimefield_value
-    high = RollupWatermark.objects.filter(name="ratings").values_list("last_rating_id", flat=True).first() or 0
+    params: list[Any] = [adapt(start), adapt(end)]
     segment_condition = ""
-    params: list[Any] = [value for row in mapping for value in row]
-    params += [adapt(start), adapt(end), high]
     if segment == NO_SEGMENT:
         segment_condition = "AND r.segment_id IS NULL"
     elif segment is not None:
         segment_condition = "AND r.segment_id = %s"
         params.append(segment)
-    values = ", ".join(["(%s, %s, %s)"] * len(mapping))
-    # SUM of BIGINT is NUMERIC on PostgreSQL: cast back, the masks fit.
+    ratings = f"""
+        FROM {RATINGS} r
+        WHERE r.customer_id IS NOT NULL AND r.touchpoint_id IN ({every})
+          AND r.occurred_at >= %s AND r.occurred_at < %s {segment_condition}
+    """
+    outcome_code = f"CASE WHEN NOT ({answered}) THEN 0 WHEN r.dissatisfied THEN 2 ELSE 1 END"
+    if connection.vendor == "postgresql":
+        # One pass in customer order (the index's): bit_or folds a customer's moments into the masks.
+        per_customer = f"""
+            SELECT bit_or(CAST({bit} AS BIGINT)) AS rated,
+                   bit_or(CASE WHEN r.dissatisfied THEN CAST({bit} AS BIGINT) ELSE 0 END) AS bad,
+                   MAX({outcome_code}) AS outcome
+              {ratings} GROUP BY r.customer_id"""
+    else:
+        # SQLite has no bit_or: one row per customer × moment first, whose distinct bits add up.
+        per_customer = f"""
+            SELECT SUM(bit) AS rated, SUM(bit * bad) AS bad, MAX(outcome) AS outcome
+              FROM (SELECT r.customer_id, {bit} AS bit, MAX(CASE WHEN r.dissatisfied THEN 1 ELSE 0 END) AS bad,
+                           MAX({outcome_code}) AS outcome
+                      {ratings} GROUP BY r.customer_id, {bit}) AS per_moment
+             GROUP BY customer_id"""
     sql = f"""
-        WITH moment_of (touchpoint_id, bit, is_outcome) AS (VALUES {values}),
-        per_moment AS (
-            SELECT r.customer_id, m.bit, m.is_outcome, MAX(CASE WHEN r.dissatisfied THEN 1 ELSE 0 END) AS bad
-              FROM {RATINGS} r JOIN moment_of m ON m.touchpoint_id = r.touchpoint_id
-             WHERE r.customer_id IS NOT NULL AND r.occurred_at >= %s AND r.occurred_at < %s AND r.id <= %s
-                   {segment_condition}
-             GROUP BY r.customer_id, m.bit, m.is_outcome
-        ),
-        per_customer AS (
-            SELECT CAST(SUM(CASE WHEN is_outcome = 1 THEN 0 ELSE bit END) AS BIGINT) AS rated,
-                   CAST(SUM(CASE WHEN is_outcome = 1 THEN 0 ELSE bit * bad END) AS BIGINT) AS bad,
-                   MAX(CASE WHEN is_outcome = 1 THEN 1 + bad ELSE 0 END) AS outcome
-              FROM per_moment GROUP BY customer_id
-        )
+        WITH per_customer AS ({per_customer})
         SELECT outcome, rated, bad, COUNT(*) FROM per_customer GROUP BY outcome, rated, bad
     """
     with connection.cursor() as cursor:

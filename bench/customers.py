@@ -75,7 +75,8 @@ class KeyDriverPhase:
         setup = (
             # A worker that has fitted a model before has statsmodels imported.
             "import statsmodels.genmod.generalized_linear_model\n"
-            "from analytics.services import key_drivers_refresh_cycle, key_drivers_snapshot_compute, DriversView\n"
+            "from analytics.services import key_drivers_refresh_cycle, DriversView\n"
+            "from analytics.services.drivers import key_drivers_data_build\n"
             "from analytics.services.drivers import default_view\n"
             "from analytics.services.snapshots import cycle_structure\n"
             "from analytics.periods import last_weeks, local_today\n"
@@ -86,7 +87,8 @@ class KeyDriverPhase:
             f"period=last_weeks(weeks={weeks + 1}, today=local_today(cycle.timezone)))\n"
         )
         task = f"key_drivers_refresh_cycle(cycle_id={cycle_id})"
-        whole = "key_drivers_snapshot_compute(cycle=cycle, view=whole, structure=structure)"
+        # Computed, not stored: a stored view would be warm, and the task would recompute it too.
+        whole = "key_drivers_data_build(cycle=cycle, view=whole, structure=structure)"
         self.task_job = worker_job(env, task, setup=setup, warmup=task)
         self.whole_job = worker_job(env, whole, setup=setup, warmup=whole)
         self.task_vs_rebuild: list[float] = []

@@ -17,6 +17,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# numpy's BLAS (OpenBLAS) starts a thread per core for every matrix operation. Web and
+# Celery processes are already one per core: on a busy machine those threads fight for
+# the same cores and the key-driver model's least squares ran 20x slower (issue 18).
+# Set before numpy is first imported; an explicit value in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 

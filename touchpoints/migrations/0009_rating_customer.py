@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='rating',
-            index=models.Index(condition=models.Q(('customer__isnull', False)), fields=['customer'], name='rating_customer'),
+            index=models.Index(condition=models.Q(('customer__isnull', False)), fields=['customer', 'touchpoint', 'occurred_at', 'dissatisfied', 'segment'], name='rating_customer'),
         ),
     ]
