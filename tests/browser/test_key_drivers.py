@@ -76,7 +76,7 @@ def test_the_priority_matrix_sits_beside_the_emotion_curve_and_names_the_driver(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_cx_manager_erases_a_customer_from_the_erasure_page(page, log_in, shoot, travellers, language):
-    journey, user = travellers
+    _journey, user = travellers
     words = WORDS[language]
     before = Rating.objects.count()
     _open(page, log_in, user, language, "/")
