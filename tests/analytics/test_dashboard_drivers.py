@@ -104,3 +104,37 @@ def test_without_an_outcome_the_page_says_what_is_missing(signed_in, journey):
 def test_quadrants_split_on_the_effect_and_the_critical_share():
     assert driver_charts.quadrant(0.10, 0.25, share_split=0.25) == "fix_first"
     assert driver_charts.quadrant(0.099, 0.249, share_split=0.25) == "low_priority"
+
+
+def test_a_moment_whose_effect_comes_from_another_is_explained_in_the_page(client):
+    """Customers unhappy at boarding are mostly unhappy on the flight too, and only the
+    flight drives the outcome: boarding's plain effect is clear, its adjusted one is not,
+    and the page says why."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    journey = Journey(names=("Boarding", "Flight"))
+    rng, now, rows = random.Random(4), timezone.now(), []
+    for number in range(900):
+        boarding = rng.random() < 0.35
+        flight = boarding if rng.random() < 0.8 else rng.random() < 0.15
+        detractor = rng.random() < (0.7 if flight else 0.12)
+        when = (now - dt.timedelta(days=rng.uniform(1, 30))).isoformat()
+        for touchpoint, bad in ((journey.touchpoints[0], boarding), (journey.touchpoints[1], flight)):
+            rows.append({"touchpoint_key": touchpoint.key, "score": 1 if bad else 5, "occurred_at": when,
+                         "customer": f"t-{number}"})
+        rows.append({"touchpoint_key": journey.outcome.key, "score": 3 if detractor else 9, "occurred_at": when,
+                     "customer": f"t-{number}"})
+    push(token_client(journey.organization), rows)
+    user = UserFactory()
+    MembershipFactory(user=user, organization=journey.organization, role=Membership.Role.VIEWER)
+    client.force_login(user)
+    response = client.get(url(journey))
+    drivers = {driver["name"]: driver for driver in response.context["drivers"]["data"]["drivers"]}
+    assert drivers["Flight"]["agreement"] == "both"
+    assert drivers["Boarding"]["agreement"] == "raw_only", drivers["Boarding"]
+    assert [driver["name"] for driver in response.context["drivers"]["disagreements"]] == ["Boarding"]
+    assert "once the other moments they met are taken into account the effect is no longer clear" in \
+        response.content.decode()
