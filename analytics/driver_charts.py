@@ -66,12 +66,7 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
     y_low = min([-0.15, *[driver["low"] - 0.05 for driver in shown]])
     y_high = max([0.5, EFFECT_SPLIT + 0.1, *[driver["high"] + 0.05 for driver in shown]])
     trace = {
-        "type": "scatter", "mode": "markers+text", "x": xs, "y": ys,
-        # Names for the moments that move the outcome (few, apart); numbers, as in the table,
-        # for the crowd near zero whose names would overlap.
-        "text": [escape(driver["name"]) if driver["effect"] >= EFFECT_SPLIT else str(driver["position"] + 1)
-                 for driver in shown], "textposition": "top center",
-        "textfont": {"size": 11},
+        "type": "scatter", "mode": "markers", "x": xs, "y": ys,
         "error_y": {"type": "data", "symmetric": False, "array": [d["high"] - d["effect"] for d in shown],
                     "arrayminus": [d["effect"] - d["low"] for d in shown], "color": "#9aa3b5", "thickness": 1.5},
         "marker": {"size": [16 if driver["critical"] else 11 for driver in shown],
@@ -98,6 +93,14 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
         return [corner("fix_first", 1, 1, "right", "top", size), corner("keep", 0, 1, "left", "top", size),
                 corner("watch", 1, 0, "right", "bottom", size), corner("low_priority", 0, 0, "left", "bottom", size)]
 
+    def point_labels(names: bool) -> list[dict[str, Any]]:
+        # Names for the moments that move the outcome (few, apart); numbers, as in the
+        # table, for the crowd near zero (and on a phone) whose names would overlap.
+        return [{"x": driver["dissatisfied_share"], "y": driver["effect"], "xref": "x", "yref": "y",
+                 "text": escape(driver["name"]) if names and driver["effect"] >= EFFECT_SPLIT
+                 else str(driver["position"] + 1),
+                 "showarrow": False, "yshift": 14, "font": {"size": 11, "color": "#333"}} for driver in shown]
+
     ticks = [tick / 10 for tick in range(int(x_high * 10) + 1)]
     axis_x = {"range": [0, x_high], "title": {"text": _("customers dissatisfied at the moment")},
               "tickvals": ticks, "ticktext": [fmt.percent(tick) for tick in ticks], "fixedrange": True,
@@ -109,15 +112,14 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
               "fixedrange": True, "zeroline": False}
     layout = {
         "height": 420, "margin": {"l": 64, "r": 16, "t": TOOLBAR_ROOM + 10, "b": 56}, "shapes": shapes,
-        "annotations": corners(12), "xaxis": axis_x, "yaxis": axis_y, "showlegend": False,
+        "annotations": corners(12) + point_labels(True), "xaxis": axis_x, "yaxis": axis_y, "showlegend": False,
         "plot_bgcolor": "#ffffff", "dragmode": False,
     }
     narrow_layout = {
-        "height": 360, "margin": {"l": 52, "r": 8, "t": TOOLBAR_ROOM + 6, "b": 50}, "annotations": corners(10),
+        "height": 360, "margin": {"l": 52, "r": 8, "t": TOOLBAR_ROOM + 6, "b": 50},
+        "annotations": corners(10) + point_labels(False),
     }
-    narrow_trace = {"text": [str(driver["position"] + 1) for driver in shown]}
-    return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout, "narrow_trace": narrow_trace,
-            "narrow_below": 560}
+    return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout, "narrow_below": 560}
 
 
 def path_figure(paths: dict[str, Any]) -> dict[str, Any]:

@@ -202,8 +202,7 @@ function drawPriority() {
   if (!node || !figure) return;
   const narrow = isNarrow(node, figure.narrow_below);
   drawnNarrowPriority = narrow;
-  const data = narrow ? [{ ...figure.data[0], ...figure.narrow_trace }] : figure.data;
-  plot(node, data, narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout);
+  plot(node, figure.data, narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout);
 }
 
 function drawPaths() {
@@ -216,8 +215,14 @@ if (figures) {
   if (heatmapChart) listenToRowNames(heatmapChart);
   drawHeatmap();
   drawEmotion();
-  drawPriority();
-  drawPaths();
+  // The key-driver charts are drawn in the next frame, once the page has laid out:
+  // drawn during the first layout, their text labels kept Playwright's network
+  // bookkeeping from ever seeing the page idle.
+  requestAnimationFrame(() => {
+    drawPriority();
+    drawPaths();
+    document.body.dataset.chartsReady = "true";
+  });
   let pending = null;
   window.addEventListener("resize", () => {
     clearTimeout(pending);
@@ -250,7 +255,6 @@ if (figures) {
       drawHeatmap();
     });
   }
-  document.body.dataset.chartsReady = "true";
 }
 
 const form = document.getElementById("recompute-form");
