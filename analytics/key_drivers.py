@@ -24,8 +24,6 @@ moment is not one of the drivers.
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -39,7 +37,7 @@ from touchpoints.models import Rating, Touchpoint
 
 from . import driver_model, stats
 from .models import NO_SEGMENT
-from .periods import Period
+from .periods import Period, utc_bounds
 
 RATINGS = Rating._meta.db_table
 # Moments are bits of a BIGINT mask (the sign bit left alone).
@@ -110,14 +108,6 @@ def outcome_parse(*, value: str | None, cycle: ServiceCycle, touchpoints: list[T
     return outcome
 
 
-def local_bounds(period: Period, zone: str) -> tuple[dt.datetime, dt.datetime]:
-    """The instants the period's local days run between: [start, end)."""
-    info = zoneinfo.ZoneInfo(zone)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=info)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=info)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
 @dataclass
 class Patterns:
     """Customers by pattern, as numpy columns (one entry per distinct pattern)."""
@@ -148,7 +138,7 @@ def customer_patterns(*, cycle: ServiceCycle, outcome: Outcome, drivers: list[in
            + " ELSE 0 END") if driver_bits else "0"
     answered = f"r.touchpoint_id IN ({', '.join(map(str, outcome_ids))})" if outcome_ids else "FALSE"
     every = ", ".join(str(tp) for tp in [*outcome_ids, *(tp for tp, _bit in driver_bits)])
-    start, end = local_bounds(period, cycle.timezone)
+    start, end = utc_bounds(period, cycle.timezone)
     adapt = connection.ops.adapt_datetimefield_value
     params: list[Any] = [adapt(start), adapt(end)]
     segment_condition = ""

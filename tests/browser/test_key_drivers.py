@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from analytics.services import rollups_refresh
 from journeys.models import Membership
 from tests.analytics.drivers_data import Journey, traveller_ratings
+from tests.browser.test_dashboard_insights import _open
 from tests.factories import MembershipFactory, UserFactory
 from touchpoints.models import CustomerErasure, Rating
 from touchpoints.services import ratings_record
@@ -40,15 +41,6 @@ def travellers(transactional_db):
     user = UserFactory(username="maria")
     MembershipFactory(user=user, organization=journey.organization, role=Membership.Role.CX_MANAGER)
     return journey, user
-
-
-def _open(page, log_in, user, language, path):
-    log_in(user)
-    if language != "en":
-        with page.expect_navigation():
-            page.locator("#language-select").select_option(language)
-    page.goto(path)
-    expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,14 +12,12 @@ from django.db import connection
 
 from tests.api_support import token_client
 from tests.factories import OrganizationFactory, TouchpointFactory
+from tests.touchpoints.test_api_ratings import BATCH, RATINGS, post
 from touchpoints.csv_io import ratings_export_lines, ratings_import_csv
 from touchpoints.customers import customer_hash, customer_secret
 from touchpoints.models import CUSTOMER_REFERENCE_MAX_LENGTH, Customer, Rating
 
 pytestmark = pytest.mark.django_db
-
-RATINGS = "/api/v1/ratings/"
-BATCH = "/api/v1/ratings/batch/"
 
 
 @pytest.fixture
@@ -31,10 +28,6 @@ def touchpoint():
 @pytest.fixture
 def client(touchpoint):
     return token_client(touchpoint.organization)
-
-
-def post(client, url, body):
-    return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
 def test_a_customer_reference_is_stored_only_as_its_keyed_hash(client, touchpoint):
