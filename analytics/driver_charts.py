@@ -116,8 +116,10 @@ def priority_matrix_figure(data: dict[str, Any], *, share_split: float) -> dict[
         "plot_bgcolor": "#ffffff", "dragmode": False,
     }
     narrow_layout = {
-        "height": 360, "margin": {"l": 52, "r": 8, "t": TOOLBAR_ROOM + 6, "b": 50},
+        "height": 360, "margin": {"l": 56, "r": 8, "t": TOOLBAR_ROOM + 6, "b": 50},
         "annotations": corners(10) + point_labels(False),
+        # No room for the effect axis' title beside its "+60 pts" ticks: the hint above says it.
+        "yaxis": {**axis_y, "title": {"text": ""}},
     }
     return {"data": [trace], "layout": layout, "narrow_layout": narrow_layout, "narrow_below": 560}
 
