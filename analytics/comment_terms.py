@@ -51,10 +51,11 @@ def sqlite_function_register(sender, connection, **kwargs) -> None:
         connection.connection.create_function(SQLITE_FUNCTION, 2, sqlite_comment_terms, deterministic=True)
 
 
-def _documents_sql(touchpoint_filter: bool, spans: int) -> str:
+def _documents_sql(touchpoint_filter: bool, spans: int, customer_filter: bool = False) -> str:
     """The new ratings with a comment that is more than white space, of
     organizations that analyse comments, with their touchpoint, day, segment
-    (and on PostgreSQL the organization's language, when it fixed one)."""
+    (and on PostgreSQL the organization's language, when it fixed one); with
+    `customer_filter`, only customer %(customer)s's (an erasure)."""
     if connection.vendor == "postgresql":
         content, not_blank = "lower(r.comment)", "r.comment ~ '[^[:space:]]'"
         language = f"CASE WHEN o.comment_language IN ('{text.SPANISH}', '{text.ENGLISH}') THEN o.comment_language END"
@@ -67,16 +68,17 @@ def _documents_sql(touchpoint_filter: bool, spans: int) -> str:
                r.dissatisfied, {content} AS content, {language} AS language
           FROM {RATINGS} r JOIN {ORGANIZATIONS} o ON o.id = r.organization_id
          WHERE r.id > %(low)s AND r.id <= %(high)s {touchpoint_condition(touchpoint_filter)}
+           {"AND r.customer_id = %(customer)s" if customer_filter else ""}
            AND o.comment_analysis AND {not_blank}
     """
 
 
-def _terms_ctes(touchpoint_filter: bool, spans: int) -> str:
+def _terms_ctes(touchpoint_filter: bool, spans: int, customer_filter: bool = False) -> str:
     """CTEs `documents` and `terms`: one row per occurrence of a term in a comment
     (id, touchpoint_id, day, segment_key, dissatisfied, term, form, weight 1),
     and the comment's corpus rows (term '', form NULL), whose weights add up to
     its number of terms, one of them for every comment, words or not."""
-    documents = _documents_sql(touchpoint_filter, spans)
+    documents = _documents_sql(touchpoint_filter, spans, customer_filter)
     carried = "d.id, d.touchpoint_id, d.day, d.segment_key, d.dissatisfied"
     if connection.vendor == "sqlite":
         return f"""
@@ -221,6 +223,27 @@ def terms_upsert_range(*, low: int, high: int, cycle_id: int | None = None, empt
         for statements, params, _touchpoints in zone_statements(low=low, high=high, cycle_id=cycle_id, build=build):
             for statement in statements:
                 cursor.execute(statement, params)
+
+
+def terms_subtract_sql(*, touchpoint_filter: bool, spans: int = 0) -> list[str]:
+    """The statements that take the terms of customer %(customer)s's comments
+    (ratings %(low)s < id <= %(high)s) out of the counts again, term by term (the
+    comments' corpus rows included), the forms with them; rows left at zero are the
+    caller's to delete."""
+    ctes = _terms_ctes(touchpoint_filter, spans, customer_filter=True)
+    counts = ", ".join(f"{column} = {TERM_COUNTS}.{column} - gone.{column}" for column in COUNT_COLUMNS)
+    return [
+        f"""WITH {ctes}, {_counted_cte()}
+            UPDATE {TERM_COUNTS} SET {counts} FROM counted AS gone
+             WHERE {TERM_COUNTS}.touchpoint_id = gone.touchpoint_id AND {TERM_COUNTS}.day = gone.day
+               AND {TERM_COUNTS}.segment_key = gone.segment_key AND {TERM_COUNTS}.term = gone.term""",
+        f"""WITH {ctes},
+            forms AS (SELECT touchpoint_id, term, form, COUNT(*) AS occurrences
+                        FROM terms WHERE form IS NOT NULL GROUP BY touchpoint_id, term, form)
+            UPDATE {TERM_FORMS} SET occurrences = {TERM_FORMS}.occurrences - gone.occurrences FROM forms AS gone
+             WHERE {TERM_FORMS}.touchpoint_id = gone.touchpoint_id AND {TERM_FORMS}.term = gone.term
+               AND {TERM_FORMS}.form = gone.form""",
+    ]
 
 
 def terms_delete(*, cycle_id: int | None = None, organization_id: int | None = None) -> None:

@@ -19,6 +19,7 @@ class NumberFormat:
     decimal: str
     thousands: str
     percent_pattern: str  # "%(number)s%%" or "%(number)s\u00a0%%"
+    points_pattern: str = "%(number)s pts"  # a difference of shares, in percentage points
 
     def _grouped(self, text: str) -> str:
         # Python writes "1,234.5"; swap in the language's separators (replace
@@ -59,6 +60,12 @@ class NumberFormat:
         if rounded == 0:
             return "0"
         return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}"
+    def signed_points(self, difference: float | None) -> str:
+        """A difference of two shares in percentage points, signed: "+23 pts" / "−4 p. p."."""
+        if difference is None:
+            return ""
+        number = f"{difference * 100:+.0f}".replace("-", "\u2212")
+        return self.points_pattern % {"number": "0" if number in ("+0", "\u22120") else number}
 
     def percent_range(self, low: float, high: float) -> str:
         """An interval of shares: "35–51%" / "35–51 %"."""
@@ -72,6 +79,8 @@ def _number_format(language: str | None) -> NumberFormat:
         thousands=str(get_format("THOUSAND_SEPARATOR")),
         # Translators: how a percentage is written; Spanish puts a no-break space before the sign.
         percent_pattern=pgettext("percentage", "%(number)s%%"),
+        # Translators: a difference of two percentages, in percentage points ("+12 pts").
+        points_pattern=pgettext("percentage points", "%(number)s pts"),
     )
 
 

@@ -19,8 +19,6 @@ snapshots and answered by the API as it is.
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
@@ -33,7 +31,7 @@ from touchpoints.models import Rating, Touchpoint
 
 from . import stats, text
 from .models import CORPUS, NO_SEGMENT, TermCount, TermForm
-from .periods import Period
+from .periods import Period, utc_bounds
 
 MIN_DOCUMENTS = 3
 MIN_Z = stats.Z_95
@@ -205,13 +203,6 @@ def surface_forms(*, touchpoint_ids: Collection[int], terms: Collection[str]) ->
     return forms
 
 
-def _utc_bounds(period: Period, zone: str) -> tuple[dt.datetime, dt.datetime]:
-    info = zoneinfo.ZoneInfo(zone)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=info)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=info)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
 def _of_segment(ratings, segment_id: int | None):
     """Ratings of one segment; `NO_SEGMENT` (0) means those without one (None: all)."""
     if segment_id is None:
@@ -230,7 +221,7 @@ def _newest_dissatisfied_comments(*, cycle: ServiceCycle, touchpoint_ids: Collec
     rating of the scope's period to sort them: the index gives no order across
     touchpoints. SQLite cannot limit the parts of a UNION: there, that one query.
     """
-    start, end = _utc_bounds(period, cycle.timezone)
+    start, end = utc_bounds(period, cycle.timezone)
     ratings = (Rating.objects.filter(occurred_at__gte=start, occurred_at__lt=end, dissatisfied=True)
                .exclude(comment=""))
     ratings = _of_segment(ratings, segment_id)
@@ -343,7 +334,7 @@ def comments_list(*, cycle: ServiceCycle, period: Period, moment_id: int | None 
     """The ratings with a comment in that scope and period, newest first (a queryset to paginate)."""
     focus, _everything = scope_touchpoints(cycle=cycle, moment_id=moment_id, touchpoint_id=touchpoint_id,
                                            channel=channel)
-    start, end = _utc_bounds(period, cycle.timezone)
+    start, end = utc_bounds(period, cycle.timezone)
     ratings = (Rating.objects.filter(touchpoint_id__in=focus, occurred_at__gte=start, occurred_at__lt=end)
                .exclude(comment="").select_related("touchpoint", "segment").order_by("-occurred_at", "-id"))
     ratings = _of_segment(ratings, segment_id)

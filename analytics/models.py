@@ -434,3 +434,36 @@ class ReportExport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.SUCCEEDED, ExportStatus.FAILED)
+class KeyDriverSnapshot(models.Model):
+    """Key drivers and the customer's path of one view (cycle × outcome × period ×
+    segment), as JSON of ids, codes and figures (`analytics.services.drivers`).
+    Computed by a task after the rollups change, and when read missing or stale;
+    like a heatmap snapshot it remembers the rollup version and the signature of
+    what it shows."""
+
+    id = models.BigAutoField(primary_key=True)
+    cycle = models.ForeignKey("journeys.ServiceCycle", on_delete=models.CASCADE, related_name="key_driver_snapshots")
+    # "t<touchpoint id>" or "m<moment id>"; "" when the cycle has no outcome to explain.
+    outcome = models.CharField(max_length=24, blank=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    # "" all customers, "none" ratings without a segment, else the segment id.
+    segment = models.CharField(max_length=24, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    rollup_version = models.BigIntegerField(default=0)
+    signature = models.CharField(max_length=64, blank=True)
+    data = SnapshotDataField(default=dict)
+
+    class Meta:
+        verbose_name = _("key driver snapshot")
+        verbose_name_plural = _("key driver snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "outcome", "period_start", "period_end", "segment"],
+                                    name="keydrivers_unique_view"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="keydrivers_period_order"),
+        ]
+        indexes = [models.Index(fields=["cycle", "-computed_at"], name="keydrivers_cycle_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.outcome} {self.period_start}–{self.period_end} {self.segment}"

@@ -65,6 +65,14 @@ class Period:
                 "weeks": self.weeks}
 
 
+def utc_bounds(period: Period, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The instants the period's local days (in `zone`) run between: [start, end), in UTC."""
+    info = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=info)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=info)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
 def local_today(tz_name: str, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz_name)).date()
 

@@ -143,14 +143,15 @@ def touchpoint_condition(touchpoint_filter: bool) -> str:
             else "AND r.touchpoint_id IN (SELECT value FROM json_each(%(touchpoints)s))")
 
 
-def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0) -> str:
+def aggregate_sql(*, touchpoint_filter: bool, spans: int = 0, customer_filter: bool = False) -> str:
     """SELECT of rollup rows for ratings with %(low)s < id <= %(high)s, days in %(tz)s.
 
-    With `touchpoint_filter`, only ratings of the touchpoints in %(touchpoints)s.
+    With `touchpoint_filter`, only ratings of the touchpoints in %(touchpoints)s;
+    with `customer_filter`, only those of customer %(customer)s (an erasure).
     With `spans`, days come from the offset spans in the parameters of
     `local_day_params` (PostgreSQL); without, from the zone's rules per row.
     """
-    where = touchpoint_condition(touchpoint_filter)
+    where = touchpoint_condition(touchpoint_filter) + (" AND r.customer_id = %(customer)s" if customer_filter else "")
     return f"""
         SELECT r.touchpoint_id AS touchpoint_id,
                {local_day_sql(spans)} AS day,

@@ -17,7 +17,7 @@ from . import exports, services
 from .periods import Period
 
 __all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_rebuild", "cycle_recompute",
-           "heatmaps_refresh", "report_export", "rollups_rebuild", "rollups_refresh"]
+           "heatmaps_refresh", "key_drivers_refresh", "report_export", "rollups_rebuild", "rollups_refresh"]
 
 
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
@@ -45,6 +45,13 @@ def cycle_rebuild(self, cycle_id: int) -> dict:
 @shared_task(name="analytics.heatmaps_refresh", **TASK_OPTIONS)
 def heatmaps_refresh(self, cycle_id: int) -> dict:
     computed = services.heatmaps_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
+    return {"cycle": cycle_id, "snapshots": computed}
+
+
+@shared_task(name="analytics.key_drivers_refresh", **TASK_OPTIONS)
+def key_drivers_refresh(self, cycle_id: int) -> dict:
+    """The cycle's key drivers and customer's path, from one aggregate of its linked ratings."""
+    computed = services.key_drivers_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
     return {"cycle": cycle_id, "snapshots": computed}
 
 

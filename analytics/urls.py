@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alert_views, comment_views, export_views, share_views, views, wheel_views
+from . import alert_views, comment_views, erasure_views, export_views, share_views, views, wheel_views
 
 app_name = "analytics"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     # A share link's read-only pages: public, the link's token is all they know.
     path("shared/<str:share_token>/", share_views.shared_map, name="shared_map"),
     path("shared/<str:share_token>/dashboard/", share_views.shared_dashboard, name="shared_dashboard"),
+    path("settings/erasure/", erasure_views.erasure_home, name="erasure_home"),
+    path("organizations/<int:org_pk>/erasure/", erasure_views.erasure, name="erasure"),
 ]

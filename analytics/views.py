@@ -26,7 +26,19 @@ from journeys.selectors import cycle_get_for_user
 from momento.replica import replica_lag_shown, replica_reads_for
 from touchpoints.scales import SCALES
 
-from . import alert_selectors, charts, insights_display, labels, scopes, series, services, wheel, wheel_display
+from . import (
+    alert_selectors,
+    charts,
+    driver_charts,
+    insights_display,
+    key_drivers,
+    labels,
+    scopes,
+    series,
+    services,
+    wheel,
+    wheel_display,
+)
 from .periods import (
     DEFAULT_DIMENSION,
     DEFAULT_WEEKS,
@@ -39,6 +51,7 @@ from .periods import (
     local_today,
     period_parse,
 )
+from .services.drivers import default_view
 from .tasks import cycle_recompute
 
 TASK_CACHE_SECONDS = 3600
@@ -80,8 +93,9 @@ def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Pe
                               with_insights: bool = True) -> dict:
     """What the dashboard and its shared, read-only twin (analytics.share_views) draw:
     the snapshot of the view, its Plotly figures and wheels (with the personas chosen in
-    `segment_values`, side by side), the critical moments (with what their customers say
-    when `with_insights`), the moments with an open alert, and the picker's choices.
+    `segment_values`, side by side), the key drivers, the critical moments (with what
+    their customers say when `with_insights`, and their effect on loyalty), the moments
+    with an open alert, and the picker's choices.
     `shared`: the wheels link nowhere (a share link reaches no signed-in page)."""
     picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
@@ -99,10 +113,15 @@ def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Pe
     wheels = wheel_display.wheels_draw(cycle=cycle, series=[series.series_from_snapshot(data), *segment_series],
                                        period=period, alerting=alerting, linked=not shared) \
         if data and data["n"] else []
+    drivers = _key_drivers(cycle, structure, dimension, period) if figures else None
+    if figures and drivers and drivers["figures"]:
+        figures.update(drivers["figures"])
+    by_moment = drivers.get("by_moment", {}) if drivers else {}
     period_params = scopes.period_query(period, today)
+    # Each critical moment with what its customers say and its effect on the outcome (key drivers).
     critical = [(item, insights_display.critical_moment_insights(
-        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params) if with_insights else None)
-        for item in data["critical_moments"]] if data else []
+        item, cycle_id=cycle.pk, timezone=cycle.timezone, period_params=period_params) if with_insights else None,
+        by_moment.get(item["moment_id"])) for item in data["critical_moments"]] if data else []
     with_touchpoints = {touchpoint.moment_id for touchpoint in structure.touchpoints}
     return {
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": data, "figures": figures,
@@ -110,7 +129,7 @@ def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Pe
         "critical": critical,
         "critical_nps": any(item.get("nps") is not None or any(tp.get("nps") is not None
                                                                 for tp in item["critical_touchpoints"])
-                            for item, _said in critical),
+                            for item, *_rest in critical),
         "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
         "dimensions": DIMENSIONS, "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "moments_without_touchpoints": [moment.name for moment in structure.moments
@@ -118,7 +137,36 @@ def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Pe
         "alerting": alerting,
         "alerting_moments": [moment for moment in structure.moments if moment.pk in alerting],
         "wheels": wheels, "wheel_legend": wheel.legend(),
+        "drivers": drivers,
         **picker,
+    }
+
+
+def _key_drivers(cycle, structure, dimension: str, period: Period) -> dict:
+    """The key drivers of the page's period (default outcome, every customer): the
+    snapshot's data, each moment's driver for the critical list, the disagreements
+    the page explains, and the figures. A snapshot that only lacks the newest
+    ratings is shown as it is (its recompute is queued by the rollups' fan-out)."""
+    weeks = structure if dimension != "segments" else services.cycle_structure(cycle=cycle, dimension="weeks")
+    view = services.DriversView(outcome=default_view(cycle=cycle, structure=weeks).outcome, period=period)
+    if view.outcome is None:
+        return {"state": "no_outcome", "figures": {}}
+    current = services.key_drivers_current(cycle=cycle, view=view, structure=weeks, stale_ok=True)
+    data = current.snapshot.data
+    shown = [driver for driver in data["drivers"] if driver["effect"] is not None]
+    result_figures: dict = {}
+    if shown:
+        result_figures["priority"] = driver_charts.priority_matrix_figure(data, share_split=cycle.critical_share)
+    if data["paths"] and data["paths"]["customers"]:
+        result_figures["paths"] = driver_charts.path_figure(data["paths"])
+    return {
+        "state": data["state"], "data": data, "stale": current.stale, "computed_at": current.snapshot.computed_at,
+        "by_moment": {driver["moment_id"]: driver for driver in data["drivers"]},
+        "disagreements": [driver for driver in shown if driver["agreement"] in (
+            key_drivers.RAW_ONLY, key_drivers.ADJUSTED_ONLY, key_drivers.OPPOSITE)],
+        "quadrants": [(driver, driver_charts.quadrant_labels()[driver_charts.quadrant(
+            driver["effect"], driver["dissatisfied_share"], share_split=cycle.critical_share)]) for driver in shown],
+        "figures": result_figures,
     }
 
 

@@ -552,6 +552,7 @@ def main(argv: list[str] | None = None) -> dict:
         if stored != n:
             log("WARNING: stored count differs from sent count")
         bench_comments.ratings_analyze()
+        from bench.customers import KeyDriverPhase  # issue 18: linked customers, key drivers
 
         # The timed jobs and baselines run in rounds, one of each per round, and
         # each ratio is the median of its per-round ratios: this machine's speed
@@ -574,6 +575,8 @@ def main(argv: list[str] | None = None) -> dict:
         rollups_job = bench_comments.timed(WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm))
         rebuild_job = bench_comments.timed(WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm))
         alert_scans = bench_alerts.AlertScanPhase(WorkerJob, env, cycle.pk)
+        drivers = KeyDriverPhase(env=env, dataset=dataset, organization_id=organization.pk, cycle_id=cycle.pk,
+                                 worker_job=WorkerJob, weeks=WEEKS, log=log)
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
         new_ratings = max(1, n // 100)
@@ -584,6 +587,7 @@ def main(argv: list[str] | None = None) -> dict:
             floor_samples.append(floor)
             rollups_seconds = rollups_job.run()
             vs_floor.append(rollups_seconds / floor)
+            drivers.round(rollups_seconds)
             rebuild_seconds = rebuild_job.run()
             if not args.skip_pandas:
                 pandas_seconds, pandas_groups = pandas_baseline_seconds(url, cycle.timezone)
@@ -610,6 +614,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  "samples": [round(x, 4) for x in pandas_samples], "groups": pandas_groups,
                                  "rebuild_speedup": round(_median(vs_pandas), 2),
                                  "rebuild_speedup_rounds": [round(x, 2) for x in vs_pandas]}
+        results["key_drivers"] = drivers.close()
         results["incremental"] = {**incremental, "new_ratings": new_ratings,
                                   "vs_full_rebuild": round(_median(vs_rebuild), 3),
                                   "vs_full_rebuild_rounds": [round(x, 3) for x in vs_rebuild]}
@@ -654,6 +659,8 @@ def _spread(samples: list[float]) -> str:
 
 
 def print_table(results: dict) -> None:
+    from bench.customers import table_rows
+
     n = results["ratings"]
     repeat = results["settings"].get("repeat", 1)
     floor, rebuild, incremental = results["raw_group_by"], results["full_rebuild"], results["incremental"]
@@ -682,6 +689,7 @@ def print_table(results: dict) -> None:
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
         *survey.table_rows(results),
+        *table_rows(results),
     ]
     rows += bench_comments.table_rows(results)
     width = max(len(row[0]) for row in rows)

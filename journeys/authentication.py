@@ -75,7 +75,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API token created by an organization admin (scopes: ingest, read).",
+            "description": "An API token created by an organization admin (scopes: ingest, read, erase).",
         }
 
 

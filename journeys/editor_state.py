@@ -122,7 +122,8 @@ def lane_context(*, request: HttpRequest, cycle: ServiceCycle, can_edit: bool) -
             "owner": moment.owner_id,
             "touchpoints": [
                 {"id": touchpoint.pk, "name": touchpoint.name, "channel": touchpoint.channel,
-                 "scale": touchpoint.scale, "interaction": touchpoint.interaction, "key": touchpoint.key}
+                 "scale": touchpoint.scale, "interaction": touchpoint.interaction, "key": touchpoint.key,
+                 "loyalty_question": touchpoint.loyalty_question}
                 for touchpoint in touchpoints
             ],
         })

@@ -271,6 +271,7 @@ class ApiToken(models.Model):
     class Scope(models.TextChoices):
         INGEST = "ingest", _("Ingest ratings")
         READ = "read", _("Read data")
+        ERASE = "erase", _("Erase customers on request")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .permissions import INGEST, MANAGE, READ, user_capability_set
+from .permissions import ERASE, INGEST, MANAGE, READ, user_capability_set
 
 # The links only show or hide an entry point (every page checks the role
 # itself), so a role change may take this long to reach the navigation.
@@ -38,7 +38,7 @@ def _capabilities(user: User) -> frozenset[str]:
 
 
 def navigation(request: HttpRequest) -> dict:
-    """`nav_can_read`, `nav_can_import` and `nav_can_manage_organization` for base.html (lazy)."""
+    """`nav_can_read`, `nav_can_import`, `nav_can_manage_organization` and `nav_can_erase` for base.html (lazy)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -49,4 +49,6 @@ def navigation(request: HttpRequest) -> dict:
         "nav_can_import": SimpleLazyObject(lambda: INGEST in capabilities),
         # Admins manage the organization itself: its API tokens, webhooks and members.
         "nav_can_manage_organization": SimpleLazyObject(lambda: MANAGE in capabilities),
+        # CX managers and admins erase a customer's data on request (GDPR / LOPDGDD).
+        "nav_can_erase": SimpleLazyObject(lambda: ERASE in capabilities),
     }

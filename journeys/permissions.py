@@ -7,6 +7,8 @@ One table maps roles (people) and scopes (API tokens) to capabilities:
 * `edit`    change cycles, moments, touchpoints, segments (cx manager, admin)
 * `ingest`  record ratings, import CSV (cx manager, admin; tokens with scope `ingest`)
 * `manage`  the organization itself: members, invitations, API tokens, webhooks (admin)
+* `erase`   erase a customer's ratings on request (GDPR / LOPDGDD): cx manager, admin; tokens
+            with scope `erase`
 
 Everything asks it through the functions below: pages with `user_can` and
 `organizations_where`, the API with `request_organization_ids` and
@@ -34,21 +36,23 @@ from .models import ApiToken, Membership, Organization
 REVIEW = "review"
 INGEST = "ingest"
 MANAGE = "manage"
+ERASE = "erase"
 
 Role = Membership.Role
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({READ}),
     Role.TEAM_LEAD: frozenset({READ, REVIEW}),
-    Role.CX_MANAGER: frozenset({READ, REVIEW, EDIT, INGEST}),
-    Role.ADMIN: frozenset({READ, REVIEW, EDIT, INGEST, MANAGE}),
+    Role.CX_MANAGER: frozenset({READ, REVIEW, EDIT, INGEST, ERASE}),
+    Role.ADMIN: frozenset({READ, REVIEW, EDIT, INGEST, MANAGE, ERASE}),
 }
 TOKEN_SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
     ApiToken.Scope.READ: frozenset({READ}),
     ApiToken.Scope.INGEST: frozenset({INGEST}),
+    ApiToken.Scope.ERASE: frozenset({ERASE}),
 }
 
 __all__ = [
-    "EDIT", "INGEST", "MANAGE", "READ", "REVIEW", "HasCapability", "capability_for_method", "organizations_where",
+    "EDIT", "ERASE", "INGEST", "MANAGE", "READ", "REVIEW", "HasCapability", "capability_for_method", "organizations_where",
     "request_can", "request_organization_ids", "request_organizations", "request_person", "roles_with", "user_can",
     "user_capability_set",
 ]

@@ -18,6 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+# numpy's BLAS (OpenBLAS) starts a thread per core for every matrix operation. Web and
+# Celery processes are already one per core: on a busy machine those threads fight for
+# the same cores and the key-driver model's least squares ran 20x slower (issue 18).
+# Set before numpy is first imported; an explicit value in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -233,7 +239,7 @@ CELERY_TASK_ROUTES = {
         ],
         "heavy": [
             "analytics.rollups_rebuild", "analytics.cycle_rebuild", "analytics.comment_terms_recount",
-            "touchpoints.ratings_import", "analytics.report_export",
+            "touchpoints.ratings_import", "analytics.report_export", "analytics.key_drivers_refresh",
         ],
         "deliveries": ["reviews.webhook_deliver", "reviews.alert_notices_send_due"],
     }.items()
@@ -329,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookKindEnum": "reviews.models.WebhookKind",
         "AlertSubjectEnum": "analytics.models.AlertSubject",
         "AlertCloseReasonEnum": "analytics.models.AlertCloseReason",
+        "KeyDriverStateEnum": "analytics.key_drivers.STATES",
+        "KeyDriverModelStateEnum": "analytics.key_drivers.MODEL_STATES",
     },
 }
 

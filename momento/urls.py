@@ -13,6 +13,8 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.alerts_api import AlertViewSet
 from analytics.api import CycleCriticalMomentsView, CycleHeatmapView
+from analytics.drivers_api import CycleKeyDriversView, CyclePathsView
+from analytics.erasure_api import CustomerErasureView
 from analytics.image_api import (
     CycleEmotionCurvePngView,
     CycleEmotionCurveSvgView,
@@ -77,6 +79,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("cycles/<int:pk>/share-links/", CycleShareLinksView.as_view(), name="cycle-share-links"),
     path("cycles/<int:pk>/share-links/<int:share_link_pk>/", CycleShareLinkDetailView.as_view(),
          name="cycle-share-link"),
+    path("cycles/<int:pk>/key-drivers/", CycleKeyDriversView.as_view(), name="cycle-key-drivers"),
+    path("cycles/<int:pk>/paths/", CyclePathsView.as_view(), name="cycle-paths"),
+    path("customers/", CustomerErasureView.as_view(), name="customer-erasure"),
     path("", include(router.urls)),
 ]
 

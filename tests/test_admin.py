@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 MODELS = [
     "journeys/organization", "journeys/membership", "journeys/servicecycle", "journeys/moment",
-    "touchpoints/touchpoint", "touchpoints/segment", "touchpoints/rating",
+    "touchpoints/touchpoint", "touchpoints/segment", "touchpoints/rating", "touchpoints/customererasure",
 ]
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Rating, Segment, Touchpoint
+from .models import CustomerErasure, Rating, Segment, Touchpoint
 
 
 @admin.register(Touchpoint)
@@ -27,6 +27,22 @@ class RatingAdmin(admin.ModelAdmin):
     list_select_related = ["touchpoint", "segment"]
     date_hierarchy = "occurred_at"
     raw_id_fields = ["touchpoint"]
-    # Ratings are evidence: normalised value and flag are derived, never hand-edited.
-    readonly_fields = ["normalized", "dissatisfied", "scale", "received_at"]
+    # Ratings are evidence: normalised value and flag are derived, never hand-edited; the
+    # customer is linked by ingest and removed by erasure only (analytics.erasure).
+    readonly_fields = ["normalized", "dissatisfied", "scale", "received_at", "customer"]
     show_full_result_count = False
+
+
+@admin.register(CustomerErasure)
+class CustomerErasureAdmin(admin.ModelAdmin):
+    """The record of erasures on request: read only (the erasure page or API makes them)."""
+
+    list_display = ["erased_at", "organization", "erased_by", "token", "ratings"]
+    list_filter = ["organization"]
+    search_fields = ["erased_by__username", "token__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

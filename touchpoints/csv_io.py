@@ -37,12 +37,15 @@ from .services import ratings_store
 
 REQUIRED_COLUMNS = ("score",)
 TOUCHPOINT_COLUMNS = ("touchpoint_key", "touchpoint")
-OPTIONAL_COLUMNS = ("occurred_at", "segment", "comment", "first_contact_resolved", "external_id")
-# Written by the export for people reading the file; ignored on import.
-EXPORT_ONLY_COLUMNS = ("id", "moment", "scale", "normalized", "dissatisfied", "received_at", "source")
+OPTIONAL_COLUMNS = ("occurred_at", "segment", "comment", "first_contact_resolved", "external_id", "customer")
+# Written by the export for people reading the file; ignored on import. The export
+# carries the customer's hash (`customer_hash`), never a reference: Momento has none.
+EXPORT_ONLY_COLUMNS = ("id", "moment", "scale", "normalized", "dissatisfied", "received_at", "source",
+                       "customer_hash")
 EXPORT_COLUMNS = (
     "id", "touchpoint_key", "touchpoint", "moment", "score", "scale", "normalized", "dissatisfied",
     "occurred_at", "received_at", "segment", "comment", "first_contact_resolved", "external_id", "source",
+    "customer_hash",
 )
 WRITE_CHUNK = 5000
 PROGRESS_EVERY = 1000
@@ -174,7 +177,8 @@ def ratings_import_csv(
     Columns: touchpoint_key (or touchpoint id), score, and optionally
     occurred_at (ISO 8601 with offset; default now), segment (key or id),
     comment, first_contact_resolved (true/false/empty), external_id (not
-    empty when the column is there). A replayed external_id with the same
+    empty when the column is there), customer (the customer's reference;
+    empty: none). A replayed external_id with the same
     content is counted as a duplicate, never stored twice; with different
     content it is an error on its line. With `cycle`, a line naming a
     touchpoint of another cycle is an error. The file is read line by line;
@@ -320,13 +324,13 @@ def ratings_export_lines(
     values = ratings.order_by("id").values_list(
         "id", F("touchpoint__key"), "touchpoint_id", F("touchpoint__moment__name"), "score", "scale",
         "normalized", "dissatisfied", "occurred_at", "received_at", F("segment__key"), "comment",
-        "first_contact_resolved", "external_id", "source",
+        "first_contact_resolved", "external_id", "source", F("customer__key"),
     )
     writer = csv.writer(_Line())
     yield writer.writerow(EXPORT_COLUMNS)
     buffer: list[str] = []
     for (pk, key, touchpoint_id, moment, score, scale, normalized, dissatisfied, occurred_at, received_at,
-         segment, comment, resolved, external_id, source) in values.iterator(chunk_size=chunk_size):
+         segment, comment, resolved, external_id, source, customer) in values.iterator(chunk_size=chunk_size):
         # Every text a tenant or a client chose is escaped; the rest are numbers,
         # dates and codes from fixed choices.
         buffer.append(writer.writerow((
@@ -334,6 +338,7 @@ def ratings_export_lines(
             "true" if dissatisfied else "false", occurred_at.isoformat(), received_at.isoformat(),
             escape_cell(segment), escape_cell(comment),
             "" if resolved is None else ("true" if resolved else "false"), escape_cell(external_id), source,
+            customer or "",
         )))
         if len(buffer) >= 500:
             yield "".join(buffer)

@@ -44,6 +44,8 @@ COLUMN_FIELDS = {
     "first_contact_resolved": gettext_lazy("Resolved at first contact (true/false)"),
     "external_id": gettext_lazy("External id (a line already imported is skipped; if the column is there, "
                                 "no cell may be empty)"),
+    "customer": gettext_lazy("Customer (your reference: booking code, account id; only a keyed hash of it is "
+                             "kept; empty = none)"),
 }
 IMPORT_COLUMNS = TOUCHPOINT_COLUMNS + REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 

@@ -2,7 +2,9 @@
 
 Baggage claim and the check-in kiosk are plainly worse and getting worse; the
 lounge has few, bad ratings (too few to judge). Ratings carry verbatim comments
-in Spanish and English that say why (`demo_comments`). Everything is deterministic
+in Spanish and English that say why (`demo_comments`). About half of them are
+linked to travellers (`customer`), so that a bad baggage claim clearly drives a
+traveller's answer at the TMOT moment and a bad check-in less so (`_link_travellers`). Everything is deterministic
 (fixed random seed) and idempotent: a second run finds what the first made and
 writes nothing.
 """
@@ -112,6 +114,12 @@ COMMENTS_SEED = 20261124
 # choice() over n items did) so every later draw stays where it was.
 LEGACY_COMPLAINT_CHOICES = 7
 LEGACY_PRAISE_CHOICES = 6
+# Travellers are drawn from a generator of their own too, after every rating is made,
+# so linking them moves no score, touchpoint, time or comment the other tests know.
+TRAVELLERS_SEED = 20261207
+# How much being dissatisfied at a moment pushes a traveller towards a bad TMOT answer
+# (the rest is noise of standard deviation 1): baggage claim a lot, check-in some.
+TRAVELLER_PULL = {"Baggage claim": 3.0, "Check-in": 1.2}
 
 
 def _score(rng: random.Random, scale_code: str, dissatisfied: bool) -> int:
@@ -157,7 +165,8 @@ def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[di
     rng = random.Random(RATINGS_SEED)
     comment_rng = random.Random(COMMENTS_SEED)
     segments = list(Segment.objects.filter(organization=cycle.organization).order_by("key"))
-    touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
+    touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).select_related("moment")
+                       .order_by("moment__position", "id"))
     weights = [PROFILES.get(touchpoint.name, DemoProfile()).weight for touchpoint in touchpoints]
     start = now - dt.timedelta(weeks=WEEKS)
     rows = []
@@ -184,7 +193,48 @@ def _generate_rows(cycle: ServiceCycle, total: int, now: dt.datetime) -> list[di
             "source": Rating.Source.API,
             "external_id": f"demo-{index:06d}",
         })
+    _link_travellers(rows, start)
     return rows
+
+
+def _link_travellers(rows: list[dict], start: dt.datetime) -> None:
+    """Give ratings of the same day to travellers: one per TMOT rating that day, who
+    also rated two to five other moments that day. The day's TMOT answers are then
+    handed out so that travellers dissatisfied at baggage claim (and, less, at
+    check-in) get the dissatisfied ones: scores stay as drawn, only who gave them
+    is chosen, so every figure of the heatmap stays the same."""
+    rng = random.Random(TRAVELLERS_SEED)
+    by_day: dict[int, dict[int, list[int]]] = {}
+    for index, row in enumerate(rows):
+        day = int((row["occurred_at"] - start).total_seconds() // 86400)
+        by_day.setdefault(day, {}).setdefault(row["touchpoint"].moment_id, []).append(index)
+    tmot = {row["touchpoint"].moment_id for row in rows if row["touchpoint"].moment.kind == "TMOT"}
+    names = {row["touchpoint"].moment_id: row["touchpoint"].moment.name for row in rows}
+
+    def bad(index: int) -> bool:
+        return SCALES[rows[index]["touchpoint"].scale].is_dissatisfied(rows[index]["score"])
+
+    number = 0
+    for day in sorted(by_day):
+        moments = by_day[day]
+        for indexes in moments.values():
+            rng.shuffle(indexes)
+        answers = [index for moment_id in sorted(tmot) for index in moments.get(moment_id, [])]
+        others = sorted(moment_id for moment_id in moments if moment_id not in tmot)
+        travellers: list[tuple[float, list[int]]] = []
+        for _answer in answers:
+            met = [moments[moment_id].pop() for moment_id in rng.sample(others, min(len(others), rng.randint(2, 5)))
+                   if moments[moment_id]]
+            pull = sum(TRAVELLER_PULL.get(names[rows[index]["touchpoint"].moment_id], 0.0) for index in met
+                       if bad(index))
+            travellers.append((pull + rng.gauss(0, 1), met))
+        # The day's dissatisfied answers go to the travellers pulled hardest towards one.
+        answers.sort(key=lambda index: not bad(index))
+        travellers.sort(key=lambda traveller: -traveller[0])
+        for answer, (_pull, met) in zip(answers, travellers, strict=True):
+            number += 1
+            for index in (*met, answer):
+                rows[index]["customer"] = f"traveller-{number:05d}"
 
 
 def demo_load(*, ratings: int = 20000, stdout: Callable[[str], None] = print) -> ServiceCycle:

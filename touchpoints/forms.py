@@ -57,6 +57,11 @@ class TouchpointForm(forms.Form):
         help_text=_("REST clients and CSV files send ratings with this key. Leave it empty for one made from the "
                     "names. It can change only while no ratings use it."),
     )
+    loyalty_question = forms.BooleanField(
+        label=_("This is the cycle's loyalty question"), required=False,
+        help_text=_("The overall question, e.g. “would you recommend us?”: key drivers explain its answers. "
+                    "One per cycle."),
+    )
 
     def service_fields(self) -> dict:
         """The cleaned fields for the touchpoint services; an empty key means "keep it"

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .customers import customer_hash, customer_reference_problem, customer_secret
 from .models import SERVER_KEY, SERVER_KEY_PREFIX, Rating, Segment, Touchpoint
 from .problems import Problem, problem_message
 from .scales import SCALES
@@ -37,7 +38,7 @@ MAX_DATABASE_ID = 2**63 - 1
 # Fields a REST client may send in one rating.
 API_FIELDS = frozenset(
     {"touchpoint", "touchpoint_key", "score", "occurred_at", "segment", "comment",
-     "first_contact_resolved", "external_id"}
+     "first_contact_resolved", "external_id", "customer"}
 )
 # Internal callers (demo, tests, CSV) may also set the source.
 INTERNAL_FIELDS = API_FIELDS | {"source"}
@@ -96,7 +97,7 @@ class TouchpointRef(NamedTuple):
 
 
 class ValidatedRow(NamedTuple):
-    """One rating ready to insert: the first eleven fields are the INSERT's columns, in order."""
+    """One rating ready to insert: the first twelve fields are the INSERT's columns, in order."""
 
     touchpoint_id: int
     scale: str
@@ -109,8 +110,11 @@ class ValidatedRow(NamedTuple):
     first_contact_resolved: bool | None
     source: str
     external_id: str | None  # None: the client sent none; ratings_insert assigns one
+    customer_id: int | None  # set from customer_key by ratings_store (touchpoints.customers)
     # False when occurred_at defaulted to "now": a replay without it is still a replay.
     occurred_at_given: bool
+    # The keyed hash of the client's customer reference (None: no customer).
+    customer_key: str | None = None
 
 
 def _is_id(value: Any) -> bool:
@@ -126,10 +130,18 @@ def _is_lookup_key(value: Any) -> bool:
 class Catalogue:
     """An organization's touchpoints and segments, by id and by key, fetched once."""
 
+    organization_id: int = 0
     touchpoints_by_id: dict[int, TouchpointRef] = field(default_factory=dict)
     touchpoints_by_key: dict[str, TouchpointRef] = field(default_factory=dict)
     segments_by_id: dict[int, int] = field(default_factory=dict)
     segments_by_key: dict[str, int] = field(default_factory=dict)
+    _customer_secret: str | None = None
+
+    def customer_secret(self) -> str:
+        """The organization's key for customer references, read once, when a row has one."""
+        if self._customer_secret is None:
+            self._customer_secret = customer_secret(organization_id=self.organization_id)
+        return self._customer_secret
 
     @classmethod
     def for_rows(cls, *, organization_id: int, rows: Sequence[Mapping[str, Any]]) -> Catalogue:
@@ -162,7 +174,7 @@ class Catalogue:
     def _load(cls, organization_id, touchpoint_ids, touchpoint_keys, segment_ids, segment_keys) -> Catalogue:
         from django.db.models import Q
 
-        catalogue = cls()
+        catalogue = cls(organization_id=organization_id)
         touchpoints = Touchpoint.objects.filter(organization_id=organization_id)
         if touchpoint_ids is not None:
             touchpoints = touchpoints.filter(Q(pk__in=touchpoint_ids) | Q(key__in=touchpoint_keys))
@@ -315,6 +327,8 @@ class RowValidator:
         if source not in _SOURCES:
             errors["source"] = Problem("source_unknown")
 
+        customer_key = self._customer(row.get("customer"), errors)
+
         if errors:
             return None, errors
         # Without problems these are known: each check above adds one when it is not.
@@ -322,7 +336,7 @@ class RowValidator:
         normalized, dissatisfied = SCORE_TABLES[touchpoint_ref.scale][score]
         return ValidatedRow(
             touchpoint_ref.id, touchpoint_ref.scale, score, normalized, dissatisfied, occurred_at,
-            segment_id, comment, resolved, source, external_id, given_occurred_at is not None,
+            segment_id, comment, resolved, source, external_id, None, given_occurred_at is not None, customer_key,
         ), {}
 
     def _touchpoint(self, row: Mapping[str, Any], errors: dict[str, Problem]) -> TouchpointRef | None:
@@ -362,6 +376,15 @@ class RowValidator:
             )
             return None
         return found
+
+    def _customer(self, customer: Any, errors: dict[str, Problem]) -> str | None:
+        """The keyed hash of the customer reference (None: no customer, or a problem)."""
+        if customer is None:
+            return None
+        if problem := customer_reference_problem(customer):
+            errors["customer"] = problem
+            return None
+        return None if errors else customer_hash(self.catalogue.customer_secret(), customer)
 
     def _segment(self, segment: Any, errors: dict[str, Problem]) -> int | None:
         if segment is None or segment == "":

@@ -32,14 +32,16 @@ from .ingest import RatingsInvalid, RowError, ValidatedRow
 from .models import Rating, rating_key_new
 
 # The content a replay must repeat (occurred_at only when the replay gives it).
-CONTENT_FIELDS = ("touchpoint", "score", "occurred_at", "segment", "comment", "first_contact_resolved")
+CONTENT_FIELDS = ("touchpoint", "score", "occurred_at", "segment", "comment", "first_contact_resolved", "customer")
+# Compared only when the replay gives them: a replay may leave them out.
+_ONLY_WHEN_GIVEN = frozenset({"occurred_at", "customer"})
 _ROW_COLUMNS = (
     "touchpoint_id", "scale", "score", "normalized", "dissatisfied", "occurred_at",
-    "segment_id", "comment", "first_contact_resolved", "source", "external_id",
+    "segment_id", "comment", "first_contact_resolved", "source", "external_id", "customer_id",
 )
 _PG_ARRAY_TYPES = (
     "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamptz[]",
-    "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]",
+    "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]", "bigint[]",
 )
 
 
@@ -119,17 +121,22 @@ class _Content(NamedTuple):
     segment_id: int | None
     comment: str
     first_contact_resolved: bool | None
+    customer_id: int | None  # None in a replay: not to be compared
 
 
 def _content(row: ValidatedRow) -> _Content:
     return _Content(row.touchpoint_id, row.score, row.occurred_at if row.occurred_at_given else None,
-                    row.segment_id, row.comment, row.first_contact_resolved)
+                    row.segment_id, row.comment, row.first_contact_resolved, row.customer_id)
 
 
 def _differences(incoming: _Content, reference: _Content) -> tuple[str, ...]:
+    # occurred_at: a replay that leaves it out is a replay (and the first of two
+    # repeated items may have left it out); customer: likewise when the replay
+    # names none, but one named against a rating stored without is a difference.
     return tuple(
         name for name, mine, theirs in zip(CONTENT_FIELDS, incoming, reference, strict=True)
-        if mine != theirs and not (name == "occurred_at" and (mine is None or theirs is None))
+        if mine != theirs and not (name in _ONLY_WHEN_GIVEN and mine is None)
+        and not (name == "occurred_at" and theirs is None)
     )
 
 
@@ -158,13 +165,14 @@ def _replays_checked(organization_id: int, rows: Sequence[ValidatedRow], first_b
     a stored rating whose content differs from the row raises RatingsConflict."""
     stored_by_key: dict[str, int] = {}
     conflicts = []
-    for key, rating_id, touchpoint_id, score, occurred_at, segment_id, comment, resolved in Rating.objects.filter(
-        organization_id=organization_id, external_id__in=missing
-    ).values_list("external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
-                  "first_contact_resolved"):
+    for key, rating_id, touchpoint_id, score, occurred_at, segment_id, comment, resolved, customer_id in (
+        Rating.objects.filter(organization_id=organization_id, external_id__in=missing).values_list(
+            "external_id", "pk", "touchpoint_id", "score", "occurred_at", "segment_id", "comment",
+            "first_contact_resolved", "customer_id")
+    ):
         stored_by_key[key] = rating_id
         index = first_by_key[key]
-        stored = _Content(touchpoint_id, score, occurred_at, segment_id, comment, resolved)
+        stored = _Content(touchpoint_id, score, occurred_at, segment_id, comment, resolved, customer_id)
         if differences := _differences(_content(rows[index]), stored):
             conflicts.append(Conflict(index, key, differences, rating_id=rating_id))
     if conflicts:

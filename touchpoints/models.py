@@ -68,6 +68,12 @@ class Touchpoint(models.Model):
     key = models.SlugField(
         _("key"), max_length=KEY_MAX_LENGTH, help_text=_("Stable identifier REST clients use to send ratings.")
     )
+    # The cycle's overall (loyalty) question, e.g. NPS "would you recommend us": the
+    # outcome key drivers explain by default. At most one per cycle (touchpoint_update).
+    loyalty_question = models.BooleanField(
+        _("loyalty question"), default=False,
+        help_text=_("The overall question (e.g. would you recommend us) whose answer key drivers explain."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +126,64 @@ def rating_key_new() -> str:
     return f"{SERVER_KEY_PREFIX}{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
+# The longest customer reference a client may send (before it is hashed).
+CUSTOMER_REFERENCE_MAX_LENGTH = 256
+
+
+class CustomerSecret(models.Model):
+    """The organization's key for customer references (HMAC-SHA256): the same
+    reference always gives the same customer inside one organization, and a hash
+    says nothing outside it. Made on first use (`touchpoints.customers`)."""
+
+    organization = models.OneToOneField("journeys.Organization", on_delete=models.CASCADE, primary_key=True,
+                                        related_name="customer_secret")
+    secret = models.CharField(max_length=64, editable=False)
+
+    def __str__(self) -> str:
+        return f"customer secret of {self.organization_id}"
+
+
+class Customer(models.Model):
+    """A customer of one organization, known only by the keyed hash of the
+    reference a client gave (booking code, account id, e-mail hash): Momento
+    never stores the reference itself. Erasure deletes the row with its ratings."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE, related_name="customers",
+                                     db_index=False)
+    key = models.CharField(_("customer hash"), max_length=64, help_text=_("HMAC-SHA256 of the client's reference."))
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="customer_unique_key_per_org")]
+
+    def __str__(self) -> str:
+        return self.key[:12]
+
+
+class CustomerErasure(models.Model):
+    """The record of an erasure on request (GDPR / LOPDGDD): when, by whom, how many
+    ratings. Never the reference, nor its hash: the record must not identify the customer."""
+
+    organization = models.ForeignKey("journeys.Organization", on_delete=models.CASCADE,
+                                     related_name="customer_erasures")
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="customer_erasures", verbose_name=_("erased by"))
+    token = models.ForeignKey("journeys.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="customer_erasures", verbose_name=_("API token"))
+    ratings = models.PositiveIntegerField(_("ratings removed"), default=0)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        verbose_name = _("customer erasure")
+        verbose_name_plural = _("customer erasures")
+
+    def __str__(self) -> str:
+        return f"{self.erased_at:%Y-%m-%d %H:%M}: {self.ratings}"
+
+
 class Rating(models.Model):
     class Source(models.TextChoices):
         API = "api", _("API")
@@ -147,6 +211,13 @@ class Rating(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
     # The idempotency key: the client's, or one from rating_key_new() when it sent none.
     external_id = models.CharField(_("external id"), max_length=128, default=rating_key_new)
+    # The customer who gave it (a keyed hash of the client's reference), when the client said.
+    # No constraint in the database: a check per inserted row costs ingest, and the two
+    # writers hold the row locks that keep it true (touchpoints.customers: ingest holds
+    # FOR KEY SHARE on the customers it links until it commits, erasure takes FOR UPDATE
+    # before it deletes the ratings, then the customer).
+    customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, null=True, blank=True,
+                                 related_name="ratings", db_index=False, db_constraint=False)
 
     class Meta:
         verbose_name = _("rating")
@@ -163,6 +234,11 @@ class Rating(models.Model):
             models.Index(fields=["touchpoint", "occurred_at"], name="rating_touchpoint_occurred"),
             models.Index(fields=["organization", "occurred_at"], name="rating_org_occurred"),
             models.Index(fields=["received_at"], name="rating_received_at"),
+            # Linked ratings only (unlinked ones cost it nothing): erasure finds a customer's
+            # ratings by its first column, and key drivers read every column they group
+            # from the index alone (an index-only scan, in customer order) instead of the table.
+            models.Index(fields=["customer", "touchpoint", "occurred_at", "dissatisfied", "segment"],
+                         name="rating_customer", condition=Q(customer__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -58,6 +58,10 @@ MESSAGES: dict[str, Promise] = {
     "segment_invalid": _("segment must be a segment id or key."),
     "segment_unknown": _("Unknown segment."),
     "no_ratings": _("No ratings were given."),
+    "customer_not_string": _("customer must be a string: your reference of the customer (booking code, account "
+                             "id, e-mail hash)."),
+    "customer_blank": _("customer is empty. Send your reference of the customer, or leave customer out (or null)."),
+    "customer_control_character": _("customer must not contain control characters (tabs, line breaks…)."),
     # A CSV file as a whole.
     "file_not_utf8": _("The file is not UTF-8 text (near line %(line)s). Save it as “CSV UTF-8”."),
     "file_empty": _("The file is empty."),

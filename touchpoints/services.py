@@ -23,6 +23,7 @@ from journeys.models import Moment, Organization
 from momento.services import model_update
 
 from . import events
+from .customers import customers_link
 from .ingest import (
     API_FIELDS,
     INTERNAL_FIELDS,
@@ -85,6 +86,7 @@ def touchpoint_add(
     interaction: str = Touchpoint.Interaction.DIGITAL,
     key: str | None = None,
     key_from_cycle_name: bool = False,
+    loyalty_question: bool = False,
 ) -> Touchpoint:
     """Add a touchpoint to a moment. Without a key one is derived: from the moment's
     and the touchpoint's names, or with `key_from_cycle_name` (new cycles from a
@@ -105,15 +107,29 @@ def touchpoint_add(
     )
     touchpoint.full_clean(exclude=["organization", "moment"], validate_constraints=False)
     touchpoint.save()
+    if loyalty_question:
+        _loyalty_question_claim(touchpoint)
     return touchpoint
 
 
-TOUCHPOINT_EDITABLE_FIELDS = ("name", "channel", "scale", "interaction", "key")
+def _loyalty_question_claim(touchpoint: Touchpoint) -> None:
+    """Make `touchpoint` the one loyalty question of its cycle: the other is unmarked.
+    The cycle's moments are locked first, so two CX managers marking two at once end with one."""
+    cycle_id = touchpoint.moment.cycle_id
+    list(Moment.objects.select_for_update().filter(cycle_id=cycle_id).values_list("pk"))
+    Touchpoint.objects.filter(moment__cycle_id=cycle_id, loyalty_question=True).exclude(
+        pk=touchpoint.pk).update(loyalty_question=False)
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(loyalty_question=True)
+    touchpoint.loyalty_question = True
+
+
+TOUCHPOINT_EDITABLE_FIELDS = ("name", "channel", "scale", "interaction", "key", "loyalty_question")
 
 
 @transaction.atomic
 def touchpoint_update(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
-    """Rename or re-channel a touchpoint, or change its key.
+    """Rename or re-channel a touchpoint, change its key, or mark it as the cycle's
+    loyalty question (one per cycle: the others are unmarked).
 
     The scale and the key are fixed once ratings exist: ratings were scored on
     that scale, and REST clients send them by that key (a new key would make
@@ -141,6 +157,8 @@ def touchpoint_update(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
         if Touchpoint.objects.filter(organization_id=touchpoint.organization_id, key=fields["key"]).exclude(
                 pk=touchpoint.pk).exists():
             raise ValidationError({"key": _("Another touchpoint of this organization already uses this key.")})
+    if fields.get("loyalty_question") and not touchpoint.loyalty_question:
+        _loyalty_question_claim(touchpoint)
     touchpoint, _changed = model_update(instance=touchpoint, fields=TOUCHPOINT_EDITABLE_FIELDS, data=fields,
                                         lock=False, clean_exclude=["organization", "moment"])
     return touchpoint
@@ -259,10 +277,21 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     caller lets it leave its atomic block, which rolls the batch back.
     """
     with ingest_guard():
+        rows = _customers_linked(organization_id, rows)
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
     if outcome.created_count:
         events.ratings_stored.send(organization_id=organization_id)
     return outcome
+
+
+def _customers_linked(organization_id: int, rows: Sequence[ValidatedRow]) -> Sequence[ValidatedRow]:
+    """The rows with the customer id of their customer reference's hash (customers made
+    and locked until commit by `customers_link`); rows without a customer unchanged."""
+    keys = {row.customer_key for row in rows if row.customer_key is not None}
+    if not keys:
+        return rows
+    ids = customers_link(organization_id=organization_id, keys=keys)
+    return [row if row.customer_key is None else row._replace(customer_id=ids[row.customer_key]) for row in rows]
 
 
 def ratings_ingest(
@@ -282,7 +311,8 @@ def ratings_ingest(
     Each row is a mapping as a REST client sends it: `touchpoint` (id) or
     `touchpoint_key`, `score`, optional `occurred_at` (ISO 8601 with offset,
     default now; more than 5 minutes ahead is refused), `segment` (id or key),
-    `comment`, `first_contact_resolved`, `external_id`. Touchpoints and
+    `comment`, `first_contact_resolved`, `external_id`, `customer` (the client's
+    reference of the customer; only its keyed hash is stored). Touchpoints and
     segments are fetched once and rows are checked with plain code; if any is
     invalid, RatingsInvalid lists every error by index and field and nothing
     is written. Valid rows go in with one bulk statement whose ON CONFLICT

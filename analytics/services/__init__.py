@@ -4,11 +4,19 @@
   what the tasks do with them;
 - `snapshots`: heatmap snapshots computed from rollups, which pages and the API read;
 - `alerts`: alerts opened and closed by a scan of the rollups' last 7 days (after each refresh);
+- `drivers`: key-driver snapshots (key drivers and the customer's path);
 - `base`: progress reports and derived-data commits both use.
 """
 
 from .alerts import AlertScanResult, alert_window, alerts_close_orphans, alerts_scan
 from .base import Progress, derived_data_commit, no_progress
+from .drivers import (
+    CurrentDrivers,
+    DriversView,
+    key_drivers_current,
+    key_drivers_refresh_cycle,
+    key_drivers_snapshot_compute,
+)
 from .refresh import (
     BROKER_OUTAGE_ERRORS,
     REFRESH_PENDING_KEY,
@@ -49,7 +57,9 @@ __all__ = [
     "WARM_SNAPSHOT_DAYS",
     "WATERMARK_NAME",
     "AlertScanResult",
+    "CurrentDrivers",
     "CycleStructure",
+    "DriversView",
     "Progress",
     "RollupRefreshResult",
     "WeeksSince",
@@ -66,6 +76,9 @@ __all__ = [
     "heatmap_snapshot_current",
     "heatmaps_queue",
     "heatmaps_refresh_cycle",
+    "key_drivers_current",
+    "key_drivers_refresh_cycle",
+    "key_drivers_snapshot_compute",
     "no_progress",
     "organization_terms_recount",
     "ratings_arrived",

@@ -212,12 +212,13 @@ def organization_terms_recount(*, organization_id: int) -> list[int]:
 
 
 def heatmaps_queue(cycle_ids: list[int]) -> None:
-    """Queue each cycle's snapshots for recomputing, once the current transaction commits
-    (in eager mode inside a caller's transaction, after it commits)."""
-    from ..tasks import heatmaps_refresh
+    """Queue each cycle's snapshots for recomputing, heatmaps then key drivers, once the
+    current transaction commits (in eager mode inside a caller's transaction, after it commits)."""
+    from ..tasks import heatmaps_refresh, key_drivers_refresh
 
     for cycle_id in cycle_ids:
         transaction.on_commit(partial(heatmaps_refresh.delay, cycle_id))
+        transaction.on_commit(partial(key_drivers_refresh.delay, cycle_id))
 
 
 def alerts_scan_after(result: RollupRefreshResult) -> None:

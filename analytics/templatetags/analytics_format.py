@@ -37,3 +37,16 @@ def signed(value):
 @register.filter
 def trend(code):
     return trend_label(code)
+
+
+@register.filter
+def points(difference):
+    """A difference of shares in percentage points, signed: "+23 pts" / "+23 p. p."."""
+    return numbers().signed_points(difference)
+
+
+@register.filter
+def points_interval(figures):
+    """A difference's 95 % interval (a dict with low and high): "+8 … +31 pts"."""
+    fmt = numbers()
+    return f"{fmt.signed_points(figures['low'])} … {fmt.signed_points(figures['high'])}"

@@ -193,11 +193,36 @@ function drawEmotion() {
   plot(node, figure.data, layout);
 }
 
+// Key drivers (issue 18): the priority matrix (points named by their numbers on a
+// phone) and the customer's path, when the page has them.
+let drawnNarrowPriority = null;
+function drawPriority() {
+  const node = document.getElementById("priority-chart");
+  const figure = figures.priority;
+  if (!node || !figure) return;
+  const narrow = isNarrow(node, figure.narrow_below);
+  drawnNarrowPriority = narrow;
+  plot(node, figure.data, narrow ? { ...figure.layout, ...figure.narrow_layout } : figure.layout);
+}
+
+function drawPaths() {
+  const node = document.getElementById("paths-chart");
+  if (node && figures.paths) plot(node, figures.paths.data, figures.paths.layout);
+}
+
 if (figures) {
   const heatmapChart = document.getElementById("heatmap-chart");
   if (heatmapChart) listenToRowNames(heatmapChart);
   drawHeatmap();
   drawEmotion();
+  // The key-driver charts are drawn in the next frame, once the page has laid out:
+  // drawn during the first layout, their text labels kept Playwright's network
+  // bookkeeping from ever seeing the page idle.
+  requestAnimationFrame(() => {
+    drawPriority();
+    drawPaths();
+    document.body.dataset.chartsReady = "true";
+  });
   let pending = null;
   window.addEventListener("resize", () => {
     clearTimeout(pending);
@@ -207,6 +232,10 @@ if (figures) {
       // Plotly follows the width by itself (responsive); redraw only across a breakpoint.
       if (chart && isNarrow(chart) !== drawnNarrow) drawHeatmap();
       if (emotion && isNarrow(emotion, figures.emotion.narrow_below) !== drawnNarrowEmotion) drawEmotion();
+      const priority = document.getElementById("priority-chart");
+      if (priority && figures.priority && isNarrow(priority, figures.priority.narrow_below) !== drawnNarrowPriority) {
+        drawPriority();
+      }
     }, 150);
   });
   document.querySelectorAll(".level-toggle [data-level]").forEach((button) => {
@@ -226,7 +255,6 @@ if (figures) {
       drawHeatmap();
     });
   }
-  document.body.dataset.chartsReady = "true";
 }
 
 const form = document.getElementById("recompute-form");

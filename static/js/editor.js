@@ -144,7 +144,7 @@ function startEditor(config) {
     const data = {};
     Array.from(form.elements).forEach((element) => {
       if (!element.name) return;
-      data[element.name] = element.value;
+      data[element.name] = element.type === "checkbox" ? element.checked : element.value;
     });
     return data;
   }
@@ -266,6 +266,7 @@ function startEditor(config) {
     form.elements.scale.value = touchpoint ? touchpoint.scale : "csat5";
     form.elements.interaction.value = touchpoint ? touchpoint.interaction : "digital";
     form.elements.key.value = touchpoint ? touchpoint.key : "";
+    form.elements.loyalty_question.checked = Boolean(touchpoint && touchpoint.loyalty_question);
     editing = { kind: "touchpoint", momentId: moment.id, touchpointId: touchpoint ? touchpoint.id : null };
     touchpointDialog.showModal();
     form.elements.name.focus();

@@ -117,3 +117,28 @@ def test_log_odds_z_refuses_impossible_counts(arguments):
     focus, focus_total, rest, rest_total, prior, prior_total = arguments
     with pytest.raises(ValueError):
         stats.log_odds_z(focus, focus_total, rest, rest_total, prior=prior, prior_total=prior_total)
+
+
+# Newcombe (1998), Statistics in Medicine 17:873–890, Table II, method 10 (score, no
+# continuity correction): his eight worked examples, to four decimals.
+@pytest.mark.parametrize(("d1", "n1", "d2", "n2", "low", "high"), [
+    (56, 70, 48, 80, 0.0524, 0.3339),
+    (9, 10, 3, 10, 0.1705, 0.8090),
+    (6, 7, 2, 7, 0.0582, 0.8062),
+    (5, 56, 0, 29, -0.0381, 0.1926),
+    (0, 10, 0, 20, -0.1611, 0.2775),
+    (0, 10, 0, 10, -0.2775, 0.2775),
+    (10, 10, 0, 20, 0.6791, 1.0000),
+    (10, 10, 0, 10, 0.6075, 1.0000),
+])
+def test_newcombe_interval_matches_newcombes_worked_examples(d1, n1, d2, n2, low, high):
+    difference, found_low, found_high = stats.newcombe_difference_interval(d1, n1, d2, n2)
+    assert difference == pytest.approx(d1 / n1 - d2 / n2)
+    assert (round(found_low, 4), round(found_high, 4)) == (low, high)
+
+
+def test_newcombe_interval_is_antisymmetric_and_needs_both_groups():
+    difference, low, high = stats.newcombe_difference_interval(30, 60, 10, 80)
+    assert stats.newcombe_difference_interval(10, 80, 30, 60) == pytest.approx((-difference, -high, -low))
+    with pytest.raises(ValueError):
+        stats.newcombe_difference_interval(0, 0, 3, 10)

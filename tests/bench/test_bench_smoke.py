@@ -59,6 +59,12 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     assert survey["rate_per_s"] > 0 and survey["post"]["rate_per_s"] > 0
     assert survey["api_single"]["stored"] == 100 and survey["post_vs_api_single"] > 0
     assert "| survey ratings/s, 8 clients" in completed.stdout
+    drivers = results["key_drivers"]  # issue 18: 60 % of the ratings linked, customers of 3–6 moments
+    assert 0.55 * 10000 < drivers["linked"] <= 0.6 * 10000 * 1.05
+    assert 3 <= drivers["linked"] / drivers["customers"] <= 6
+    for timed in (drivers["task"], drivers["whole_period"]):
+        assert len(timed["samples"]) == 2 and len(timed["vs_full_rebuild_rounds"]) == 2
+    assert "| key-driver task" in completed.stdout
 
 
 def _check_comments(results: dict, console: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from analytics import charts
+from analytics import charts, driver_charts
 from touchpoints.demo import DEMO_USERNAME, demo_load
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,9 @@ FIGURES = """(figures) => [
   ["heatmap of touchpoints", figures.heatmap.touchpoints, {}],
   ["emotion curve", figures.emotion, {}],
   ["emotion curve on a phone", figures.emotion, figures.emotion.narrow_layout],
+  ["priority matrix", figures.priority, {}],
+  ["priority matrix on a phone", figures.priority, figures.priority.narrow_layout],
+  ["customer's path", figures.paths, {}],
 ]"""
 
 # Draws one figure into a fresh 1000 px box and reports what Plotly made of it.
@@ -54,18 +57,20 @@ DRAW = """async ([name, figure, narrow, config]) => {
 
 
 def trace_types_in_charts() -> set[str]:
-    """Every "type" charts.py writes, but those that are not traces (shapes, axes)."""
-    written = set(re.findall(r'"type": "(\w+)"', inspect.getsource(charts)))
-    return written - {"rect", "category"}
+    """Every "type" charts.py and driver_charts.py write, but those that are not traces
+    (shapes, axes, error bars)."""
+    written = set(re.findall(r'"type": "(\w+)"', inspect.getsource(charts) + inspect.getsource(driver_charts)))
+    return written - {"rect", "category", "line", "data"}
 
 
 @pytest.fixture
 def dashboard(page, transactional_db):
-    from analytics.services import heatmaps_refresh_cycle, rollups_refresh
+    from analytics.services import heatmaps_refresh_cycle, key_drivers_refresh_cycle, rollups_refresh
 
     cycle = demo_load(ratings=3000, stdout=lambda line: None)
     rollups_refresh()
     heatmaps_refresh_cycle(cycle_id=cycle.pk)
+    key_drivers_refresh_cycle(cycle_id=cycle.pk)
     scripts = []
     page.on("response", lambda response: scripts.append(response)
             if response.request.resource_type == "script" else None)
@@ -96,7 +101,8 @@ def test_every_figure_the_dashboard_builds_is_drawn_by_the_vendored_plotly(page,
         assert report["textMarks"] == sum(len(trace["x"]) for trace in marks), f"{name}: {report}"
         curves = [trace for trace in figure["data"] if trace["type"] == "scatter" and "lines" in trace["mode"]]
         assert report["lines"] == len(curves), f"{name}: {report}"
-        assert report["points"] == sum(sum(y is not None for y in trace["y"]) for trace in curves), report
+        dotted = [trace for trace in figure["data"] if trace["type"] == "scatter" and "markers" in trace["mode"]]
+        assert report["points"] == sum(sum(y is not None for y in trace["y"]) for trace in dotted), report
         layout = {**figure["layout"], **narrow}
         assert report["shapes"] == len(layout.get("shapes", [])), f"{name}: {report}"
         assert report["annotations"] == len(layout.get("annotations", [])), f"{name}: {report}"

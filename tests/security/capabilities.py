@@ -11,6 +11,7 @@ Capabilities:
 * edit    change cycles, moments, touchpoints, segments: cx managers, admins
 * review  change review items (status, owner, notes, actions): team leads, cx managers, admins (people only)
 * manage  API tokens, webhooks (and members): admins only
+* erase   erase a customer's ratings on request: cx managers, admins; tokens with scope `erase`
 * none    the route takes no writes at all (every write method is 405)
 """
 
@@ -21,12 +22,13 @@ from journeys.models import Membership
 ROLE_CAPABILITIES = {
     Membership.Role.VIEWER: {"public", "read"},
     Membership.Role.TEAM_LEAD: {"public", "read", "review"},
-    Membership.Role.CX_MANAGER: {"public", "read", "review", "edit", "ingest"},
-    Membership.Role.ADMIN: {"public", "read", "review", "edit", "ingest", "manage"},
+    Membership.Role.CX_MANAGER: {"public", "read", "review", "edit", "ingest", "erase"},
+    Membership.Role.ADMIN: {"public", "read", "review", "edit", "ingest", "manage", "erase"},
 }
 TOKEN_CAPABILITIES = {
     ("read",): {"public", "read"},
     ("ingest",): {"public", "ingest"},
+    ("erase",): {"public", "erase"},
 }
 
 # route name → (capability to GET it, capability to write through it)
@@ -55,6 +57,9 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "api:cycle-critical-moments": ("read", "none"),
     "api:cycle-insights": ("read", "none"),
     "api:cycle-comments": ("read", "none"),
+    "api:cycle-key-drivers": ("read", "none"),
+    "api:cycle-paths": ("read", "none"),
+    "api:customer-erasure": ("none", "erase"),
     "api:cycle-ratings-export": ("read", "none"),
     "api:cycle-wheel": ("read", "none"),
     "api:cycle-heatmap-png": ("read", "none"),
@@ -126,6 +131,8 @@ ROUTE_CAPABILITIES: dict[str, tuple[str, str]] = {
     "analytics:shared_dashboard": ("public", "none"),
     "journeys:share_links": ("edit", "edit"),
     "journeys:share_link_revoke": ("none", "edit"),
+    "analytics:erasure_home": ("erase", "none"),
+    "analytics:erasure": ("erase", "erase"),
     "reviews:home": ("read", "none"),
     "reviews:week": ("read", "none"),
     "reviews:open_week": ("none", "review"),

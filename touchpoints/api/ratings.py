@@ -43,7 +43,8 @@ from momento.api.scoping import ScopedQuerysetMixin
 
 from .. import services
 from ..csv_io import CsvInvalid, ratings_import_csv
-from ..models import Rating
+from ..customers import customer_find, customer_reference_problem
+from ..models import CUSTOMER_REFERENCE_MAX_LENGTH, Rating
 from ..uploads import csv_upload_type_check
 from .schemas import (
     BATCH_ERRORS,
@@ -81,6 +82,11 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+def _customer_reference_check(value: str) -> None:
+    if problem := customer_reference_problem(value):
+        raise DjangoValidationError(problem.message)
+
+
 class RatingFilter(django_filters.FilterSet):
     organization = IdFilter(field_name="organization_id")
     cycle = IdFilter(field_name="touchpoint__moment__cycle_id")
@@ -94,11 +100,22 @@ class RatingFilter(django_filters.FilterSet):
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    customer = django_filters.CharFilter(
+        method="filter_customer", max_length=CUSTOMER_REFERENCE_MAX_LENGTH, validators=[_customer_reference_check],
+        help_text="Your reference of a customer: that customer's ratings (what Momento holds about them).",
+    )
 
     class Meta:
         model = Rating
         fields = ["organization", "cycle", "moment", "touchpoint", "touchpoint_key", "segment", "source",
-                  "dissatisfied", "external_id", "occurred_after", "occurred_before", "received_after"]
+                  "dissatisfied", "external_id", "occurred_after", "occurred_before", "received_after", "customer"]
+
+    def filter_customer(self, queryset, name: str, value: str):
+        # Each organization hashes references with its own key: look the reference
+        # up in every organization the request may read.
+        ids = [customer_id for organization_id in request_organization_ids(self.request, READ)
+               if (customer_id := customer_find(organization_id=organization_id, reference=value)) is not None]
+        return queryset.filter(customer_id__in=ids)
 
 
 class RatingCursorPagination(CursorPagination):
@@ -126,7 +143,7 @@ def ingest_organization(request: Request) -> Organization:
 
 
 def _rating_queryset():
-    return Rating.objects.annotate(touchpoint_key=F("touchpoint__key"))
+    return Rating.objects.annotate(touchpoint_key=F("touchpoint__key"), customer_hash=F("customer__key"))
 
 
 @extend_schema_view(

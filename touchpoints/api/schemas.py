@@ -11,19 +11,24 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from ..ingest import MAX_COMMENT_LENGTH
-from ..models import Rating
+from ..models import CUSTOMER_REFERENCE_MAX_LENGTH, Rating
 
 # --- Ratings -----------------------------------------------------------------------------
 
 
 class RatingSerializer(serializers.ModelSerializer):
     touchpoint_key = serializers.CharField(read_only=True)
+    customer_hash = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text="The customer, as the keyed hash (HMAC-SHA256, hex) of the reference the client sent as "
+                  "`customer`; null when none was sent. Momento never stores the reference itself.",
+    )
 
     class Meta:
         model = Rating
         fields = ["id", "organization", "touchpoint", "touchpoint_key", "scale", "score", "normalized",
                   "dissatisfied", "occurred_at", "received_at", "segment", "comment", "first_contact_resolved",
-                  "source", "external_id"]
+                  "source", "external_id", "customer_hash"]
         read_only_fields = fields
         extra_kwargs = {"external_id": {"help_text": "The client's idempotency key, or the one Momento assigned "
                                                      "(`momento:` + 32 hex digits) when none was sent."}}
@@ -64,6 +69,16 @@ class RatingInputSerializer(serializers.Serializer):
         help_text="Your idempotency key, unique per organization: a replay with the same content returns the "
                   "stored rating; different content is a conflict. Omitted or null: Momento assigns "
                   "`momento:` + 32 hex digits. Not empty; other keys starting with `momento:` are refused.",
+    )
+
+
+    customer = serializers.CharField(
+        required=False, allow_null=True, max_length=CUSTOMER_REFERENCE_MAX_LENGTH,
+        help_text="Your reference of the customer who gave the rating (booking code, account id, e-mail hash), so "
+                  "that key drivers can link the moments one customer rated. Momento keeps only a keyed hash of "
+                  "it (HMAC-SHA256 with a secret of your organization), shown as `customer_hash`; white space "
+                  "around it is ignored; no control characters. A replay that names a customer must name the "
+                  "same one.",
     )
 
 

@@ -33,7 +33,7 @@ class TouchpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = Touchpoint
         fields = ["id", "organization", "cycle", "moment", "name", "channel", "scale", "interaction", "key",
-                  "created_at"]
+                  "loyalty_question", "created_at"]
         read_only_fields = fields
 
 
@@ -64,6 +64,9 @@ class TouchpointUpdateSerializer(serializers.Serializer):
     interaction = serializers.ChoiceField(choices=Touchpoint.Interaction.choices, required=False)
     key = serializers.SlugField(max_length=80, required=False,
                                 help_text="Unique in the organization; fixed once the touchpoint has ratings.")
+    loyalty_question = serializers.BooleanField(
+        required=False, help_text="The cycle's overall (loyalty) question, e.g. NPS: the outcome key drivers explain "
+                                  "by default. Marking one unmarks the cycle's other.")
 
 
 class TouchpointFilter(django_filters.FilterSet):
