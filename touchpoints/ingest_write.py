@@ -40,33 +40,52 @@ _ROW_COLUMNS = (
     "segment_id", "comment", "first_contact_resolved", "source", "external_id",
 )
 _PG_ARRAY_TYPES = (
-    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamptz[]",
+    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamp[]",
     "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]",
 )
 
 
 def _number_array(values: Sequence[Any]) -> str:
-    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    # str(None) is "None", which no number's text contains.
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 
 def _boolean_array(values: Sequence[bool | None]) -> str:
-    return "{" + ",".join("NULL" if value is None else ("t" if value else "f") for value in values) + "}"
+    # "True" / "False" are booleans to PostgreSQL as they are; None is NULL.
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 
 def _instant_array(values: Sequence[dt.datetime]) -> str:
-    # Aware datetimes: isoformat() has no character an array literal must quote.
-    return "{" + ",".join(value.isoformat() for value in values) + "}"
+    # Aware instants as naive UTC text (the SQL reads them AT TIME ZONE 'UTC'):
+    # formatting an offset costs twice as much as the rest of the instant, and
+    # isoformat() writes nothing an array literal must quote.
+    return "{" + ",".join([
+        (value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)).replace(tzinfo=None).isoformat()
+        for value in values
+    ]) + "}"
 
 
 def _text_array(values: Sequence[str | None]) -> str:
     # Every element double-quoted, with backslash and quote escaped, so no text
     # (commas, braces, blanks, the word NULL) can change the array's shape.
+    if None not in values:
+        plain = "".join(values)  # type: ignore[arg-type]  # no None, checked above
+        if "\\" not in plain and '"' not in plain:
+            return '{"' + '","'.join(values) + '"}'  # type: ignore[arg-type]
     return "{" + ",".join(
         "NULL" if value is None else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         for value in values
     ) + "}"
 
 
+# unnest(%s::bigint[], …) AS t(c0, c1, …), then the columns in order, instants
+# read as UTC (see _instant_array).
+_UNNEST = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
+_UNNEST_NAMES = ", ".join(f"c{i}" for i in range(len(_PG_ARRAY_TYPES)))
+_UNNESTED = ", ".join(
+    f"t.c{i} AT TIME ZONE 'UTC'" if array_type == "timestamp[]" else f"t.c{i}"
+    for i, array_type in enumerate(_PG_ARRAY_TYPES)
+)
 # One text literal per column, parsed by PostgreSQL's array_in. psycopg2 would
 # adapt a Python list as ARRAY[v1, v2, …], an expression of 5,000 typed
 # constants per column that the server parses and plans one by one: measured at
@@ -313,10 +332,9 @@ def _insert(
             # One statement for the whole batch, each column one array literal.
             arrays = [encode(column) for encode, column in
                       zip(_PG_ARRAY_LITERALS, list(zip(*rows, strict=True))[:width], strict=True)]
-            unnest = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT %s, %s, t.* FROM unnest({unnest}) AS t"
-                f"{conflict} RETURNING id, external_id",
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, {_UNNESTED} "
+                f"FROM unnest({_UNNEST}) AS t({_UNNEST_NAMES}){conflict} RETURNING id, external_id",
                 [organization_id, received_at, *arrays],
             )
             return list(cursor.fetchall())

@@ -161,3 +161,35 @@ def test_a_touchpoint_or_segment_deleted_by_any_path_leaves_no_rating_naming_it(
         cursor.execute(f"DELETE FROM {table(Segment._meta.db_table)} WHERE id = %s", [segment.pk])
     assert list(Rating.objects.values_list("touchpoint_id", "segment_id")) == [(kept.pk, None)] * 2
     assert _orphans() == (0, 0)
+
+
+RATING_INDEXES = {
+    # What reads each one: see Rating.Meta and migration 0008.
+    "touchpoints_rating_pkey", "rating_unique_external_id_per_org", "rating_touchpoint",
+    "rating_commented_by_touchpoint", "rating_occurred_brin", "rating_received_brin",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_ratings_table_keeps_only_the_indexes_something_reads_and_its_migration_can_run_again(
+        require_postgres):
+    import importlib
+
+    migration = importlib.import_module("touchpoints.migrations.0008_cheaper_ratings_table")
+
+    def indexes() -> dict[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT c.relname, am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                           "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = %s::regclass AND i.indisvalid",
+                           [Rating._meta.db_table])
+            return dict(cursor.fetchall())
+
+    assert set(indexes()) == RATING_INDEXES
+    assert indexes()["rating_occurred_brin"] == indexes()["rating_received_brin"] == "brin"
+    with connection.schema_editor(atomic=False) as editor:
+        migration.postgresql_forwards(editor)  # interrupted and run again: nothing changes
+    assert set(indexes()) == RATING_INDEXES
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s", ["%_its_ratings"])
+        assert {row[0] for row in cursor.fetchall()} == {"touchpoint_deletes_its_ratings", "segment_clears_its_ratings"}
