@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench import ceiling
+from bench import ceiling, mixed_load
 
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
@@ -178,10 +178,12 @@ def copy_into_ratings(dataset: Dataset, organization_id: int) -> float:
 # --- HTTP ------------------------------------------------------------------------
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int | None) -> subprocess.Popen:
+    # gunicorn.conf.py (the project's, read from the working directory) sets the
+    # workers as in production unless --workers says otherwise.
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "120", "--log-level", "warning"],
+         *(["--workers", str(workers)] if workers else []), "--timeout", "120", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
     )
     deadline = time.time() + 90
@@ -193,6 +195,29 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start within 90 s")
+
+
+def warm_up(*, port: int, token: str, path: str, workers: int) -> None:
+    """Every gunicorn worker serves a batch before the clock starts, as a server
+    that has run for a while has: imports done, database connection open. The
+    batches are refused (a score off the scale), so nothing is written."""
+    import http.client
+
+    body = json.dumps({"ratings": [{"touchpoint": 0, "score": -1}] * 500}).encode()
+
+    def client() -> None:
+        for _ in range(2):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("POST", path, body=body, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            connection.getresponse().read()
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def http_ingest(dataset: Dataset, *, port: int, token: str, path: str, clients: int, batch: int) -> tuple[float, dict]:
@@ -501,11 +526,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, as in production)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="rounds of the timed jobs and baselines, medians reported (default 5; 3 above 10⁶)")
     parser.add_argument("--copy-rounds", type=int, default=None,
                         help="rounds of the two raw COPYs, medians reported (default 3; 1 above 10⁶)")
+    parser.add_argument("--mixed-seconds", type=float, default=90,
+                        help="length of the mixed-load phase (0 skips it)")
+    parser.add_argument("--mixed-share", type=float, default=0.5,
+                        help="mixed load: the writers' rate as a share of the measured ingest rate")
+    parser.add_argument("--mixed-think", type=float, default=0.5,
+                        help="mixed load: each reader's pause between requests, seconds (± 50 %%)")
     parser.add_argument("--skip-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", type=Path, default=None)
@@ -532,7 +564,7 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"generating {n:,} ratings over {WEEKS} weeks for {len(touchpoints)} touchpoints")
         dataset = Dataset(n=n, touchpoints=touchpoints, segments=segments, seed=1, now=now, prefix="bench")
         results: dict = {"ratings": n, "date": now.isoformat(), "machine": machine_info(url),
-                         "settings": {"clients": args.clients, "batch": args.batch, "gunicorn_workers": args.workers,
+                         "settings": {"clients": args.clients, "batch": args.batch,
                                       "repeat": repeat}}
 
         copy_rounds = args.copy_rounds or (3 if n <= 1_000_000 else 1)
@@ -542,6 +574,10 @@ def main(argv: list[str] | None = None) -> dict:
 
         port = free_port()
         gunicorn = start_gunicorn(env, port, args.workers)
+        import psutil
+
+        results["settings"]["gunicorn_workers"] = len(psutil.Process(gunicorn.pid).children())
+        warm_up(port=port, token=token, path=INGEST_PATH, workers=results["settings"]["gunicorn_workers"])
         log(f"HTTP ingest through gunicorn on 127.0.0.1:{port}: {args.clients} clients, batches of {args.batch:,}")
         ingest_seconds, outcome = http_ingest(dataset, port=port, token=token, path=INGEST_PATH,
                                               clients=args.clients, batch=args.batch)
@@ -616,6 +652,16 @@ def main(argv: list[str] | None = None) -> dict:
                                        headers={"Cookie": cookie}, requests=args.requests)
         results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
+        if args.mixed_seconds > 0:
+            log(f"mixed load for {args.mixed_seconds:.0f} s: 4 clients ingest, 8 read, a Celery worker and beat run")
+            results["mixed_load"] = mixed_load.run(
+                env=env, port=port, gunicorn_pid=gunicorn.pid, token=token, cookie=cookie, cycle=cycle,
+                count=ratings_count,
+                dataset_factory=lambda size, prefix: Dataset(n=size, touchpoints=touchpoints, segments=segments, seed=7,
+                                                             now=dt.datetime.now(dt.UTC), prefix=prefix, recent_days=1),
+                measured_rate=results["ingest"]["rate_per_s"], seconds=args.mixed_seconds, batch=args.batch,
+                share=args.mixed_share, think=args.mixed_think, paths={"ingest": INGEST_PATH, "heatmap": HEATMAP_API_PATH.format(cycle=cycle.pk),
+                       "dashboard": DASHBOARD_PATH.format(cycle=cycle.pk)})
     finally:
         for job in RUNNING:
             job.process.kill()
@@ -667,6 +713,8 @@ def print_table(results: dict) -> None:
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
     ]
+    if "mixed_load" in results:
+        rows += mixed_load.table_rows(results)
     width = max(len(row[0]) for row in rows)
     print()
     print(f"| {'measure'.ljust(width)} | value | note |")

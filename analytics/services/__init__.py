@@ -6,9 +6,8 @@
 - `base`: progress reports and derived-data commits both use.
 """
 
-from .base import Progress, derived_data_commit, no_progress
+from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progress
 from .refresh import (
-    BROKER_OUTAGE_ERRORS,
     REFRESH_PENDING_KEY,
     WATERMARK_NAME,
     RollupRefreshResult,
@@ -34,6 +33,7 @@ from .snapshots import (
     heatmap_data_build,
     heatmap_snapshot_compute,
     heatmap_snapshot_current,
+    heatmaps_recompute_queued,
     heatmaps_refresh_cycle,
 )
 
@@ -41,7 +41,8 @@ __all__ = [
     "BROKER_OUTAGE_ERRORS", "MAX_WARM_SNAPSHOTS", "REFRESH_PENDING_KEY", "SNAPSHOT_FORMAT", "STALE_SNAPSHOT_DAYS",
     "WARM_SNAPSHOT_DAYS", "WATERMARK_NAME", "CycleStructure", "Progress", "RollupRefreshResult", "WeeksSince",
     "cycle_rebuild", "cycle_recompute", "cycle_structure", "derived_data_commit", "heatmap_data_build",
-    "heatmap_snapshot_compute", "heatmap_snapshot_current", "heatmaps_queue", "heatmaps_refresh_cycle",
+    "heatmap_snapshot_compute", "heatmap_snapshot_current", "heatmaps_queue", "heatmaps_recompute_queued",
+    "heatmaps_refresh_cycle",
     "no_progress", "organization_terms_recount", "ratings_arrived", "refresh_pending_clear", "rollups_rebuild", "rollups_rebuild_and_fan_out",
     "rollups_refresh", "rollups_refresh_and_fan_out",
 ]
