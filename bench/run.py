@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench import ceiling, mixed_load
+from bench import ceiling, mixed_load, page_weight
 
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
@@ -652,6 +652,9 @@ def main(argv: list[str] | None = None) -> dict:
                                        headers={"Cookie": cookie}, requests=args.requests)
         results["heatmap_api"] = latency(f"http://127.0.0.1:{port}{HEATMAP_API_PATH.format(cycle=cycle.pk)}",
                                          headers={"Authorization": f"Bearer {token}"}, requests=args.requests)
+        log("page weight: the dashboard's and the map editor's first load in Chromium")
+        results["page_weight"] = page_weight.measure(port=port, cookie=cookie, pages={
+            "dashboard": DASHBOARD_PATH.format(cycle=cycle.pk), "map_editor": f"/cycles/{cycle.pk}/"})
         if args.mixed_seconds > 0:
             log(f"mixed load for {args.mixed_seconds:.0f} s: 4 clients ingest, 8 read, a Celery worker and beat run")
             results["mixed_load"] = mixed_load.run(
@@ -713,6 +716,8 @@ def print_table(results: dict) -> None:
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
     ]
+    if "page_weight" in results:
+        rows += page_weight.table_rows(results)
     if "mixed_load" in results:
         rows += mixed_load.table_rows(results)
     width = max(len(row[0]) for row in rows)
