@@ -65,8 +65,9 @@ def table_rows(results: dict) -> list[tuple[str, str, str]]:
         return [("page weight", "skipped", weights["skipped"])]
     rows = []
     for name, weight in weights.items():
-        largest = weight["largest"][0]
+        path, size, encoding = weight["largest"][0]
+        largest = "the page itself" if path == weight["path"] else path.rsplit("/", 1)[-1]
         rows.append((f"page weight: {name.replace('_', ' ')}", f"{weight['bytes'] / 1000:,.0f} kB",
-                     (f"{weight['requests']} requests, first load; largest {largest[0].rsplit('/', 1)[-1]} "
-                      f"{largest[1] / 1000:,.0f} kB {largest[2]}; target ≤ {weight['target_bytes'] / 1000:,.0f} kB")))
+                     (f"{weight['requests']} requests, first load; largest {largest} {size / 1000:,.0f} kB "
+                      f"{encoding or 'uncompressed'}; target ≤ {weight['target_bytes'] / 1000:,.0f} kB")))
     return rows

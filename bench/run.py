@@ -576,7 +576,13 @@ def main(argv: list[str] | None = None) -> dict:
         gunicorn = start_gunicorn(env, port, args.workers)
         import psutil
 
-        results["settings"]["gunicorn_workers"] = len(psutil.Process(gunicorn.pid).children())
+        workers = []
+        for _ in range(25):  # the preloaded master forks its workers one after another
+            workers.append(len(psutil.Process(gunicorn.pid).children()))
+            if len(workers) > 5 and workers[-1] == workers[-5]:
+                break
+            time.sleep(0.2)
+        results["settings"]["gunicorn_workers"] = workers[-1]
         warm_up(port=port, token=token, path=INGEST_PATH, workers=results["settings"]["gunicorn_workers"])
         log(f"HTTP ingest through gunicorn on 127.0.0.1:{port}: {args.clients} clients, batches of {args.batch:,}")
         ingest_seconds, outcome = http_ingest(dataset, port=port, token=token, path=INGEST_PATH,
