@@ -224,7 +224,6 @@ class _Phase:
         self.rss: list[tuple[float, float]] = []
         self.last_counted = 0
         self.snapshot_changes: list[float] = []
-        self.timeline: list[tuple[float, str, int]] = []  # (seconds since start, read, ms)
         self._next_body = iter(range(len(bodies)))
         self.started = time.monotonic()
 
@@ -273,8 +272,6 @@ class _Phase:
             elapsed = (time.perf_counter() - began) * 1000
             with self.lock:
                 (self.reads if writing else self.alone)[name].append(elapsed)
-                if writing:
-                    self.timeline.append((round(time.monotonic() - self.started, 2), name, round(elapsed)))
                 self._note(self.read_statuses[name], status)
             self.stop.wait(self.think * rng.uniform(0.5, 1.5))
         connection.close()
@@ -426,7 +423,8 @@ def run(*, env: dict[str, str], port: int, gunicorn_pid: int, token: str, cookie
         "cpu_seconds": {**cpu_seconds, "wall": round(elapsed, 1)},
         "worker_rss_mb": {"first": rss[0][1] if rss else None, "last": rss[-1][1] if rss else None,
                           "max": max(mb for _t, mb in rss) if rss else None, "series": rss[::5]},
-        "timeline": {"reads": phase.timeline, "snapshot_counted_marker_at": phase.snapshot_changes},
+        # When the stored snapshot's marker count changed (seconds into the phase): the worker's rhythm.
+        "snapshot_changes_s": phase.snapshot_changes,
         "worker_log_tail": worker_log[-1500:] if phase.server_errors() or not freshness["counted"] else "",
     }
 
