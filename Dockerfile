@@ -10,4 +10,5 @@ RUN useradd --create-home momento
 RUN mkdir -p /app/media/imports && chown -R momento /app/media
 USER momento
 EXPOSE 8000
-CMD ["gunicorn", "momento.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, timeout and preloading: gunicorn.conf.py (WEB_CONCURRENCY sets the workers).
+CMD ["gunicorn", "momento.wsgi", "--bind", "0.0.0.0:8000"]

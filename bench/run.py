@@ -35,14 +35,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import alerts as bench_alerts  # bench/alerts.py, beside this script: the alert scan's phase
-
-from bench import survey  # the public survey page's phase (issue 17)
+# Each phase beyond the core measures lives in its own module of bench/ (once ROOT is on the
+# path): the alert scan after each refresh (issue 16), the ingest ceilings, mixed load and page
+# weight (issue 20), comments on 30 % of the ratings and insights (issue 15), linked customers and
+# key drivers (issue 18), the public survey page (issue 17).
+from bench import alerts as bench_alerts
+from bench import ceiling, mixed_load, page_weight, survey
+from bench import comments as bench_comments
+from bench import customers as bench_customers
 
 RESULTS = ROOT / "bench" / "results"
 WEEKS = 26
 
-from bench import comments as bench_comments  # once ROOT is on the path
 
 
 def log(message: str) -> None:
@@ -187,10 +191,12 @@ def copy_into_ratings(dataset: Dataset, organization_id: int) -> float:
 # --- HTTP ------------------------------------------------------------------------
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int | None) -> subprocess.Popen:
+    # gunicorn.conf.py (the project's, read from the working directory) sets the
+    # workers as in production unless --workers says otherwise.
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "120", "--log-level", "warning"],
+         *(["--workers", str(workers)] if workers else []), "--timeout", "120", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
     )
     deadline = time.time() + 90
@@ -202,6 +208,29 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start within 90 s")
+
+
+def warm_up(*, port: int, token: str, path: str, workers: int) -> None:
+    """Every gunicorn worker serves a batch before the clock starts, as a server
+    that has run for a while has: imports done, database connection open. The
+    batches are refused (a score off the scale), so nothing is written."""
+    import http.client
+
+    body = json.dumps({"ratings": [{"touchpoint": 0, "score": -1}] * 500}).encode()
+
+    def client() -> None:
+        for _ in range(2):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("POST", path, body=body, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            connection.getresponse().read()
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def http_ingest(dataset: Dataset, *, port: int, token: str, path: str, clients: int, batch: int) -> tuple[float, dict]:
@@ -471,6 +500,15 @@ def ratings_count() -> int:
         return cursor.fetchone()[0]
 
 
+def duplicate_count() -> int:
+    """Stored ratings beyond one per (organization, external_id): must be 0."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) - count(DISTINCT (organization_id, external_id)) FROM touchpoints_rating")
+        return cursor.fetchone()[0]
+
+
 def truncate_ratings() -> None:
     from django.db import connection
 
@@ -501,9 +539,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, as in production)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="rounds of the timed jobs and baselines, medians reported (default 5; 3 above 10⁶)")
+    parser.add_argument("--copy-rounds", type=int, default=None,
+                        help="rounds of the two raw COPYs, medians reported (default 3; 1 above 10⁶)")
+    parser.add_argument("--mixed-seconds", type=float, default=90,
+                        help="length of the mixed-load phase (0 skips it)")
+    parser.add_argument("--mixed-share", type=float, default=0.5,
+                        help="mixed load: the writers' rate as a share of the measured ingest rate")
+    parser.add_argument("--mixed-think", type=float, default=0.5,
+                        help="mixed load: each reader's pause between requests, seconds (± 50 %%)")
     parser.add_argument("--skip-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", type=Path, default=None)
@@ -530,29 +577,39 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"generating {n:,} ratings over {WEEKS} weeks for {len(touchpoints)} touchpoints")
         dataset = Dataset(n=n, touchpoints=touchpoints, segments=segments, seed=1, now=now, prefix="bench")
         results: dict = {"ratings": n, "date": now.isoformat(), "machine": machine_info(url),
-                         "settings": {"clients": args.clients, "batch": args.batch, "gunicorn_workers": args.workers,
+                         "settings": {"clients": args.clients, "batch": args.batch,
                                       "repeat": repeat}}
 
-        log("raw COPY of the same rows into the ratings table (the ceiling)")
-        copy_seconds = copy_into_ratings(dataset, organization.pk)
-        assert ratings_count() == n
-        truncate_ratings()
-        results["copy"] = {"seconds": round(copy_seconds, 3), "rate_per_s": round(n / copy_seconds)}
+        copy_rounds = args.copy_rounds or (3 if n <= 1_000_000 else 1)
+        log(f"raw COPY of the same rows into a minimal table (the ceiling) and into Momento's, {copy_rounds} rounds")
+        results.update(ceiling.measure(dataset, organization_id=organization.pk, rounds=copy_rounds,
+                                       columns=COPY_COLUMNS, count=ratings_count))
 
         port = free_port()
         gunicorn = start_gunicorn(env, port, args.workers)
+        import psutil
+
+        workers = []
+        for _ in range(25):  # the preloaded master forks its workers one after another
+            workers.append(len(psutil.Process(gunicorn.pid).children()))
+            if len(workers) > 5 and workers[-1] == workers[-5]:
+                break
+            time.sleep(0.2)
+        results["settings"]["gunicorn_workers"] = workers[-1]
+        warm_up(port=port, token=token, path=INGEST_PATH, workers=results["settings"]["gunicorn_workers"])
         log(f"HTTP ingest through gunicorn on 127.0.0.1:{port}: {args.clients} clients, batches of {args.batch:,}")
         ingest_seconds, outcome = http_ingest(dataset, port=port, token=token, path=INGEST_PATH,
                                               clients=args.clients, batch=args.batch)
         stored = ratings_count()
         results["ingest"] = {"seconds": round(ingest_seconds, 3), "rate_per_s": round(n / ingest_seconds),
-                             "stored": stored, "exact": stored == n, "responses": outcome,
-                             "vs_copy": round((n / ingest_seconds) / (n / copy_seconds), 3)}
-        log(f"ingest: {n / ingest_seconds:,.0f}/s (COPY {n / copy_seconds:,.0f}/s); stored {stored:,} of {n:,}")
+                             "stored": stored, "exact": stored == n, "duplicates": duplicate_count(),
+                             "responses": outcome}
+        results["ingest"].update(ceiling.ingest_ratios(results))
+        log(f"ingest: {n / ingest_seconds:,.0f}/s (minimal COPY {results['ceiling']['rate_per_s']:,}/s); "
+            f"stored {stored:,} of {n:,}")
         if stored != n:
             log("WARNING: stored count differs from sent count")
         bench_comments.ratings_analyze()
-        from bench.customers import KeyDriverPhase  # issue 18: linked customers, key drivers
 
         # The timed jobs and baselines run in rounds, one of each per round, and
         # each ratio is the median of its per-round ratios: this machine's speed
@@ -575,7 +632,7 @@ def main(argv: list[str] | None = None) -> dict:
         rollups_job = bench_comments.timed(WorkerJob(env, "rollups_rebuild()", setup=imports, warmup=warm))
         rebuild_job = bench_comments.timed(WorkerJob(env, f"rollups_rebuild()\n{warm}", setup=imports, warmup=warm))
         alert_scans = bench_alerts.AlertScanPhase(WorkerJob, env, cycle.pk)
-        drivers = KeyDriverPhase(env=env, dataset=dataset, organization_id=organization.pk, cycle_id=cycle.pk,
+        drivers = bench_customers.KeyDriverPhase(env=env, dataset=dataset, organization_id=organization.pk, cycle_id=cycle.pk,
                                  worker_job=WorkerJob, weeks=WEEKS, log=log)
         floor_samples, pandas_samples, groups, pandas_groups = [], [], 0, 0
         vs_floor, vs_pandas, vs_rebuild = [], [], []
@@ -633,6 +690,19 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"survey page: {args.requests} quiet GETs, then {args.requests * 10:,} ratings by {survey.CLIENTS} clients")
         results["survey"] = survey.measure(port=port, touchpoint_id=touchpoints[0][0], ratings=args.requests * 10,
                                            requests=args.requests, token=token)
+        log("page weight: the dashboard's and the map editor's first load in Chromium")
+        results["page_weight"] = page_weight.measure(port=port, cookie=cookie, pages={
+            "dashboard": DASHBOARD_PATH.format(cycle=cycle.pk), "map_editor": f"/cycles/{cycle.pk}/"})
+        if args.mixed_seconds > 0:
+            log(f"mixed load for {args.mixed_seconds:.0f} s: 4 clients ingest, 8 read, a Celery worker and beat run")
+            results["mixed_load"] = mixed_load.run(
+                env=env, port=port, gunicorn_pid=gunicorn.pid, token=token, cookie=cookie, cycle=cycle,
+                count=ratings_count,
+                dataset_factory=lambda size, prefix: Dataset(n=size, touchpoints=touchpoints, segments=segments, seed=7,
+                                                             now=dt.datetime.now(dt.UTC), prefix=prefix, recent_days=1),
+                measured_rate=results["ingest"]["rate_per_s"], seconds=args.mixed_seconds, batch=args.batch,
+                share=args.mixed_share, think=args.mixed_think, paths={"ingest": INGEST_PATH, "heatmap": HEATMAP_API_PATH.format(cycle=cycle.pk),
+                       "dashboard": DASHBOARD_PATH.format(cycle=cycle.pk)})
     finally:
         for job in RUNNING:
             job.process.kill()
@@ -659,16 +729,13 @@ def _spread(samples: list[float]) -> str:
 
 
 def print_table(results: dict) -> None:
-    from bench.customers import table_rows
 
     n = results["ratings"]
     repeat = results["settings"].get("repeat", 1)
     floor, rebuild, incremental = results["raw_group_by"], results["full_rebuild"], results["incremental"]
     rows = [
         ("ratings", f"{n:,}", f"timed jobs and baselines: medians of {repeat} rounds; ratios: median of the rounds' ratios"),
-        ("raw COPY (ceiling)", f"{results['copy']['rate_per_s']:,}/s", f"{results['copy']['seconds']} s"),
-        ("HTTP ingest", f"{results['ingest']['rate_per_s']:,}/s",
-         f"{results['ingest']['vs_copy']} × COPY; exact={results['ingest']['exact']}"),
+        *ceiling.table_rows(results),
         ("raw GROUP BY (floor)", f"{floor['seconds']} s", f"{floor['groups']:,} groups; {_spread(floor['samples'])}"),
         ("full rebuild (rollups)", f"{rebuild['rollups_only_seconds']} s",
          f"{rebuild['vs_raw_group_by']} × GROUP BY; {_spread(rebuild['rollups_only_samples'])}"),
@@ -689,9 +756,13 @@ def print_table(results: dict) -> None:
         ("heatmap API p50/p95", f"{results['heatmap_api']['p50_ms']} / {results['heatmap_api']['p95_ms']} ms",
          str(results['heatmap_api']['statuses'])),
         *survey.table_rows(results),
-        *table_rows(results),
+        *bench_customers.table_rows(results),
     ]
     rows += bench_comments.table_rows(results)
+    if "page_weight" in results:
+        rows += page_weight.table_rows(results)
+    if "mixed_load" in results:
+        rows += mixed_load.table_rows(results)
     width = max(len(row[0]) for row in rows)
     print()
     print(f"| {'measure'.ljust(width)} | value | note |")

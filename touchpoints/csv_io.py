@@ -30,7 +30,7 @@ from django.utils import timezone
 from journeys.models import Organization, ServiceCycle
 
 from .ingest import API_FIELDS, Catalogue, CycleScope, RatingsInvalid, RowError, RowValidator, ValidatedRow
-from .ingest_write import RatingsConflict, RatingsConflicted
+from .ingest_write import RatingsConflict, RatingsConflicted, ReferencesGone
 from .models import Rating
 from .problems import Problem
 from .services import ratings_store
@@ -269,8 +269,9 @@ class _CsvImport:
     def _store(self) -> None:
         try:
             outcome = ratings_store(organization_id=self.organization.pk, rows=self.pending, received_at=self.now)
-        except RatingsConflict as conflict:
-            found = RatingsConflicted(conflict.conflicts, positions=self.pending_lines).errors
+        except (RatingsConflict, ReferencesGone) as refused:
+            found = (RatingsConflicted(refused.conflicts, positions=self.pending_lines).errors
+                     if isinstance(refused, RatingsConflict) else refused.errors(positions=self.pending_lines))
             self.error_count += len(found)
             self.errors.extend(found[:max(0, MAX_REPORTED_ERRORS - len(self.errors))])
         else:

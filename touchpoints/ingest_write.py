@@ -16,20 +16,22 @@ whatever this batch inserted is rolled back with it. Two batches that race
 with one key and different content cannot both win: the second one's INSERT
 waits on the first one's row in the unique index, then reads it and conflicts.
 
-Must run inside the caller's transaction (and its `ingest_guard`).
+Must run inside the caller's transaction (and its `ingest_guard`). The
+table has no foreign keys: the touchpoints and segments the rows name are
+locked and checked here first (`_references_locked`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import connection
 
 from .ingest import RatingsInvalid, RowError, ValidatedRow
-from .models import Rating, rating_key_new
+from .models import Rating, Segment, Touchpoint, rating_key_new
 
 # The content a replay must repeat (occurred_at only when the replay gives it).
 CONTENT_FIELDS = ("touchpoint", "score", "occurred_at", "segment", "comment", "first_contact_resolved", "customer")
@@ -40,8 +42,59 @@ _ROW_COLUMNS = (
     "segment_id", "comment", "first_contact_resolved", "source", "external_id", "customer_id",
 )
 _PG_ARRAY_TYPES = (
-    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamptz[]",
+    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamp[]",
     "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]", "bigint[]",
+)
+
+
+def _number_array(values: Sequence[Any]) -> str:
+    # str(None) is "None", which no number's text contains.
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+
+
+def _boolean_array(values: Sequence[bool | None]) -> str:
+    # "True" / "False" are booleans to PostgreSQL as they are; None is NULL.
+    return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+
+
+def _instant_array(values: Sequence[dt.datetime]) -> str:
+    # Aware instants as naive UTC text (the SQL reads them AT TIME ZONE 'UTC'):
+    # formatting an offset costs twice as much as the rest of the instant, and
+    # isoformat() writes nothing an array literal must quote.
+    return "{" + ",".join([
+        (value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)).replace(tzinfo=None).isoformat()
+        for value in values
+    ]) + "}"
+
+
+def _text_array(values: Sequence[str | None]) -> str:
+    # Every element double-quoted, with backslash and quote escaped, so no text
+    # (commas, braces, blanks, the word NULL) can change the array's shape.
+    if None not in values:
+        plain = "".join(values)  # type: ignore[arg-type]  # no None, checked above
+        if "\\" not in plain and '"' not in plain:
+            return '{"' + '","'.join(values) + '"}'  # type: ignore[arg-type]
+    return "{" + ",".join(
+        "NULL" if value is None else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values
+    ) + "}"
+
+
+# unnest(%s::bigint[], …) AS t(c0, c1, …), then the columns in order, instants
+# read as UTC (see _instant_array).
+_UNNEST = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
+_UNNEST_NAMES = ", ".join(f"c{i}" for i in range(len(_PG_ARRAY_TYPES)))
+_UNNESTED = ", ".join(
+    f"t.c{i} AT TIME ZONE 'UTC'" if array_type == "timestamp[]" else f"t.c{i}"
+    for i, array_type in enumerate(_PG_ARRAY_TYPES)
+)
+# One text literal per column, parsed by PostgreSQL's array_in. psycopg2 would
+# adapt a Python list as ARRAY[v1, v2, …], an expression of 5,000 typed
+# constants per column that the server parses and plans one by one: measured at
+# 5,000 rows, 300 ms against 27 ms for the same rows as literals.
+_PG_ARRAY_LITERALS: tuple[Callable[[Sequence[Any]], str], ...] = (
+    _number_array, _text_array, _number_array, _number_array, _boolean_array, _instant_array,
+    _number_array, _text_array, _boolean_array, _text_array, _text_array, _number_array,
 )
 
 
@@ -112,6 +165,62 @@ class RatingsConflicted(RatingsInvalid):
                                        {"key": conflict.key, "line": position(conflict.earlier_index),
                                         "fields": fields}))
         super().__init__(errors)
+
+
+class ReferencesGone(Exception):
+    """Rows name touchpoints or segments deleted since the batch was validated
+    (a race with their deletion); raise it inside the transaction.
+
+    `gone` lists (row index, field, id) for every such row.
+    """
+
+    def __init__(self, gone: Sequence[tuple[int, str, int]]):
+        self.gone = list(gone)
+        super().__init__(f"{len(self.gone)} row(s) name a deleted touchpoint or segment")
+
+    def errors(self, *, positions: Sequence[int] | None = None) -> list[RowError]:
+        """RowErrors by row index, or by what the caller calls a row (a CSV line)."""
+        return [
+            RowError(positions[index] if positions is not None else index, field, f"{field}_unknown",
+                     {"id": reference} if field == "touchpoint" else None)
+            for index, field, reference in self.gone
+        ]
+
+
+def _references_locked(organization_id: int, rows: Sequence[ValidatedRow]) -> None:
+    """Lock the touchpoints and segments the rows name, and check they still exist.
+
+    The ratings table keeps no foreign keys (see Rating); this is their check,
+    once per batch instead of once per row. FOR KEY SHARE, as a foreign key's
+    check takes: a touchpoint or segment cannot be deleted until this
+    transaction ends (the deletion waits, then its trigger removes what this
+    one stored), and one deleted before we got here is not found. Rows were
+    validated against the organization's catalogue before the transaction;
+    only a deletion in between makes this raise ReferencesGone.
+    """
+    touchpoint_ids = sorted({row.touchpoint_id for row in rows})
+    segment_ids = sorted({row.segment_id for row in rows if row.segment_id is not None})
+    lock = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
+    found: dict[str, set[int]] = {}
+    with connection.cursor() as cursor:
+        for field, model, ids in (("touchpoint", Touchpoint, touchpoint_ids), ("segment", Segment, segment_ids)):
+            if not ids:
+                found[field] = set()
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            placeholders = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"SELECT id FROM {table} WHERE organization_id = %s AND id IN ({placeholders}) "
+                           f"ORDER BY id{lock}", [organization_id, *ids])
+            found[field] = {row[0] for row in cursor.fetchall()}
+    if len(found["touchpoint"]) == len(touchpoint_ids) and len(found["segment"]) == len(segment_ids):
+        return
+    gone = []
+    for index, row in enumerate(rows):
+        if row.touchpoint_id not in found["touchpoint"]:
+            gone.append((index, "touchpoint", row.touchpoint_id))
+        elif row.segment_id is not None and row.segment_id not in found["segment"]:
+            gone.append((index, "segment", row.segment_id))
+    raise ReferencesGone(gone)
 
 
 class _Content(NamedTuple):
@@ -190,6 +299,7 @@ def ratings_insert(*, organization_id: int, received_at: dt.datetime, rows: Sequ
     ids: dict[int, int] = {}  # row index → rating id, until every row has one
     created = [False] * len(rows)
     unkeyed, first_by_key = _keys_of(rows)
+    _references_locked(organization_id, rows)
 
     if unkeyed:
         keyed_now = [rows[i]._replace(external_id=rating_key_new()) for i in unkeyed]
@@ -227,13 +337,12 @@ def _insert(
     returned: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement for the whole batch; psycopg2 sends each column as
-            # one array literal, so there is no per-row parameter overhead.
-            arrays = [list(column) for column in zip(*rows, strict=True)][:width]
-            unnest = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
+            # One statement for the whole batch, each column one array literal.
+            arrays = [encode(column) for encode, column in
+                      zip(_PG_ARRAY_LITERALS, list(zip(*rows, strict=True))[:width], strict=True)]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT %s, %s, t.* FROM unnest({unnest}) AS t"
-                f"{conflict} RETURNING id, external_id",
+                f"INSERT INTO {table} ({columns}) SELECT %s, %s, {_UNNESTED} "
+                f"FROM unnest({_UNNEST}) AS t({_UNNEST_NAMES}){conflict} RETURNING id, external_id",
                 [organization_id, received_at, *arrays],
             )
             return list(cursor.fetchall())

@@ -191,12 +191,23 @@ class Rating(models.Model):
         FORM = "form", _("Form")
 
     id = models.BigAutoField(primary_key=True)
-    # No single-column indexes on these two: the composite indexes below start
-    # with them, and every index is paid for on each of millions of inserts.
+    # No foreign keys in the database: a deferred key costs one trigger event
+    # per row and key, checked at commit, and measured 40 % of a bulk COPY per
+    # key. The same guarantee is kept without them (docs/reliability.md):
+    # ingestion validates every reference against the organization's catalogue
+    # and, inside the INSERT's transaction, locks the touchpoints and segments it
+    # writes to (FOR KEY SHARE, as the key's check did), so none can be deleted
+    # under it; and on PostgreSQL a trigger on touchpoints and segments (migration
+    # 0013) deletes a deleted touchpoint's ratings and clears a deleted segment,
+    # whatever path deleted it, after waiting for those locks. Django's CASCADE /
+    # SET_NULL below do the same first, on every database.
     organization = models.ForeignKey(
-        "journeys.Organization", on_delete=models.CASCADE, related_name="ratings", db_index=False
+        "journeys.Organization", on_delete=models.CASCADE, related_name="ratings", db_index=False,
+        db_constraint=False,
     )
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="ratings", db_index=False)
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.CASCADE, related_name="ratings", db_index=False, db_constraint=False
+    )
     # Copied from the touchpoint when the rating is recorded, so the score is
     # checked by the database and stays interpretable if the touchpoint changes.
     scale = models.CharField(_("scale"), max_length=8, choices=ScaleChoice.choices)
@@ -205,7 +216,11 @@ class Rating(models.Model):
     dissatisfied = models.BooleanField(_("dissatisfied"))
     occurred_at = models.DateTimeField(_("occurred at"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings")
+    # No index: only a segment's deletion (SET_NULL, admin) reads by it.
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings", db_index=False,
+        db_constraint=False,
+    )
     comment = models.TextField(_("comment"), blank=True)
     first_contact_resolved = models.BooleanField(_("resolved at first contact"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
@@ -230,10 +245,22 @@ class Rating(models.Model):
                 condition=Q(normalized__gte=0, normalized__lte=100), name="rating_normalized_in_range"
             ),
         ]
+        # Every index is paid on each of millions of inserts, so each one is here
+        # for what reads it. The primary key: the rollups' watermark reads ratings
+        # by id range. The unique key above: idempotency, and an organization's
+        # ratings (its deletion). `rating_touchpoint`: a touchpoint's ratings (its
+        # deletion, "has it ratings?"); with one entry per touchpoint appended at
+        # the end of its posting list, it is cheap to keep. Comments newest first
+        # per touchpoint (insights' verbatims, the comments page) read only
+        # ratings with a comment, so their index holds only those. On
+        # PostgreSQL, BRIN indexes on `occurred_at` and `received_at` (migration
+        # 0013; not in this list because SQLite has no BRIN) serve time ranges:
+        # both columns follow the order ratings arrive in, and a BRIN entry
+        # covers 128 pages, so they cost next to nothing to keep.
         indexes = [
-            models.Index(fields=["touchpoint", "occurred_at"], name="rating_touchpoint_occurred"),
-            models.Index(fields=["organization", "occurred_at"], name="rating_org_occurred"),
-            models.Index(fields=["received_at"], name="rating_received_at"),
+            models.Index(fields=["touchpoint"], name="rating_touchpoint"),
+            models.Index(fields=["touchpoint", "occurred_at"], condition=~Q(comment=""),
+                         name="rating_commented_by_touchpoint"),
             # Linked ratings only (unlinked ones cost it nothing): erasure finds a customer's
             # ratings by its first column, and key drivers read every column they group
             # from the index alone (an index-only scan, in customer order) instead of the table.

@@ -34,7 +34,7 @@ from .ingest import (
     ValidatedRow,
     validate_rows,
 )
-from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ratings_insert
+from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ReferencesGone, ratings_insert
 from .models import KEY_MAX_LENGTH, Rating, Segment, Touchpoint
 from .watermark import ingest_guard
 
@@ -273,8 +273,8 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     Holds `ingest_guard` around the INSERT (the rollup watermark must not pass
     ids this transaction holds until it commits) and queues the analytics
     notification on commit when anything new was stored. Raises
-    RatingsConflict (from `ratings_insert`) before queueing anything; the
-    caller lets it leave its atomic block, which rolls the batch back.
+    RatingsConflict or ReferencesGone (from `ratings_insert`) before queueing
+    anything; the caller lets it leave its atomic block, which rolls the batch back.
     """
     with ingest_guard():
         rows = _customers_linked(organization_id, rows)
@@ -339,6 +339,8 @@ def ratings_ingest(
         except RatingsConflict as conflict:
             # Raised inside the atomic block: the rows this batch inserted roll back.
             raise RatingsConflicted(conflict.conflicts) from None
+        except ReferencesGone as gone:
+            raise RatingsInvalid(gone.errors()) from None
     return RatingsResult(organization_id=organization.pk, ids=outcome.ids, created_flags=outcome.created)
 
 

@@ -9,7 +9,7 @@
 """
 
 from .alerts import AlertScanResult, alert_window, alerts_close_orphans, alerts_scan
-from .base import Progress, derived_data_commit, no_progress
+from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progress
 from .drivers import (
     CurrentDrivers,
     DriversView,
@@ -18,7 +18,6 @@ from .drivers import (
     key_drivers_snapshot_compute,
 )
 from .refresh import (
-    BROKER_OUTAGE_ERRORS,
     REFRESH_PENDING_KEY,
     WATERMARK_NAME,
     RollupRefreshResult,
@@ -45,6 +44,7 @@ from .snapshots import (
     heatmap_data_build,
     heatmap_snapshot_compute,
     heatmap_snapshot_current,
+    heatmaps_recompute_queued,
     heatmaps_refresh_cycle,
 )
 
@@ -75,6 +75,7 @@ __all__ = [
     "heatmap_snapshot_compute",
     "heatmap_snapshot_current",
     "heatmaps_queue",
+    "heatmaps_recompute_queued",
     "heatmaps_refresh_cycle",
     "key_drivers_current",
     "key_drivers_refresh_cycle",

@@ -1,12 +1,19 @@
-"""What the analytics services share: progress reports and derived-data commits."""
+"""What the analytics services share: progress reports, derived-data commits,
+what an outage of Redis raises."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.db import connection
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 Progress = Callable[[int, int], None]
+
+# What a Redis (cache or broker) outage raises: the cache client's errors and
+# kombu's, once the short publish retry policy in settings gives up.
+BROKER_OUTAGE_ERRORS = (RedisError, KombuOperationalError, OSError)
 
 
 def no_progress(done: int, total: int) -> None:

@@ -20,8 +20,6 @@ from django.db import connection, transaction
 from django.db.models import (
     Sum,
 )
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
 from touchpoints.watermark import committed_max_rating_id
 
@@ -30,14 +28,10 @@ from ..models import DailyRollup, RollupWatermark
 from ..periods import Period
 from ..rollups import bump_cycle_versions, upsert_ratings_range
 from .alerts import alerts_scan
-from .base import Progress, derived_data_commit, no_progress
-from .snapshots import heatmaps_refresh_cycle
+from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progress
+from .snapshots import heatmaps_recompute_queued, heatmaps_refresh_cycle
 
 logger = logging.getLogger(__name__)
-
-# What a Redis (cache or broker) outage raises: the cache client's errors and
-# kombu's, once the short publish retry policy in settings gives up.
-BROKER_OUTAGE_ERRORS = (RedisError, KombuOperationalError, OSError)
 
 WATERMARK_NAME = "ratings"
 REFRESH_PENDING_KEY = "analytics:rollups-refresh-pending"
@@ -216,6 +210,9 @@ def heatmaps_queue(cycle_ids: list[int]) -> None:
     current transaction commits (in eager mode inside a caller's transaction, after it commits)."""
     from ..tasks import heatmaps_refresh, key_drivers_refresh
 
+    if cycle_ids and not settings.CELERY_TASK_ALWAYS_EAGER:
+        # Readers may show the snapshots as they are until the worker has them.
+        transaction.on_commit(partial(heatmaps_recompute_queued, cycle_ids))
     for cycle_id in cycle_ids:
         transaction.on_commit(partial(heatmaps_refresh.delay, cycle_id))
         transaction.on_commit(partial(key_drivers_refresh.delay, cycle_id))

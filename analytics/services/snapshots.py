@@ -7,6 +7,7 @@ computed from, so a stale one is recomputed when read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -14,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.models import (
@@ -48,7 +50,7 @@ from ..periods import (
     last_weeks,
     local_today,
 )
-from .base import Progress, derived_data_commit, no_progress
+from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progress
 
 # 2: trends as codes (issue 13), columns as codes without translated labels.
 # 3: critical moments carry the insights of their comments (issue 15).
@@ -406,6 +408,8 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
         return None, structure
     snapshot = heatmap_snapshot_get(cycle=cycle, dimension=dimension, period=period)
     if snapshot is None or not snapshot_is_fresh(snapshot=snapshot, signature=structure.signature):
+        if snapshot is not None and _worker_recomputing(snapshot, structure):
+            return snapshot, structure
         # Rollups are small (touchpoints × days × segments): computing here is
         # cheap and keeps answers right even before a worker caught up.
         if replica_lag_seconds() is not None:
@@ -414,3 +418,34 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
             return _snapshot_build(cycle=cycle, dimension=dimension, period=period, structure=structure), structure
         snapshot = heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structure)
     return snapshot, structure
+
+
+# A snapshot behind the rollups by new ratings only is shown as it is while a
+# worker recomputes it (queued by the refresh that counted them), if it is no
+# older than this: under steady ingest every refresh makes the snapshots stale,
+# and readers computing them again each, at once, beside the worker, were the
+# slowest dashboard requests (`make bench`, mixed load).
+STALE_WHILE_RECOMPUTING = dt.timedelta(seconds=30)
+RECOMPUTE_QUEUED_KEY = "analytics:heatmaps-queued:{cycle_id}"
+
+
+def heatmaps_recompute_queued(cycle_ids: list[int]) -> None:
+    """Note that a worker was asked to recompute these cycles' snapshots (the
+    cache forgets it after STALE_WHILE_RECOMPUTING)."""
+    with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
+        cache.set_many({RECOMPUTE_QUEUED_KEY.format(cycle_id=cycle_id): True for cycle_id in cycle_ids},
+                       timeout=int(STALE_WHILE_RECOMPUTING.total_seconds()))
+
+
+def _worker_recomputing(snapshot: HeatmapSnapshot, structure: CycleStructure) -> bool:
+    """Whether a stale snapshot may be shown as it is: only new ratings make it
+    stale (what it shows is unchanged), it is recent, and a worker was asked to
+    recompute it. Edits (another signature) are always shown at once."""
+    if snapshot.signature != structure.signature:
+        return False
+    if snapshot.computed_at < timezone.now() - STALE_WHILE_RECOMPUTING:
+        return False
+    try:
+        return bool(cache.get(RECOMPUTE_QUEUED_KEY.format(cycle_id=snapshot.cycle_id)))
+    except BROKER_OUTAGE_ERRORS:
+        return False

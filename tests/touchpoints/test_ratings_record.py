@@ -162,3 +162,20 @@ def test_ingestion_itself_refuses_a_batch_over_the_limit_and_writes_nothing(sett
     assert "at most 3" in refused.value.messages[0]
     assert not Rating.objects.exists()
     assert ratings_ingest(organization=touchpoint.organization, rows=rows[:3]).created_count == 3
+
+
+@pytest.mark.parametrize("text", [
+    'a "quoted" word', "back\\slash \\\" and \\\\", "{braces},commas", "NULL", "", " blank edges ",
+    "línea\nnueva\ttab", "emoji 😀 and ' apostrophe", "x" * 10_000,
+])
+def test_text_that_looks_like_array_syntax_is_stored_exactly(text):
+    # The PostgreSQL fast path sends each column as one array literal; no text may change its shape.
+    touchpoint = TouchpointFactory()
+    external_id = ("id " + text)[:128]
+    result = ratings_record(organization=touchpoint.organization, rows=[
+        {"touchpoint": touchpoint, "score": 2, "comment": text, "external_id": external_id},
+        {"touchpoint": touchpoint, "score": 4, "comment": "next", "external_id": "next"},
+    ])
+    stored = Rating.objects.get(pk=result.ids[0])
+    assert (stored.comment, stored.external_id, stored.score) == (text, external_id, 2)
+    assert Rating.objects.get(pk=result.ids[1]).comment == "next"

@@ -1,0 +1,29 @@
+"""gunicorn's settings for Momento, read from the working directory by default
+(`gunicorn momento.wsgi` in the project folder, the Docker image, docker-compose,
+`make bench`). Options given on the command line win (`--workers 3`).
+
+How many workers: REST clients send batches of up to 5,000 ratings, and a batch
+keeps a (sync) worker for a good part of a second, mostly waiting for
+PostgreSQL. A dashboard request that arrives while every worker holds a batch
+waits for one of them to finish: with 3 workers and 4 clients ingesting, that
+wait was most of the dashboard's time under load (`make bench`, mixed-load
+phase). So there is a worker for each of 4 clients pushing batches at once on
+top of gunicorn's usual 2 × cores + 1 for everything else. `WEB_CONCURRENCY`
+sets the number outright (more clients ingesting at once: add one each).
+
+Sync workers rather than threads: a page's short queries, each giving up and
+then waiting to get back Python's interpreter lock from a thread busy
+validating a batch, took several times longer than in a process of its own
+(measured: the heatmap API's median under mixed load went from 47 to 177 ms).
+"""
+
+import os
+
+CONCURRENT_INGEST_CLIENTS = 4
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1 + CONCURRENT_INGEST_CLIENTS)
+worker_class = "sync"
+timeout = 60
+# Django is imported once, before the workers fork: they start at once and
+# share the imported code's memory (nothing connects to a database on import).
+preload_app = True
