@@ -92,6 +92,9 @@ if (dialog) {
   // A click on the backdrop (outside the inner box) closes it too.
   dialog.addEventListener("click", (event) => { if (event.target === dialog) close(); });
   dialog.addEventListener("close", () => {
+    // The close event is queued: a panel opened again in between (a quick Escape,
+    // then Enter on another cell) must keep its own request and opener.
+    if (dialog.open) return;
     if (pending) pending.abort();
     pending = null;
     if (opener && opener.isConnected) opener.focus();

@@ -202,7 +202,7 @@ def test_an_admin_switches_comment_analysis_off_and_the_dashboard_says_so(page, 
     shoot("organization-settings")
     page.get_by_label("Analyse customers' comments").uncheck()
     page.get_by_label("Spanish").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("region", name="Customers' comments").get_by_role("button", name="Save").click()
     expect(page.locator(".message.success")).to_contain_text("Settings saved: comment analysis is off.")
     expect(page.get_by_label("Spanish")).to_be_checked()
     page.goto(f"/cycles/{cycle.pk}/dashboard/")

@@ -25,7 +25,7 @@ WORDS = {
            "share": "Share a read-only link", "make": "Make the link", "revoke": "Revoke", "dead": "This link does not work",
            "dashboard": "Dashboard", "map": "Map", "locale": "en-GB"},
     "es": {"report": "Informe PDF", "ready": "El informe PDF está listo", "critical": "Momentos críticos",
-           "share": "Compartir un enlace de solo lectura", "make": "Hacer el enlace", "revoke": "Revocar",
+           "share": "Compartir un enlace de solo lectura", "make": "Crear el enlace", "revoke": "Revocar",
            "dead": "Este enlace no funciona", "dashboard": "Panel", "map": "Mapa", "locale": "es-ES"},
 }
 
