@@ -68,6 +68,7 @@ def test_the_dashboard_shows_the_figures_but_no_names_comments_or_actions(client
     assert "critical-insights" not in html and "maleta perdida" not in html, "no comments unless the link says so"
     assert "dashboard-cells" not in html and "cell-panel" not in html, "no way to the comments behind a cell"
     assert "recompute" not in html.lower() and "report-form" not in html and "ratings.csv" not in html
+    assert 'class="wheel"' in html and "Click a moment to open it on the map" not in html, "a wheel without links"
     assert member.get_username() not in html and organization.name not in html
     assert _leaves_the_link(html, map_url.rsplit("/", 2)[0]) == []
 
