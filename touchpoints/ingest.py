@@ -44,6 +44,8 @@ API_FIELDS = frozenset(
 INTERNAL_FIELDS = API_FIELDS | {"source"}
 
 _SOURCES = frozenset(Rating.Source.values)
+_PREFIX_LENGTH = len(SERVER_KEY_PREFIX)
+_fromisoformat = dt.datetime.fromisoformat
 
 # Score → (normalised 0–100, dissatisfied) per scale, computed once by the one
 # definition in analytics.stats so the fast path cannot drift from it.
@@ -122,6 +124,13 @@ class ValidatedRow(NamedTuple):
 _HASHABLE = frozenset({int, str})
 
 
+def _gathered(rows: Sequence[Mapping[str, Any]], name: str) -> set[Any]:
+    """The distinct ids or keys the rows give as `name`: ints and strings as they come,
+    instances by their pk; other values (a list, a float) name nothing."""
+    return {value if type(value) in _HASHABLE else value.pk for row in rows  # type: ignore[union-attr]
+            if type(value := row.get(name)) in _HASHABLE or isinstance(value, (Touchpoint, Segment))}
+
+
 def _is_id(value: Any) -> bool:
     return type(value) is int and 0 < value <= MAX_DATABASE_ID
 
@@ -155,18 +164,10 @@ class Catalogue:
         # Values are gathered first, as they come (an int, a key, an instance,
         # or anything a client sent) and checked once per distinct value: a
         # batch of 5,000 names a few dozen. Other types (a list) can name nothing.
-        touchpoints: set[Any] = set()
-        keys: set[Any] = set()
-        segments: set[Any] = set()
-        for row in rows:
-            if type(row) is not dict and not isinstance(row, Mapping):
-                continue
-            for found, value in ((touchpoints, row.get("touchpoint")), (keys, row.get("touchpoint_key")),
-                                 (segments, row.get("segment"))):
-                if type(value) in _HASHABLE:
-                    found.add(value)
-                elif isinstance(value, (Touchpoint, Segment)):
-                    found.add(value.pk)
+        mappings = [row for row in rows if type(row) is dict or isinstance(row, Mapping)]
+        touchpoints = _gathered(mappings, "touchpoint")
+        keys = _gathered(mappings, "touchpoint_key")
+        segments = _gathered(mappings, "segment")
         touchpoint_ids = {touchpoint for touchpoint in touchpoints if _is_id(touchpoint)}
         touchpoint_keys = {key for key in keys if _is_lookup_key(key)}
         for segment in segments:
@@ -306,8 +307,75 @@ class RowValidator:
         self.cycle = cycle
 
     def __call__(self, row: Any) -> tuple[ValidatedRow | None, dict[str, Problem]]:
-        # Called once per rating of every batch: exact type checks come first,
-        # the slower isinstance() only for what they do not settle.
+        if type(row) is dict and (valid := self._plain(row)) is not None:
+            return valid, {}
+        return self._checked(row)
+
+    def _plain(self, row: dict[str, Any]) -> ValidatedRow | None:
+        """The usual item, in one frame: a touchpoint id, an integer score on its
+        scale, a UTC instant (or none), a known segment or none, plain texts, no
+        customer. None for anything else, which `_checked` then accepts or refuses
+        with its problems: this path only ever takes what `_checked` takes, and
+        gives what it gives. Half the cost of `_checked` per rating."""
+        if not row.keys() <= self.allowed_fields or self.cycle is not None or "touchpoint_key" in row \
+                or row.get("customer") is not None:
+            return None
+        touchpoint = row.get("touchpoint")
+        score = row.get("score")
+        if type(touchpoint) is not int or type(score) is not int \
+                or (ref := self.catalogue.touchpoints_by_id.get(touchpoint)) is None \
+                or (scored := SCORE_TABLES[ref.scale].get(score)) is None:
+            return None
+        given = row.get("occurred_at")
+        occurred_at = self.now if given is None else self._plain_instant(given)
+        segment = row.get("segment")
+        if occurred_at is None or (segment is not None and (segment := self._plain_segment(segment)) is None):
+            return None
+        comment = row.get("comment")
+        if comment is None:
+            comment = ""
+        elif type(comment) is not str or len(comment) > MAX_COMMENT_LENGTH or "\x00" in comment:
+            return None
+        resolved = row.get("first_contact_resolved")
+        if resolved is not None and type(resolved) is not bool:
+            return None
+        external_id = row.get("external_id")
+        if external_id is not None and (
+            type(external_id) is not str or len(external_id) > MAX_EXTERNAL_ID_LENGTH or "\x00" in external_id
+            or not external_id.strip() or external_id[:_PREFIX_LENGTH].lower() == SERVER_KEY_PREFIX
+        ):
+            return None
+        source = self.source
+        if self.per_row_source and (source := row.get("source", source)) not in _SOURCES:
+            return None
+        # tuple.__new__: a NamedTuple's own __new__ is a Python function, a third of this path's cost.
+        return tuple.__new__(ValidatedRow, (
+            ref.id, ref.scale, score, scored[0], scored[1], occurred_at, segment, comment, resolved, source,
+            external_id, None, given is not None, None,
+        ))
+
+    def _plain_instant(self, given: Any) -> dt.datetime | None:
+        """A UTC instant in range from its ISO 8601 text, or None (any other case)."""
+        if type(given) is not str:
+            return None
+        try:
+            instant = _fromisoformat(given)
+        except ValueError:
+            return None
+        if instant.tzinfo is not dt.UTC or not EARLIEST_OCCURRED_AT <= instant <= self.latest:
+            return None
+        return instant
+
+    def _plain_segment(self, segment: Any) -> int | None:
+        """A known segment's id from its id or key, or None (any other case)."""
+        if type(segment) is int:
+            return self.catalogue.segments_by_id.get(segment)
+        if type(segment) is str:
+            return self.catalogue.segments_by_key.get(segment)
+        return None
+
+    def _checked(self, row: Any) -> tuple[ValidatedRow | None, dict[str, Problem]]:
+        # Exact type checks come first, the slower isinstance() only for what they do not settle.
         if type(row) is not dict and not isinstance(row, Mapping):
             return None, {"non_field_errors": Problem("not_an_object")}
         errors: dict[str, Problem] = {}

@@ -42,7 +42,7 @@ _ROW_COLUMNS = (
     "segment_id", "comment", "first_contact_resolved", "source", "external_id", "customer_id",
 )
 _PG_ARRAY_TYPES = (
-    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "timestamp[]",
+    "bigint[]", "varchar[]", "smallint[]", "float8[]", "boolean[]", "bigint[]",
     "bigint[]", "text[]", "boolean[]", "varchar[]", "varchar[]", "bigint[]",
 )
 
@@ -57,14 +57,17 @@ def _boolean_array(values: Sequence[bool | None]) -> str:
     return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
 def _instant_array(values: Sequence[dt.datetime]) -> str:
-    # Aware instants as naive UTC text (the SQL reads them AT TIME ZONE 'UTC'):
-    # formatting an offset costs twice as much as the rest of the instant, and
-    # isoformat() writes nothing an array literal must quote.
-    return "{" + ",".join([
-        (value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)).replace(tzinfo=None).isoformat()
-        for value in values
-    ]) + "}"
+    # Aware instants as whole microseconds since 1970 (the SQL adds them to the
+    # epoch): a subtraction and a division cost a seventh of isoformat(), which
+    # was the batch's dearest column. Exact: PostgreSQL multiplies the interval by
+    # a double, and every instant up to the year 2255 is below 2**53 microseconds
+    # (ingestion refuses instants more than minutes ahead).
+    return "{" + ",".join([str((value - _EPOCH) // _MICROSECOND) for value in values]) + "}"
 
 
 def _text_array(values: Sequence[str | None]) -> str:
@@ -80,13 +83,14 @@ def _text_array(values: Sequence[str | None]) -> str:
     ) + "}"
 
 
-# unnest(%s::bigint[], …) AS t(c0, c1, …), then the columns in order, instants
-# read as UTC (see _instant_array).
+# unnest(%s::bigint[], …) AS t(c0, c1, …), then the columns in order, the instant
+# from its microseconds since 1970 (see _instant_array).
+_INSTANT_COLUMN = _ROW_COLUMNS.index("occurred_at")
 _UNNEST = ", ".join(f"%s::{array_type}" for array_type in _PG_ARRAY_TYPES)
 _UNNEST_NAMES = ", ".join(f"c{i}" for i in range(len(_PG_ARRAY_TYPES)))
 _UNNESTED = ", ".join(
-    f"t.c{i} AT TIME ZONE 'UTC'" if array_type == "timestamp[]" else f"t.c{i}"
-    for i, array_type in enumerate(_PG_ARRAY_TYPES)
+    f"timestamptz 'epoch' + t.c{i} * interval '1 microsecond'" if i == _INSTANT_COLUMN else f"t.c{i}"
+    for i in range(len(_PG_ARRAY_TYPES))
 )
 # One text literal per column, parsed by PostgreSQL's array_in. psycopg2 would
 # adapt a Python list as ARRAY[v1, v2, …], an expression of 5,000 typed
