@@ -13,6 +13,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
+# pytest-xdist workers for `make test` (each gets its own test database and Redis database);
+# a file's tests stay on one worker (--dist loadfile), so a file's fixed port is its own.
+TEST_WORKERS ?= 2
 PORT ?= 8000
 
 .PHONY: setup run test migrate demo worker beat lint bench clean
@@ -40,7 +43,7 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 worker: setup
 	$(VENV)/bin/celery -A momento worker --loglevel=INFO --concurrency=2

@@ -9,8 +9,27 @@ their own interpreters with DJANGO_SETTINGS_MODULE=momento.settings.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 # Before the import: momento.settings derives cookies, HSTS, redirect and static storage from it.
 os.environ.setdefault("DEBUG", "True")
+
+
+def _redis_url_of_this_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist (`make test` runs two workers) each worker has a Redis database
+    of its own, the one after the given one for gw0 and so on, as it has a test database
+    of its own: queued tasks, throttle histories and cached keys of one worker's
+    organization 1 must not be seen by the other's. Child processes read REDIS_URL
+    from the environment, so it is changed there."""
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    database = parts.path.strip("/")
+    number = int(database) if database.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(number + 1 + int(worker[2:])) % 16}"))
+
+
+os.environ["REDIS_URL"] = _redis_url_of_this_worker(os.environ.get("REDIS_URL", ""),
+                                                    os.environ.get("PYTEST_XDIST_WORKER", ""))
 
 from momento.settings import *

@@ -61,7 +61,10 @@ def test_make_test_and_lint_check_the_layers_of_the_apps(stand_in_venv, target):
     assert "--no-cache" in calls, result.stdout
     assert "" in calls, result.stdout  # mypy (its files come from mypy.ini)
     if target == "test":
-        assert calls.index("--no-cache") < calls.index("") < calls.index("-m pytest"), calls
+        suite = next(index for index, call in enumerate(calls) if call.startswith("-m pytest"))
+        assert calls.index("--no-cache") < calls.index("") < suite, calls
+        # Both cores: a worker per core, each file's tests on one of them.
+        assert calls[suite] == "-m pytest -n 2 --dist loadfile", calls
 
 
 def test_an_explicit_debug_in_the_environment_wins(stand_in_venv):
