@@ -181,3 +181,19 @@ def _offline_dns(monkeypatch):
     from reviews import egress
 
     monkeypatch.setattr(egress, "resolve", offline_resolve)
+
+
+@pytest.fixture
+def beat_schedule(db):
+    """The periodic tasks the data migrations schedule, as the migrations made them.
+
+    A transactional test empties every table when it ends, data migrations' rows
+    included, and under pytest-xdist such a test may have run before this one on the
+    same worker: the rows are put back (the migrations' functions are idempotent)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for migration in ("analytics.migrations.0002_periodic_rollup_refresh", "analytics.migrations.0006_alerts",
+                      "reviews.migrations.0002_schedule_weekly_review"):
+        import_module(migration).schedule(apps, None)

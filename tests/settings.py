@@ -29,7 +29,11 @@ def _redis_url_of_this_worker(url: str, worker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{(number + 1 + int(worker[2:])) % 16}"))
 
 
-os.environ["REDIS_URL"] = _redis_url_of_this_worker(os.environ.get("REDIS_URL", ""),
-                                                    os.environ.get("PYTEST_XDIST_WORKER", ""))
+# Once per worker: its child processes (a Celery worker a test starts) inherit both
+# variables and read these settings again, and must reach the same database.
+if os.environ.get("MOMENTO_TEST_REDIS_WORKER") != os.environ.get("PYTEST_XDIST_WORKER", ""):
+    os.environ["REDIS_URL"] = _redis_url_of_this_worker(os.environ.get("REDIS_URL", ""),
+                                                        os.environ.get("PYTEST_XDIST_WORKER", ""))
+    os.environ["MOMENTO_TEST_REDIS_WORKER"] = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 from momento.settings import *

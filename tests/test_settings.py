@@ -79,3 +79,14 @@ def test_debug_false_with_secret_key_is_strict():
 def test_debug_false_spellings(value):
     result = load_settings("print(settings.DEBUG)", DEBUG=value, SECRET_KEY="y" * 60)
     assert result.stdout.strip() == "False"
+
+
+def test_each_xdist_worker_has_a_redis_database_of_its_own():
+    from tests.settings import _redis_url_of_this_worker as shifted
+
+    assert shifted("redis://127.0.0.1:6379/1", "") == "redis://127.0.0.1:6379/1"
+    assert shifted("redis://127.0.0.1:6379/1", "gw0") == "redis://127.0.0.1:6379/2"
+    assert shifted("redis://127.0.0.1:6379/1", "gw1") == "redis://127.0.0.1:6379/3"
+    assert shifted("redis://127.0.0.1:6379", "gw0") == "redis://127.0.0.1:6379/1"
+    assert shifted("redis://127.0.0.1:6379/15", "gw0") == "redis://127.0.0.1:6379/0"
+    assert shifted("", "gw0") == ""

@@ -21,7 +21,7 @@ ALL_TASKS = [tasks.rollups_refresh, tasks.rollups_rebuild, tasks.heatmaps_refres
              tasks.cycle_rebuild]
 
 
-def test_the_rollup_refresh_is_on_the_beat_schedule_every_few_minutes():
+def test_the_rollup_refresh_is_on_the_beat_schedule_every_few_minutes(beat_schedule):
     task = PeriodicTask.objects.get(task="analytics.rollups_refresh")
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (settings.MOMENTO_ROLLUP_INTERVAL_MINUTES, "minutes")

@@ -163,7 +163,7 @@ def test_the_hourly_tick_opens_the_week_for_due_cycles(cycle, carousel, team_lea
     assert len(mail.outbox) == 1
 
 
-def test_the_beat_schedule_runs_the_check_every_hour():
+def test_the_beat_schedule_runs_the_check_every_hour(beat_schedule):
     task = PeriodicTask.objects.get(task="reviews.open_due_weeks")
     assert task.enabled
     assert (task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == ("0", "*", "UTC")

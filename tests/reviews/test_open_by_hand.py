@@ -133,7 +133,7 @@ def test_the_page_explains_that_nothing_opens_weeks_without_the_scheduler(client
     assert "embedded mode" in html and "nothing runs Celery beat" in html and "reviews_open_week" in html
 
 
-def test_on_a_server_the_page_says_when_beat_has_never_run(client, team_lead, cycle, settings):
+def test_on_a_server_the_page_says_when_beat_has_never_run(client, team_lead, cycle, settings, beat_schedule):
     PeriodicTask.objects.filter(task="reviews.open_due_weeks").update(last_run_at=None)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     client.force_login(team_lead)
@@ -143,7 +143,7 @@ def test_on_a_server_the_page_says_when_beat_has_never_run(client, team_lead, cy
     assert "The schedule has not run yet." in html and "make beat" in html
 
 
-def test_the_page_says_when_the_schedule_last_ran(client, team_lead, cycle, settings):
+def test_the_page_says_when_the_schedule_last_ran(client, team_lead, cycle, settings, beat_schedule):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     ran = timezone.now() - dt.timedelta(minutes=20)
     PeriodicTask.objects.filter(task="reviews.open_due_weeks").update(last_run_at=ran)
