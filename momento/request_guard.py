@@ -69,7 +69,9 @@ def json_body_parse(raw: bytes, *, encoding: str = "utf-8") -> Any:
     too_deep = _("The JSON body is nested too deeply (at most %(depth)s levels).") % {"depth": MAX_JSON_DEPTH}
     try:
         data = _orjson_loads(raw, encoding)
-        if data is _NOT_READ:
+        # orjson refuses lone surrogates: a body it read needs no look for them.
+        read_by_orjson = data is not _NOT_READ
+        if not read_by_orjson:
             text = codecs.decode(raw, encoding)
             data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
@@ -87,7 +89,7 @@ def json_body_parse(raw: bytes, *, encoding: str = "utf-8") -> Any:
         path = _first_string(data, lambda value: "\x00" in value)
         if path is not None:
             raise UnsafeJson(_("Null characters are not allowed."), code="null_characters_not_allowed", path=path)
-    if _SURROGATE_ESCAPE.search(raw) and not _utf8_encodable(data):
+    if not read_by_orjson and _SURROGATE_ESCAPE.search(raw) and not _utf8_encodable(data):
         path = _first_string(data, _has_lone_surrogate)
         if path is not None:
             raise UnsafeJson(_("The text contains an unpaired surrogate (a broken \\u escape)."),
@@ -96,7 +98,6 @@ def json_body_parse(raw: bytes, *, encoding: str = "utf-8") -> Any:
 
 
 _NOT_READ = object()
-_UTF8 = frozenset({"utf-8", "utf8", "UTF-8", "UTF8"})
 # An integer of 19 digits or more may be past 64 bits, which orjson reads as a float.
 # Found as 19 zeros once every digit is a zero: translate() and `in` run in C, a
 # regular expression took as long as the parsing itself.
@@ -110,7 +111,11 @@ def _orjson_loads(raw: bytes, encoding: str) -> Any:
     json.loads then reads it, or says exactly why not. orjson refuses everything
     json.loads refuses here (NaN, bad UTF-8, a BOM, trailing data), and more (lone
     surrogates, numbers beyond a double, nesting past 1,024), never less."""
-    if encoding not in _UTF8 or _LONG_INTEGER in raw.translate(_DIGITS_AS_ZEROS):
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return _NOT_READ  # json_body_parse's own decoding says what is wrong
+    if not utf8 or _LONG_INTEGER in raw.translate(_DIGITS_AS_ZEROS):
         return _NOT_READ
     try:
         return orjson.loads(raw)
