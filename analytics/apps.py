@@ -9,15 +9,10 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower apps announce (momento.events), analytics listens: wired here only.
-        from django.db.backends.signals import connection_created
-
         from journeys import events as journeys_events
         from touchpoints import events as touchpoints_events
 
-        from . import comment_terms, receivers
-
-        # SQLite counts comment terms with a Python SQL function (PostgreSQL in SQL).
-        connection_created.connect(comment_terms.sqlite_function_register, dispatch_uid="momento_comment_terms")
+        from . import receivers
 
         touchpoints_events.ratings_stored.connect(receivers.ratings_stored)
         journeys_events.cycle_timezone_changed.connect(receivers.cycle_timezone_changed)

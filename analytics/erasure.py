@@ -30,7 +30,7 @@ from journeys.models import ApiToken, Organization, ServiceCycle
 from touchpoints.customers import CUSTOMERS, customer_hash, customer_reference_problem, customer_secret
 from touchpoints.models import CustomerErasure, Touchpoint
 
-from .comment_terms import TERM_COUNTS, TERM_FORMS, terms_subtract_sql
+from .comment_terms import TERM_COUNTS, TERM_FORMS, terms_subtract
 from .models import HeatmapSnapshot, KeyDriverSnapshot
 from .rollups import COUNT_COLUMNS, RATINGS, ROLLUPS, aggregate_sql, bump_cycle_versions, zone_statements
 from .services.refresh import _watermark_locked, heatmaps_queue
@@ -93,13 +93,7 @@ def _rollups_subtract(cursor, customer_id: int, high: int) -> set[int]:
 
 def _terms_subtract(cursor, customer_id: int, high: int, touched: set[int]) -> None:
     """Take the words of the customer's counted comments out of the term counts and forms."""
-
-    def build(*, touchpoint_filter: bool, spans: int) -> list[str]:
-        return terms_subtract_sql(touchpoint_filter=touchpoint_filter, spans=spans)
-
-    for statements, params, _touchpoints in zone_statements(low=0, high=high, cycle_id=None, build=build):
-        for statement in statements:
-            cursor.execute(statement, {**params, "customer": customer_id})
+    terms_subtract(customer_id=customer_id, high=high)
     ids = sorted(touched) or [NOBODY]
     placeholders = ", ".join(["%s"] * len(ids))
     cursor.execute(f"DELETE FROM {TERM_COUNTS} WHERE documents = 0 AND occurrences = 0 "

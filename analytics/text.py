@@ -1,12 +1,11 @@
 """The words of a comment, as comment analysis counts them (Spanish and English).
 
-The same rules as the SQL of `analytics.comment_terms` on PostgreSQL, which
-does this inside the database with its own Snowball dictionaries
-(`spanish_stem`, `english_stem`); here in Python with the same Snowball
-stemmers (`snowballstemmer`) and the same stop lists (`stopwords/`, copied from
-PostgreSQL's `tsearch_data`, which come from the Snowball project). SQLite runs
-this as a SQL function, and the examples of an insight use it to find the
-comments that carry its terms. A test on PostgreSQL holds both to the same terms.
+The one implementation of the rules: the worker counts every new comment's
+terms with it (`analytics.comment_terms`), and the examples of an insight use
+it to find the comments that carry its terms. The stemmers are Snowball's
+(`snowballstemmer`), the stop lists `stopwords/` (copied from PostgreSQL's
+`tsearch_data`, which come from the Snowball project); a test on PostgreSQL
+holds the stems to its own `spanish_stem` and `english_stem` dictionaries.
 
 1. The comment is lowercased and cut into runs of letters: digits, punctuation,
    emoji and markup separate words and are never words themselves.
@@ -66,21 +65,30 @@ def language_of(text: str, found: list[str], *, preferred: str = AUTO) -> str:
     """`preferred` unless it is "auto"; else the language whose stop words the words use more."""
     if preferred in _STEMMERS:
         return preferred
-    spanish = sum(1 for word in found if word in stop_words(SPANISH))
-    english = sum(1 for word in found if word in stop_words(ENGLISH))
+    spanish_stops, english_stops = stop_words(SPANISH), stop_words(ENGLISH)
+    spanish = sum(1 for word in found if word in spanish_stops)
+    english = sum(1 for word in found if word in english_stops)
     if spanish != english:
         return SPANISH if spanish > english else ENGLISH
     return SPANISH if _SPANISH_LETTERS.search(text.lower()) else ENGLISH
 
 
+@cache
+def _either_stop_words() -> frozenset[str]:
+    return stop_words(SPANISH) | stop_words(ENGLISH)
+
+
 def comment_terms(text: str, *, language: str = AUTO) -> list[tuple[str, str]]:
     """(term, surface form) of every word and pair of consecutive words, in order:
-    the stems first, then the pairs. Empty for a comment without words."""
+    the stems first, then the pairs. Empty for a comment without words.
+
+    The worker cuts every new comment with this (`analytics.comment_terms`), so
+    it reads each comment once and looks stems up in a cache."""
     found = words(text)
     if not found:
         return []
     chosen = language_of(text, found, preferred=language)
-    stops = stop_words(SPANISH) | stop_words(ENGLISH)
+    stops = _either_stop_words()
     kept = [(stem(word, chosen), word) for word in found if word not in stops]
     pairs = [(f"{first[0]} {second[0]}", f"{first[1]} {second[1]}") for first, second in itertools.pairwise(kept)]
     return kept + pairs

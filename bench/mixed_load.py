@@ -46,25 +46,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _cpu_seconds(processes) -> float:
-    import psutil
-
-    total = 0.0
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
-
-
 class CpuMeter:
-    """CPU seconds used by the web workers, the database's backends for the bench
-    database, the Celery worker and beat, and this process (the clients), over
-    the phase: where the machine's time went."""
+    """Where the machine's CPU time went over the phase, sampled twice a second.
 
-    def __init__(self, *, gunicorn_pid: int, database: str, celery: Celery):
-        self.gunicorn_pid, self.database, self.celery = gunicorn_pid, database, celery
-        self.start = self._read()
+    Groups: the web workers (gunicorn's tree), every PostgreSQL process (the
+    backends, their parallel workers, the WAL writer and checkpointer: the
+    bench owns the cluster's load), the Celery worker and beat, this process
+    (the clients) and the machine's total (`/proc/stat`), whose remainder is
+    everything else. Each process counts from its first sample (zero when it
+    was born during the phase), so short-lived processes are counted up to
+    their last sample; a process's last half second is the most it can miss.
+    """
+
+    def __init__(self, *, gunicorn_pid: int, celery: Celery, interval: float = 0.5):
+        self.gunicorn_pid, self.celery, self.interval = gunicorn_pid, celery, interval
+        self.used_by: dict[str, float] = {"web": 0.0, "database": 0.0, "celery": 0.0, "clients": 0.0}
+        self.seen: dict[tuple[int, float], float] = {}  # (pid, create time) → CPU seconds last read
+        self.machine_start = self._machine()
+        self.stop = threading.Event()
+        self._sample(first=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _machine() -> float:
+        import psutil
+
+        times = psutil.cpu_times()
+        return times.user + times.nice + times.system + times.irq + times.softirq + times.steal
 
     def _groups(self) -> dict[str, list]:
         import psutil
@@ -75,20 +84,36 @@ class CpuMeter:
                 return [parent, *parent.children(recursive=True)]
             return []
 
-        backends = [process for process in psutil.process_iter(["cmdline"])
-                    if f" {self.database} " in " ".join(process.info["cmdline"] or []) + " "]
-        return {"web": tree(self.gunicorn_pid), "database": backends,
+        database = [process for process in psutil.process_iter(["name"])
+                    if (process.info["name"] or "").startswith(("postgres", "postmaster"))]
+        return {"web": tree(self.gunicorn_pid), "database": database,
                 "celery": tree(self.celery.worker.pid) + tree(self.celery.beat.pid), "clients": [psutil.Process()]}
 
-    def _read(self) -> dict[str, dict[int, float]]:
-        return {name: {process.pid: _cpu_seconds([process]) for process in processes}
-                for name, processes in self._groups().items()}
+    def _sample(self, *, first: bool = False) -> None:
+        import psutil
+
+        for name, processes in self._groups().items():
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    key = (process.pid, process.create_time())
+                    times = process.cpu_times()
+                    seconds = times.user + times.system
+                    if not first:
+                        self.used_by[name] += seconds - self.seen.get(key, 0.0)
+                    self.seen[key] = seconds
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self._sample()
 
     def used(self) -> dict[str, float]:
-        end = self._read()
-        # A process that started during the phase counts from zero.
-        return {name: round(sum(seconds - self.start[name].get(pid, 0.0) for pid, seconds in pids.items()), 1)
-                for name, pids in end.items()}
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self._sample()
+        total = self._machine() - self.machine_start
+        used = {name: round(seconds, 1) for name, seconds in self.used_by.items()}
+        return {**used, "machine": round(total, 1), "other": round(total - sum(self.used_by.values()), 1),
+                "cores": os.cpu_count()}
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -376,9 +401,7 @@ def run(*, env: dict[str, str], port: int, gunicorn_pid: int, token: str, cookie
             thread.start()
         ready.wait()
         time.sleep(alone_seconds)
-        from django.db import connection
-
-        cpu = CpuMeter(gunicorn_pid=gunicorn_pid, database=connection.settings_dict["NAME"], celery=celery)
+        cpu = CpuMeter(gunicorn_pid=gunicorn_pid, celery=celery)
         phase.started = time.monotonic()
         phase.writing = True
         for thread in clients[:ingest_clients + 1] + watchers:

@@ -374,6 +374,15 @@ MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # each refresh's burst of work small (`make bench`, mixed load).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 5)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
+# What customers say at each critical moment (its words and verbatims) is read
+# from every counted comment of the period: about a second at 10⁶ ratings, ten
+# times the rest of a snapshot. A snapshot recomputed for new counts keeps the
+# previous snapshot's insights while they are younger than this, when its
+# critical moments are the same ones, and a recompute is queued for when they
+# age out: under steady ingest the counts follow every refresh, the words at
+# most this long after. 0: every snapshot reads them again (embedded mode,
+# which has no worker to catch up).
+MOMENTO_INSIGHTS_MAX_AGE_SECONDS = env_int("MOMENTO_INSIGHTS_MAX_AGE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 60)
 # A full rebuild (PostgreSQL, 200,000 ratings or more) reads the ratings in this
 # many id slices at once, each on its own database connection; about the number
 # of cores the database server can spare.

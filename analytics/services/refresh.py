@@ -158,7 +158,7 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
             rollups.delete()
         touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True, weights=weights)
         terms_delete(cycle_id=cycle_id)
-        terms_upsert_range(low=0, high=high, cycle_id=cycle_id, empty=True)
+        terms_upsert_range(low=0, high=high, cycle_id=cycle_id)
         if cycle_id is None and high != watermark.last_rating_id:
             watermark.last_rating_id = high
             watermark.save(update_fields=["last_rating_id", "updated_at"])
@@ -197,7 +197,7 @@ def organization_terms_recount(*, organization_id: int) -> list[int]:
                          .values_list("pk", flat=True))
         if Organization.objects.filter(pk=organization_id, comment_analysis=True).exists():
             for cycle_id in cycle_ids:
-                terms_upsert_range(low=0, high=watermark.last_rating_id, cycle_id=cycle_id, empty=True)
+                terms_upsert_range(low=0, high=watermark.last_rating_id, cycle_id=cycle_id)
     heatmaps_queue(cycle_ids)
     return cycle_ids
 

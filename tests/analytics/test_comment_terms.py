@@ -125,8 +125,8 @@ CORPUS_SAMPLES = [
 ]
 
 
-def test_postgresql_counts_what_the_python_rules_count(require_postgres):
-    """The SQL on PostgreSQL and `analytics.text` (SQLite's function, the examples) agree term for term."""
+def test_the_counts_are_what_the_rules_find_in_each_comment():
+    """The counted terms are `analytics.text`'s (which the examples use too), term for term."""
     touchpoint = TouchpointFactory()
     for index, comment in enumerate(CORPUS_SAMPLES * 2):
         RatingFactory(touchpoint=touchpoint, score=1 + index % 5, comment=comment)
@@ -181,3 +181,20 @@ def test_the_organization_setting_refuses_unknown_languages():
         organization_comment_settings_update(organization=organization, comment_language="fr")
     with pytest.raises(ValidationError):
         organization_comment_settings_update(organization=organization, name="renamed")
+
+
+def test_the_stems_and_stop_words_are_postgresql_snowball_dictionaries(require_postgres):
+    """`analytics.text` stems as PostgreSQL's own Snowball dictionaries (`spanish_stem`,
+    `english_stem`) do, and its stop words are the ones they drop."""
+    from django.db import connection
+
+    found = sorted({word for comment in CORPUS_SAMPLES for word in text.words(comment)}
+                   | text.stop_words(text.SPANISH) | text.stop_words(text.ENGLISH) | {"maletas", "perdieron"})
+    with connection.cursor() as cursor:
+        for language, dictionary in ((text.SPANISH, "spanish_stem"), (text.ENGLISH, "english_stem")):
+            cursor.execute("SELECT w, ts_lexize(%s::regdictionary, w) FROM unnest(%s::text[]) AS w",
+                           [dictionary, found])
+            for word, lexemes in cursor.fetchall():
+                assert (lexemes == []) == (word in text.stop_words(language)), (language, word)
+                if lexemes:
+                    assert text.stem(word, language) == lexemes[0], (language, word)
