@@ -4,8 +4,11 @@ rollups when missing or stale), hand plain data to the template."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import zoneinfo
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from celery.result import AsyncResult
@@ -14,9 +17,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -90,17 +97,21 @@ def dashboard_view_parse(params: Mapping[str, str], *, today: dt.date) -> tuple[
 
 def dashboard_figures_context(*, cycle: ServiceCycle, dimension: str, period: Period, today: dt.date,
                               segment_values: list[str], errors: list[str], shared: bool = False,
-                              with_insights: bool = True) -> dict:
+                              with_insights: bool = True, current: tuple | None = None,
+                              picker: dict | None = None, alerting: set[int] | None = None) -> dict:
     """What the dashboard and its shared, read-only twin (analytics.share_views) draw:
     the snapshot of the view, its Plotly figures and wheels (with the personas chosen in
     `segment_values`, side by side), the key drivers, the critical moments (with what
     their customers say when `with_insights`, and their effect on loyalty), the moments
     with an open alert, and the picker's choices.
-    `shared`: the wheels link nowhere (a share link reaches no signed-in page)."""
-    picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
-    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+    `shared`: the wheels link nowhere (a share link reaches no signed-in page).
+    `current`, `picker` and `alerting`: the snapshot with its structure, the segment
+    picker and the moments with an open alert, when the caller read them already."""
+    picker = picker or wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
+    snapshot, structure = current or services.heatmap_snapshot_current(cycle=cycle, dimension=dimension,
+                                                                       period=period)
     data = snapshot.data if snapshot else None
-    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+    alerting = alerting if alerting is not None else alert_selectors.alerting_moment_ids(cycle=cycle)
     figures = None
     # All customers from this page's snapshot; chosen personas from the snapshot by segment.
     segment_series = series.cycle_series(cycle=cycle, period=period, segments=picker["chosen_segments"], base=data,
@@ -182,22 +193,75 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     today = local_today(cycle.timezone)
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
-    context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
-                                        segment_values=request.GET.getlist("segment"), errors=errors)
-    data = context["data"]
+    segment_values = request.GET.getlist("segment")
+    picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
+    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     period_query = scopes.period_query(period, today)
+    downloads = _downloads(cycle, dimension=dimension, period=period, period_query=period_query)
+    alerts_url = reverse("analytics:alerts", args=[cycle.organization_id])
+    part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
+    if snapshot is not None:
+        alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+        key = _figures_key(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension, period=period,
+                           today=today, segments=picker["chosen_segments"])
+        part = cache.get(key)
+        if part is None:
+            context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
+                                                segment_values=segment_values, errors=errors,
+                                                current=(snapshot, structure), picker=picker, alerting=alerting)
+            data = context["data"]
+            part = {
+                "html": render_to_string("analytics/_dashboard_figures.html", {
+                    **context, "downloads": downloads, "alerts_url": alerts_url}, request),
+                "figures_json": context["figures_json"],
+                "cells": _cells(cycle, data) if context["figures"] and data else None,
+            }
+            cache.set(key, part, FIGURES_CACHE_SECONDS)
     return render(request, "analytics/dashboard.html", {
-        **context,
-        "cells": _cells(cycle, data) if context["figures"] and data else None,
+        **picker,
+        "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": snapshot.data if snapshot else None,
+        "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
+        "dimensions": DIMENSIONS, "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
+        "figures_html": mark_safe(part["html"]),  # rendered by our own template, escaped there
+        "figures_json": part["figures_json"], "figures": bool(part["figures_json"]), "cells": part["cells"],
         "errors": errors,
         "recompute_url": reverse("analytics:recompute", args=[cycle.pk]),
-        "downloads": _downloads(cycle, dimension=dimension, period=period, period_query=period_query),
+        "downloads": downloads,
         "can_share": user_can(user=request.user, organization=cycle.organization_id, capability=EDIT),
         "replica_lag": replica_lag_shown(),
-        "alerts_url": reverse("analytics:alerts", args=[cycle.organization_id]),
+        "alerts_url": alerts_url,
         "wheel_url": reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
-            [*period_query.items(), *[("segment", segment.pk) for segment in context["chosen_segments"]]]),
+            [*period_query.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]]),
     })
+
+
+# The dashboard's figures (critical moments with what customers say, heatmap, curves, wheels,
+# key drivers) are the same for every reader of one view while nothing they show changes:
+# rendered once, and kept under a key made of everything they are drawn from.
+FIGURES_CACHE_SECONDS = 600
+
+
+def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,
+                 today: dt.date, segments: list) -> str:
+    """The cache key of a dashboard's figures: the snapshot as computed, the cycle's
+    rollup version (the personas' wheels read rollups), its key-driver snapshots, its
+    open alerts, the view, the day (links carry relative periods) and the language."""
+    from .models import CycleRollupState, KeyDriverSnapshot
+
+    # One query: the rollup version, and when the key drivers were last computed and how many.
+    drivers = KeyDriverSnapshot.objects.filter(cycle=OuterRef("pk")).order_by().values("cycle")
+    version, drivers_at, drivers_count = ServiceCycle.objects.filter(pk=cycle.pk).values_list(
+        Subquery(CycleRollupState.objects.filter(cycle=OuterRef("pk")).values("version")[:1]),
+        Subquery(drivers.annotate(latest=Max("computed_at")).values("latest")),
+        Subquery(drivers.annotate(count=Count("pk")).values("count"))).get()
+    described = [
+        cycle.pk, snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, version,
+        drivers_at.isoformat() if drivers_at else None, drivers_count,
+        sorted(alerting),
+        dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
+        [segment.pk for segment in segments], get_language(),
+    ]
+    return "analytics:dashboard-figures:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
 
 
 def _downloads(cycle, *, dimension: str, period: Period, period_query: Mapping[str, str]) -> dict[str, str]:
