@@ -1,8 +1,7 @@
 """Counting the words of new comments into `TermCount` / `TermForm`.
 
-Run by the rollups' watermark pass (`analytics.services.refresh`) over the same
-rating id range and days, so a comment's words are counted exactly once, with
-the rollup of its rating. The database selects the new comments that are more
+Run under the terms watermark (`analytics.services.refresh`), over a rating id
+range and the rollups' days, so a comment's words are counted exactly once. The database selects the new comments that are more
 than white space, of organizations that analyse comments, each with its
 touchpoint, local day (one statement per time zone, as the rollups) and
 segment; `analytics.text.comment_terms`, the one implementation of the rules
@@ -15,8 +14,8 @@ rules written as one PostgreSQL statement (regexp_split_to_array, ts_lexize,
 two window passes and two hash aggregates over every word) cost about 100 µs a
 comment, against about 10 µs here, and the worker counts words at the rate
 REST clients push them (issue 20's mixed load). The table the counts go to,
-and every read of it, stay in the database. A range is read `SLICE_IDS`
-ratings at a time, so a full rebuild holds one slice's tallies in memory.
+and every read of it, stay in the database. A range's comments stream in
+order of day, so a full rebuild holds at most about `FLUSH_KEYS` counts.
 
 Comments of organizations that switched analysis off are not read.
 """
@@ -41,8 +40,9 @@ ORGANIZATIONS = Organization._meta.db_table
 COUNT_COLUMNS = ("occurrences", "documents", "dissatisfied_occurrences", "dissatisfied_documents")
 COUNT_KEY = ("touchpoint_id", "day", "segment_key", "term")
 FORM_KEY = ("touchpoint_id", "term", "form")
-# Ratings read at a time (by id): a slice's comments and tallies, not a whole rebuild's, are in memory.
-SLICE_IDS = 200_000
+# Comments fetched at a time, and the counts a tally holds before it is written (at a change of day).
+FETCH_ROWS = 10_000
+FLUSH_KEYS = 200_000
 
 CountKey = tuple[int, dt.date, int, str]
 FormKey = tuple[int, str, str]
@@ -101,27 +101,35 @@ def _documents_sql(touchpoint_filter: bool, spans: int, customer_filter: bool = 
 
 def _tallies(*, low: int, high: int, cycle_id: int | None, customer_id: int | None = None) -> Iterable[Tally]:
     """The tallies of the comments of ratings `low < id <= high` (of one cycle or
-    all; of one customer), one per time zone and slice of `SLICE_IDS` ids."""
+    all; of one customer). The comments stream in order of day (a server-side
+    cursor on PostgreSQL), and a tally is handed over at a change of day once it
+    holds `FLUSH_KEYS` counts: a rebuild's memory stays bounded, and its tallies
+    never count the same row twice (each day's rows go in once, as inserts). The
+    forms, far fewer, come with the last tally."""
     customer_filter = customer_id is not None
 
     def build(*, touchpoint_filter: bool, spans: int) -> str:
-        return _documents_sql(touchpoint_filter, spans, customer_filter)
+        return _documents_sql(touchpoint_filter, spans, customer_filter) + " ORDER BY 2"
 
-    comment_terms = text.comment_terms
-    with connection.cursor() as cursor:
-        for statement, params, _touchpoints in zone_statements(low=low, high=high, cycle_id=cycle_id, build=build):
-            if customer_filter:
-                params = {**params, "customer": customer_id}
-            # A customer's ratings are few and found by their own index: one read.
-            step = high - low if customer_filter else SLICE_IDS
-            for start in range(low, high, step):
-                cursor.execute(statement, {**params, "low": start, "high": min(start + step, high)})
-                tally = Tally()
-                for touchpoint_id, day, segment_key, dissatisfied, comment, language in cursor.fetchall():
-                    tally.add(touchpoint_id, day, segment_key, dissatisfied,
-                              comment_terms(comment, language=language or text.AUTO))
-                if tally.counts:
-                    yield tally
+    comment_terms, auto = text.comment_terms, text.AUTO
+    tally = Tally()
+    for statement, params, _touchpoints in zone_statements(low=low, high=high, cycle_id=cycle_id, build=build):
+        if customer_filter:
+            params = {**params, "customer": customer_id}
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(statement, params)
+            day = None
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                for touchpoint_id, row_day, segment_key, dissatisfied, comment, language in rows:
+                    if row_day != day:
+                        if len(tally.counts) >= FLUSH_KEYS:
+                            yield Tally(counts=tally.counts)
+                            tally.counts = {}
+                        day = row_day
+                    tally.add(touchpoint_id, row_day, segment_key, dissatisfied,
+                              comment_terms(comment, language=language or auto))
+    if tally.counts or tally.forms:
+        yield tally
 
 
 def _quoted(value: str) -> str:
@@ -167,22 +175,27 @@ def _tally_add(cursor, tally: Tally) -> None:
                        f"{forms_conflict}", forms)
 
 
-def terms_upsert_range(*, low: int, high: int, cycle_id: int | None = None) -> None:
+def terms_upsert_range(*, low: int, high: int, cycle_id: int | None = None) -> set[int]:
     """Add the terms of the comments of ratings `low < id <= high` (of one cycle or
-    all). Like the rollups' counts, they are added: each range is applied once,
-    under the watermark lock the caller holds."""
+    all); return the ids of the touchpoints whose words changed. Like the rollups'
+    counts, they are added: each range is applied once, under the terms watermark's
+    lock the caller holds."""
+    touched: set[int] = set()
     if high <= low:
-        return
+        return touched
     with connection.cursor() as cursor:
         for tally in _tallies(low=low, high=high, cycle_id=cycle_id):
             _tally_add(cursor, tally)
+            touched.update(key[0] for key in tally.counts)
+    return touched
 
 
-def terms_subtract(*, customer_id: int, high: int) -> None:
+def terms_subtract(*, customer_id: int, high: int) -> set[int]:
     """Take the terms of customer `customer_id`'s counted comments (ratings up to
-    `high`, the watermark) out of the counts and forms again, the comments' corpus
+    `high`, the terms watermark) out of the counts and forms again, the comments' corpus
     rows included; rows left at zero are the caller's to delete. The same
-    statements whether the customer commented or not (an erasure reveals nothing)."""
+    statements whether the customer commented or not (an erasure reveals nothing).
+    Returns the ids of the touchpoints whose words changed."""
     tally = Tally()
     for found in _tallies(low=0, high=high, cycle_id=None, customer_id=customer_id):
         for key, values in found.counts.items():
@@ -207,14 +220,20 @@ def terms_subtract(*, customer_id: int, high: int) -> None:
                 f"AS gone({', '.join(FORM_KEY)}, occurrences) WHERE "
                 + " AND ".join(f"{TERM_FORMS}.{column} = gone.{column}" for column in FORM_KEY),
                 _array_literals(forms, "nttn"))
-            return
-        counts = ", ".join(f"{column} = {column} - %s" for column in COUNT_COLUMNS)
-        cursor.executemany(f"UPDATE {TERM_COUNTS} SET {counts} WHERE "
-                           + " AND ".join(f"{column} = %s" for column in COUNT_KEY),
-                           [(*row[4:], *row[:4]) for row in counted])
-        cursor.executemany(f"UPDATE {TERM_FORMS} SET occurrences = occurrences - %s WHERE "
-                           + " AND ".join(f"{column} = %s" for column in FORM_KEY),
-                           [(row[3], *row[:3]) for row in forms])
+        else:
+            _subtract_one_by_one(cursor, counted, forms)
+    return {key[0] for key in tally.counts}
+
+
+def _subtract_one_by_one(cursor, counted: list[tuple], forms: list[tuple]) -> None:
+    """SQLite: one UPDATE per row."""
+    counts = ", ".join(f"{column} = {column} - %s" for column in COUNT_COLUMNS)
+    cursor.executemany(f"UPDATE {TERM_COUNTS} SET {counts} WHERE "
+                       + " AND ".join(f"{column} = %s" for column in COUNT_KEY),
+                       [(*row[4:], *row[:4]) for row in counted])
+    cursor.executemany(f"UPDATE {TERM_FORMS} SET occurrences = occurrences - %s WHERE "
+                       + " AND ".join(f"{column} = %s" for column in FORM_KEY),
+                       [(row[3], *row[:3]) for row in forms])
 
 
 def terms_delete(*, cycle_id: int | None = None, organization_id: int | None = None) -> None:

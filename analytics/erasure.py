@@ -7,10 +7,11 @@ waits for ingests that are linking ratings to it, see `touchpoints.customers`):
 
 1. the customer's ratings the rollups have counted (id ≤ the watermark) are
    aggregated as the rollups were (touchpoint × local day × segment) and taken
-   out of `DailyRollup` with one UPDATE … FROM, and their comments' terms out of
-   `TermCount` / `TermForm` the same way; rows left at zero are deleted, so the
-   tables equal a clean rebuild (the erasure tests compare them). Ratings past
-   the watermark were never counted: deleting them is enough;
+   out of `DailyRollup` with one UPDATE … FROM, and the terms of their comments
+   the words have counted (id ≤ the terms watermark, locked too) out of
+   `TermCount` / `TermForm`; rows left at zero are deleted, so the tables equal
+   a clean rebuild (the erasure tests compare them). Ratings past a watermark
+   were never counted there: deleting them is enough;
 2. the ratings and the customer row are deleted;
 3. the erasure is recorded (when, by whom, how many; never the reference nor its hash);
 4. the organization's heatmap and key-driver snapshots are deleted (a snapshot
@@ -33,7 +34,7 @@ from touchpoints.models import CustomerErasure, Touchpoint
 from .comment_terms import TERM_COUNTS, TERM_FORMS, terms_subtract
 from .models import HeatmapSnapshot, KeyDriverSnapshot
 from .rollups import COUNT_COLUMNS, RATINGS, ROLLUPS, aggregate_sql, bump_cycle_versions, zone_statements
-from .services.refresh import _watermark_locked, heatmaps_queue
+from .services.refresh import _terms_watermark_locked, _watermark_locked, heatmaps_queue
 
 # No customer has this id: an unknown reference runs the same statements on no rows.
 NOBODY = 0
@@ -56,7 +57,7 @@ def customer_erase(*, organization: Organization, reference: str, by: User | Non
         found = cursor.fetchone()
         customer_id = found[0] if found else NOBODY
         touched = _rollups_subtract(cursor, customer_id, watermark.last_rating_id)
-        _terms_subtract(cursor, customer_id, watermark.last_rating_id, touched)
+        _terms_subtract(cursor, customer_id, _terms_watermark_locked().last_rating_id, touched)
         cursor.execute(f"DELETE FROM {RATINGS} WHERE customer_id = %s", [customer_id])
         removed = cursor.rowcount
         cursor.execute(f"DELETE FROM {CUSTOMERS} WHERE id = %s", [customer_id])
@@ -93,8 +94,7 @@ def _rollups_subtract(cursor, customer_id: int, high: int) -> set[int]:
 
 def _terms_subtract(cursor, customer_id: int, high: int, touched: set[int]) -> None:
     """Take the words of the customer's counted comments out of the term counts and forms."""
-    terms_subtract(customer_id=customer_id, high=high)
-    ids = sorted(touched) or [NOBODY]
+    ids = sorted(touched | terms_subtract(customer_id=customer_id, high=high)) or [NOBODY]
     placeholders = ", ".join(["%s"] * len(ids))
     cursor.execute(f"DELETE FROM {TERM_COUNTS} WHERE documents = 0 AND occurrences = 0 "
                    f"AND touchpoint_id IN ({placeholders})", ids)

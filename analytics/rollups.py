@@ -243,6 +243,14 @@ def upsert_ratings_range(*, low: int, high: int, cycle_id: int | None = None, em
     return touched
 
 
+def cycle_ids_of(touchpoint_ids: set[int]) -> list[int]:
+    """The ids of the cycles these touchpoints belong to (one query)."""
+    if not touchpoint_ids:
+        return []
+    return sorted(set(Touchpoint.objects.filter(pk__in=sorted(touchpoint_ids)).values_list("moment__cycle_id",
+                                                                                           flat=True)))
+
+
 def bump_cycle_versions(touchpoint_ids: set[int]) -> list[int]:
     """Add one to the rollup version of each cycle these touchpoints belong to
     (starting its counter at 1); return the cycle ids. One statement instead of

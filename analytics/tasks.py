@@ -17,7 +17,8 @@ from . import exports, services
 from .periods import Period
 
 __all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_rebuild", "cycle_recompute",
-           "heatmaps_refresh", "key_drivers_refresh", "report_export", "rollups_rebuild", "rollups_refresh"]
+           "heatmaps_refresh", "key_drivers_refresh", "report_export", "rollups_rebuild", "rollups_refresh",
+           "terms_refresh"]
 
 
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
@@ -25,6 +26,12 @@ def rollups_refresh(self) -> dict:
     """Add new ratings to the rollups, then recompute the touched cycles' heatmaps."""
     result = services.rollups_refresh_and_fan_out()
     return {"from_id": result.from_id, "to_id": result.to_id, "cycles": result.cycle_ids}
+
+
+@shared_task(name="analytics.terms_refresh", **TASK_OPTIONS)
+def terms_refresh(self) -> dict:
+    """Count the words of new comments, then recompute the touched cycles' snapshots (their insights)."""
+    return {"cycles": services.terms_refresh_and_fan_out()}
 
 
 @shared_task(name="analytics.rollups_rebuild", **TASK_OPTIONS)

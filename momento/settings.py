@@ -239,6 +239,7 @@ CELERY_TASK_ROUTES = {
         ],
         "heavy": [
             "analytics.rollups_rebuild", "analytics.cycle_rebuild", "analytics.comment_terms_recount",
+            "analytics.terms_refresh",
             "touchpoints.ratings_import", "analytics.report_export", "analytics.key_drivers_refresh",
         ],
         "deliveries": ["reviews.webhook_deliver", "reviews.alert_notices_send_due"],
@@ -374,15 +375,13 @@ MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # each refresh's burst of work small (`make bench`, mixed load).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 5)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
-# What customers say at each critical moment (its words and verbatims) is read
-# from every counted comment of the period: about a second at 10⁶ ratings, ten
-# times the rest of a snapshot. A snapshot recomputed for new counts keeps the
-# previous snapshot's insights while they are younger than this, when its
-# critical moments are the same ones, and a recompute is queued for when they
-# age out: under steady ingest the counts follow every refresh, the words at
-# most this long after. 0: every snapshot reads them again (embedded mode,
-# which has no worker to catch up).
-MOMENTO_INSIGHTS_MAX_AGE_SECONDS = env_int("MOMENTO_INSIGHTS_MAX_AGE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 60)
+# The words of new comments are counted this many seconds after the refresh that
+# counted their ratings, in a task of their own (analytics.terms_refresh): cutting
+# comments into words costs far more than counting ratings, and the insights
+# of critical moments are read again only when the words changed, so under
+# steady ingest the counts follow every refresh and the words every half
+# minute. 0: with every refresh. Embedded mode counts them at once.
+MOMENTO_TERMS_DEBOUNCE_SECONDS = env_int("MOMENTO_TERMS_DEBOUNCE_SECONDS", 30)
 # A full rebuild (PostgreSQL, 200,000 ratings or more) reads the ratings in this
 # many id slices at once, each on its own database connection; about the number
 # of cores the database server can spare.

@@ -19,6 +19,8 @@ from .drivers import (
 )
 from .refresh import (
     REFRESH_PENDING_KEY,
+    TERMS_PENDING_KEY,
+    TERMS_WATERMARK_NAME,
     WATERMARK_NAME,
     RollupRefreshResult,
     alerts_scan_after,
@@ -32,6 +34,9 @@ from .refresh import (
     rollups_rebuild_and_fan_out,
     rollups_refresh,
     rollups_refresh_and_fan_out,
+    terms_refresh,
+    terms_refresh_and_fan_out,
+    terms_watermark,
 )
 from .snapshots import (
     MAX_WARM_SNAPSHOTS,
@@ -54,6 +59,8 @@ __all__ = [
     "REFRESH_PENDING_KEY",
     "SNAPSHOT_FORMAT",
     "STALE_SNAPSHOT_DAYS",
+    "TERMS_PENDING_KEY",
+    "TERMS_WATERMARK_NAME",
     "WARM_SNAPSHOT_DAYS",
     "WATERMARK_NAME",
     "AlertScanResult",
@@ -88,4 +95,7 @@ __all__ = [
     "rollups_rebuild_and_fan_out",
     "rollups_refresh",
     "rollups_refresh_and_fan_out",
+    "terms_refresh",
+    "terms_refresh_and_fan_out",
+    "terms_watermark",
 ]

@@ -5,6 +5,16 @@ debounced refresh → `rollups_refresh_and_fan_out` adds new ratings to
 `DailyRollup`, bumps the version of every cycle it touched, queues those
 cycles' heatmap snapshots (analytics.services.snapshots) and scans their
 organizations for alerts (analytics.services.alerts).
+
+The words of the comments (`analytics.comment_terms`) have a watermark of their
+own ("terms"): with a worker, the refresh after ingest counts ratings at once
+and schedules `terms_refresh_and_fan_out` MOMENTO_TERMS_DEBOUNCE_SECONDS later,
+so under steady ingest the counts follow every few seconds and the words, whose
+counting costs far more, every half minute; the snapshots it queues read the
+new words (a snapshot keeps its insights while the terms watermark stands
+still, analytics.services.snapshots). Each watermark is moved in the
+transaction that counts up to it, so every rating and every comment is counted
+once. Where both are held, the ratings' row is locked first.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from touchpoints.watermark import committed_max_rating_id
 from ..comment_terms import terms_delete, terms_upsert_range
 from ..models import DailyRollup, RollupWatermark
 from ..periods import Period
-from ..rollups import bump_cycle_versions, upsert_ratings_range
+from ..rollups import bump_cycle_versions, cycle_ids_of, upsert_ratings_range
 from .alerts import alerts_scan
 from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progress
 from .snapshots import heatmaps_recompute_queued, heatmaps_refresh_cycle
@@ -34,7 +44,9 @@ from .snapshots import heatmaps_recompute_queued, heatmaps_refresh_cycle
 logger = logging.getLogger(__name__)
 
 WATERMARK_NAME = "ratings"
+TERMS_WATERMARK_NAME = "terms"
 REFRESH_PENDING_KEY = "analytics:rollups-refresh-pending"
+TERMS_PENDING_KEY = "analytics:terms-refresh-pending"
 
 # --- Rollups ---------------------------------------------------------------------
 
@@ -91,38 +103,103 @@ def refresh_pending_clear() -> None:
     cache.delete(REFRESH_PENDING_KEY)
 
 
-def _watermark_locked() -> RollupWatermark:
-    watermark = RollupWatermark.objects.select_for_update().filter(name=WATERMARK_NAME).first()
-    if watermark is None:  # migration 0002 creates it; a flushed database may not have it
-        RollupWatermark.objects.get_or_create(name=WATERMARK_NAME)
-        watermark = RollupWatermark.objects.select_for_update().get(name=WATERMARK_NAME)
+def _watermark_locked(name: str = WATERMARK_NAME) -> RollupWatermark:
+    """The watermark row `name`, locked until the transaction ends."""
+    watermark = RollupWatermark.objects.select_for_update().filter(name=name).first()
+    if watermark is None:  # migrations 0002 and 0009 create them; a flushed database may not have them
+        # Terms were counted with the ratings until they had a watermark of their own.
+        start = 0 if name == WATERMARK_NAME else (
+            RollupWatermark.objects.filter(name=WATERMARK_NAME).values_list("last_rating_id", flat=True).first() or 0)
+        RollupWatermark.objects.get_or_create(name=name, defaults={"last_rating_id": start})
+        watermark = RollupWatermark.objects.select_for_update().get(name=name)
     return watermark
 
 
-def rollups_refresh() -> RollupRefreshResult:
-    """Add every rating committed since the watermark to the daily rollups.
+def _terms_watermark_locked() -> RollupWatermark:
+    return _watermark_locked(TERMS_WATERMARK_NAME)
+
+
+def terms_watermark() -> int:
+    """Up to which rating the words of comments are counted (no lock)."""
+    return RollupWatermark.objects.filter(name=TERMS_WATERMARK_NAME).values_list(
+        "last_rating_id", flat=True).first() or 0
+
+
+def rollups_refresh(*, terms: bool = True) -> RollupRefreshResult:
+    """Add every rating committed since the watermark to the daily rollups (and,
+    with `terms`, every comment since the terms watermark to the term counts).
 
     The upper bound comes from `committed_max_rating_id` (all ids up to it are
     committed). Then, in one transaction, the watermark row is locked, the new
-    id range is aggregated with one GROUP BY and upserted (and its comments'
-    terms, `analytics.comment_terms`), and the watermark is
+    id range is aggregated with one GROUP BY and upserted, and the watermark is
     moved: a concurrent or repeated run waits on the row lock and then finds
-    the range already done, so nothing is ever counted twice.
+    the range already done, so nothing is ever counted twice. The words go the
+    same way under their own watermark (`_terms_add`).
     """
     high = committed_max_rating_id()
     with transaction.atomic():
         derived_data_commit()
         watermark = _watermark_locked()
         result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
-        if high <= watermark.last_rating_id:
-            return result
-        result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
-        terms_upsert_range(low=watermark.last_rating_id, high=high)
-        watermark.last_rating_id = result.to_id = high
-        watermark.save(update_fields=["last_rating_id", "updated_at"])
-        result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
-    logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
+        if high > watermark.last_rating_id:
+            result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
+            watermark.last_rating_id = result.to_id = high
+            watermark.save(update_fields=["last_rating_id", "updated_at"])
+            result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
+        if terms:
+            result.cycle_ids = sorted({*result.cycle_ids, *_terms_add(high)})
+    if result.to_id > result.from_id:
+        logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
     return result
+
+
+def _terms_add(high: int) -> list[int]:
+    """Count the words of comments past the terms watermark up to `high` and move
+    it (inside the caller's transaction); the ids of the cycles whose words changed."""
+    watermark = _terms_watermark_locked()
+    if high <= watermark.last_rating_id:
+        return []
+    touchpoint_ids = terms_upsert_range(low=watermark.last_rating_id, high=high)
+    watermark.last_rating_id = high
+    watermark.save(update_fields=["last_rating_id", "updated_at"])
+    return cycle_ids_of(touchpoint_ids)
+
+
+def terms_refresh() -> list[int]:
+    """Count the words of every comment committed since the terms watermark; the ids
+    of the cycles whose words changed."""
+    high = committed_max_rating_id()
+    with transaction.atomic():
+        derived_data_commit()
+        cycle_ids = _terms_add(high)
+    if cycle_ids:
+        logger.info("comment terms counted up to rating %s, cycles %s", high, cycle_ids)
+    return cycle_ids
+
+
+def terms_refresh_soon() -> None:
+    """Schedule one terms refresh MOMENTO_TERMS_DEBOUNCE_SECONDS from now (one at a time)."""
+    from ..tasks import terms_refresh as terms_refresh_task
+
+    delay = settings.MOMENTO_TERMS_DEBOUNCE_SECONDS
+    try:
+        if cache.add(TERMS_PENDING_KEY, 1, timeout=delay + 120):
+            transaction.on_commit(partial(terms_refresh_task.apply_async, countdown=delay, ignore_result=True))
+    except BROKER_OUTAGE_ERRORS as error:
+        # Nothing is lost: the next refresh (after ingest, or beat's) schedules it again.
+        logger.warning("could not schedule the terms refresh: broker or cache unreachable: %r", error)
+        with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
+            cache.delete(TERMS_PENDING_KEY)
+
+
+def terms_refresh_and_fan_out() -> list[int]:
+    """The debounced terms refresh: let the next refresh schedule again, count the new
+    words, then queue the snapshots of the cycles they belong to (their insights)."""
+    with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
+        cache.delete(TERMS_PENDING_KEY)
+    cycle_ids = terms_refresh()
+    heatmaps_queue(cycle_ids)
+    return cycle_ids
 
 
 def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
@@ -157,8 +234,13 @@ def rollups_rebuild(*, cycle_id: int | None = None) -> RollupRefreshResult:
         else:
             rollups.delete()
         touched |= upsert_ratings_range(low=0, high=high, cycle_id=cycle_id, empty=True, weights=weights)
+        # The words: all of them up to the same rating, or the cycle's up to the terms watermark.
+        terms = _terms_watermark_locked()
         terms_delete(cycle_id=cycle_id)
-        terms_upsert_range(low=0, high=high, cycle_id=cycle_id)
+        terms_upsert_range(low=0, high=high if cycle_id is None else terms.last_rating_id, cycle_id=cycle_id)
+        if cycle_id is None and high != terms.last_rating_id:
+            terms.last_rating_id = high
+            terms.save(update_fields=["last_rating_id", "updated_at"])
         if cycle_id is None and high != watermark.last_rating_id:
             watermark.last_rating_id = high
             watermark.save(update_fields=["last_rating_id", "updated_at"])
@@ -191,7 +273,8 @@ def organization_terms_recount(*, organization_id: int) -> list[int]:
 
     with transaction.atomic():
         derived_data_commit()
-        watermark = _watermark_locked()
+        _watermark_locked()  # no refresh, rebuild or erasure interleaves
+        watermark = _terms_watermark_locked()
         terms_delete(organization_id=organization_id)
         cycle_ids = list(ServiceCycle.objects.filter(organization_id=organization_id).order_by("pk")
                          .values_list("pk", flat=True))
@@ -226,9 +309,14 @@ def alerts_scan_after(result: RollupRefreshResult) -> None:
 
 def rollups_refresh_and_fan_out() -> RollupRefreshResult:
     """The debounced refresh: let the next ingest schedule again, fold in what is new,
-    then queue the snapshots of the cycles it touched and scan them for alerts."""
+    then queue the snapshots of the cycles it touched and scan them for alerts. The
+    words are counted MOMENTO_TERMS_DEBOUNCE_SECONDS later, in their own task (at
+    once when that is 0, or without a worker)."""
     refresh_pending_clear()
-    result = rollups_refresh()
+    later = settings.MOMENTO_TERMS_DEBOUNCE_SECONDS > 0 and not settings.CELERY_TASK_ALWAYS_EAGER
+    result = rollups_refresh(terms=not later)
+    if later and (result.to_id > result.from_id or terms_watermark() < result.to_id):
+        terms_refresh_soon()
     heatmaps_queue(result.cycle_ids)
     alerts_scan_after(result)
     return result

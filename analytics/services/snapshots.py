@@ -11,14 +11,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypedDict
 
 import orjson
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
@@ -59,8 +57,8 @@ from .base import BROKER_OUTAGE_ERRORS, Progress, derived_data_commit, no_progre
 # 2: trends as codes (issue 13), columns as codes without translated labels.
 # 3: critical moments carry the insights of their comments (issue 15).
 # 4: cells, totals and critical moments carry NPS with its interval (issue 16).
-# (insights_at, when the critical moments' insights were read, came later: a snapshot
-# without it keeps nothing, and no reader needs it.)
+# (insights_terms, the terms watermark its insights were read at, came later: a
+# snapshot without it keeps nothing, and no reader needs it.)
 SNAPSHOT_FORMAT = 4
 # Snapshots viewed/computed within this window are kept warm after new ratings.
 WARM_SNAPSHOT_DAYS = 7
@@ -240,7 +238,7 @@ class HeatmapData(TypedDict):
     dissatisfied: int
     empty: str | None
     critical_moments: list[heatmap.CriticalMoment]
-    insights_at: str
+    insights_terms: int
 
 
 def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
@@ -248,7 +246,7 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
                        previous: Callable[[], PreviousInsights | None] | None = None) -> HeatmapData:
     """The snapshot JSON for one cycle, dimension and period, from rollups only (and
     the insights of the snapshot it replaces, which `previous` reads when there are
-    critical moments, while they are young)."""
+    critical moments, while no word was counted since)."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"dimension": _("Unknown dimension.")})
     structure = structure or cycle_structure(cycle=cycle, dimension=dimension)
@@ -284,7 +282,7 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
         })
     overall = heatmap.Counts.total(by_touchpoint[tp.pk].period for tp in structure.touchpoints)
     critical = heatmap.critical_moments(rows)
-    insights_at = _add_insights(cycle, period, structure, critical, previous)
+    insights_terms = _add_insights(cycle, period, structure, critical, previous)
     return {
         "format": SNAPSHOT_FORMAT,
         "dimension": dimension,
@@ -298,26 +296,27 @@ def heatmap_data_build(*, cycle: ServiceCycle, dimension: str, period: Period,
         "dissatisfied": int(overall.dissatisfied),
         "empty": _empty_state(structure, overall, rows),
         "critical_moments": critical,
-        "insights_at": insights_at,
+        "insights_terms": insights_terms,
     }
 
 
 @dataclass
 class PreviousInsights:
-    """What a recompute may keep of the snapshot it replaces: its signature, when its
-    insights were read, and its critical moments (with their insights)."""
+    """What a recompute may keep of the snapshot it replaces: its signature, up to
+    which rating the words were counted when its insights were read, and its
+    critical moments (with their insights)."""
 
     signature: str
-    insights_at: str | None
+    insights_terms: int | None
     critical_moments: list[dict[str, Any]]
 
 
 def _previous_insights(cycle_id: int, dimension: str, period: Period) -> PreviousInsights | None:
     """The stored snapshot of this view's insights, read without the rest of its JSON."""
     if connection.vendor == "postgresql":
-        parts = "data ->> 'insights_at', data -> 'critical_moments'"
+        parts = "(data ->> 'insights_terms')::bigint, data -> 'critical_moments'"
     else:
-        parts = "json_extract(data, '$.insights_at'), json_extract(data, '$.critical_moments')"
+        parts = "json_extract(data, '$.insights_terms'), json_extract(data, '$.critical_moments')"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT signature, {parts} FROM {HeatmapSnapshot._meta.db_table} "
                        "WHERE cycle_id = %s AND dimension = %s AND period_start = %s AND period_end = %s "
@@ -326,10 +325,10 @@ def _previous_insights(cycle_id: int, dimension: str, period: Period) -> Previou
         row = cursor.fetchone()
     if row is None:
         return None
-    signature, insights_at, critical = row
+    signature, insights_terms, critical = row
     if isinstance(critical, str | bytes):
         critical = orjson.loads(critical)
-    return PreviousInsights(signature, insights_at, critical if isinstance(critical, list) else [])
+    return PreviousInsights(signature, insights_terms, critical if isinstance(critical, list) else [])
 
 
 def _scope(item: Mapping[str, Any]) -> tuple:
@@ -339,65 +338,40 @@ def _scope(item: Mapping[str, Any]) -> tuple:
 
 
 def _insights_kept(critical: list[heatmap.CriticalMoment], structure: CycleStructure,
-                   previous: Callable[[], PreviousInsights | None] | None, now: dt.datetime) -> float | None:
+                   previous: Callable[[], PreviousInsights | None] | None, terms: int) -> bool:
     """Give each critical moment the previous snapshot's insights of the same scope,
-    when that snapshot had the same structure (and comment settings), its insights
-    are younger than MOMENTO_INSIGHTS_MAX_AGE_SECONDS, and every critical moment
-    has its own there. Returns their age in seconds, or None (none were kept)."""
-    max_age = settings.MOMENTO_INSIGHTS_MAX_AGE_SECONDS
-    if max_age <= 0 or previous is None:
-        return None
-    found = previous()
-    if found is None or found.signature != structure.signature or not found.insights_at:
-        return None
-    try:
-        age = (now - dt.datetime.fromisoformat(found.insights_at)).total_seconds()
-    except (TypeError, ValueError):
-        return None
-    if not 0 <= age < max_age:
-        return None
+    when that snapshot had the same structure (and comment settings), no word was
+    counted since its insights were read (the terms watermark stands where it
+    stood), and every critical moment has its own there. Whether they were kept."""
+    found = previous() if previous is not None else None
+    if found is None or found.signature != structure.signature or found.insights_terms != terms:
+        return False
     kept = {_scope(item): item["insights"] for item in found.critical_moments if "insights" in item}
     if any(_scope(item) not in kept for item in critical):
-        return None
+        return False
     for item in critical:
         item["insights"] = kept[_scope(item)]
-    return age
-
-
-def _insights_catch_up(cycle_id: int, *, after: float) -> None:
-    """Queue one recompute of the cycle's snapshots for when kept insights age out
-    (one per cycle at a time), so the last ratings' words reach them even when no
-    rating follows."""
-    from ..tasks import heatmaps_refresh
-
-    key = f"analytics:insights-catch-up:{cycle_id}"
-    countdown = max(1, math.ceil(after))
-    # Redis unreachable: the refresh after the next ratings recomputes them.
-    with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
-        if cache.add(key, 1, timeout=countdown):
-            transaction.on_commit(partial(heatmaps_refresh.apply_async, args=[cycle_id], countdown=countdown,
-                                          ignore_result=True))
+    return True
 
 
 def _add_insights(cycle: ServiceCycle, period: Period, structure: CycleStructure,
                   critical: list[heatmap.CriticalMoment],
-                  previous: Callable[[], PreviousInsights | None] | None = None) -> str:
+                  previous: Callable[[], PreviousInsights | None] | None = None) -> int:
     """Each critical moment's words and verbatims: of the whole moment when it is
     critical, else of its critical touchpoints (the item's scope), against the
     rest of the cycle. One read of the counted terms for all of them, unless the
-    previous snapshot's are kept (`_insights_kept`). Returns when they were read."""
-    now = timezone.now()
-    age = _insights_kept(critical, structure, previous, now) if critical else None
-    if age is not None:
-        _insights_catch_up(cycle.pk, after=settings.MOMENTO_INSIGHTS_MAX_AGE_SECONDS - age)
-        return (now - dt.timedelta(seconds=age)).isoformat()
-    if not critical:
-        return now.isoformat()
+    previous snapshot's are kept (`_insights_kept`). Returns the terms watermark
+    they were read at."""
+    from .refresh import terms_watermark
+
+    terms = terms_watermark()
+    if not critical or _insights_kept(critical, structure, previous, terms):
+        return terms
     cycle_ids = [touchpoint.pk for touchpoint in structure.touchpoints]
     if not cycle.organization.comment_analysis:
         for item in critical:
             item["insights"] = insights.off()
-        return now.isoformat()
+        return terms
     table = insights.term_table(touchpoint_ids=cycle_ids, period=period)
     for item in critical:
         if item["moment_critical"]:
@@ -406,7 +380,7 @@ def _add_insights(cycle: ServiceCycle, period: Period, structure: CycleStructure
             focus = [tp["id"] for tp in item["critical_touchpoints"]]
         item["insights"] = insights.scope_insights(cycle=cycle, table=table, focus_ids=focus,
                                                    cycle_touchpoint_ids=cycle_ids, period=period)
-    return now.isoformat()
+    return terms
 
 
 def _empty_state(structure: CycleStructure, overall: heatmap.Counts, rows: list[heatmap.MomentRow]) -> str | None:
