@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import snowballstemmer
@@ -51,9 +51,20 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(_STEMMERS[language])
 
 
-@lru_cache(maxsize=65536)
+# Word → stem, per language: a plain dict, read for every word of every comment the
+# worker counts (an lru_cache's key and bookkeeping cost more than the lookup).
+_STEMS: dict[str, dict[str, str]] = {SPANISH: {}, ENGLISH: {}}
+MAX_CACHED_STEMS = 200_000
+
+
 def stem(word: str, language: str) -> str:
-    return _stemmer(language).stemWord(word)
+    stems = _STEMS[language]
+    found = stems.get(word)
+    if found is None:
+        if len(stems) >= MAX_CACHED_STEMS:
+            stems.clear()
+        found = stems[word] = _stemmer(language).stemWord(word)
+    return found
 
 
 def words(text: str) -> list[str]:
@@ -89,6 +100,7 @@ def comment_terms(text: str, *, language: str = AUTO) -> list[tuple[str, str]]:
         return []
     chosen = language_of(text, found, preferred=language)
     stops = _either_stop_words()
-    kept = [(stem(word, chosen), word) for word in found if word not in stops]
+    stems = _STEMS[chosen]
+    kept = [(stems.get(word) or stem(word, chosen), word) for word in found if word not in stops]
     pairs = [(f"{first[0]} {second[0]}", f"{first[1]} {second[1]}") for first, second in itertools.pairwise(kept)]
     return kept + pairs
