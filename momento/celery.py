@@ -5,11 +5,13 @@ Broker and behaviour come from Django settings (CELERY_*). Tasks are thin
 that may pass, defined once here with the base options every task starts from.
 """
 
+import gc
 import logging
 import os
 from collections.abc import Callable
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,6 +23,24 @@ logger = logging.getLogger(__name__)
 app = Celery("momento")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+@worker_init.connect
+def worker_yields_to_the_web(**_kwargs) -> None:
+    """Before a worker starts its pool: lower its scheduling priority by
+    MOMENTO_WORKER_NICE (the pool's processes inherit it), so on a machine it
+    shares with the web, background work (words, snapshots, reports) takes the
+    CPU that dashboards and ingestion leave; and freeze what start-up made, as
+    gunicorn's master does, so the garbage collector never walks it again."""
+    from django.conf import settings
+
+    niceness = settings.MOMENTO_WORKER_NICE
+    if niceness > 0:
+        try:
+            os.nice(niceness)
+        except OSError as error:  # a platform or sandbox that refuses it: run as we are
+            logger.warning("could not lower the worker's priority by %s: %s", niceness, error)
+    gc.freeze()
+
 
 # Errors that may pass: a dropped database connection (the task's transaction
 # rolled back, so running it again is safe), or the broker / cache away for a moment.

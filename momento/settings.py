@@ -375,6 +375,11 @@ MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # each refresh's burst of work small (`make bench`, mixed load).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 5)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
+# A Celery worker lowers its scheduling priority by this much when it starts
+# (`nice`; 0 leaves it): where the worker shares cores with gunicorn, dashboards
+# and ingestion come first and background work takes what they leave, the
+# refresh after ingest still within seconds (`make bench`, mixed load).
+MOMENTO_WORKER_NICE = env_int("MOMENTO_WORKER_NICE", 5)
 # The words of new comments are counted this many seconds after the refresh that
 # counted their ratings, in a task of their own (analytics.terms_refresh): cutting
 # comments into words costs far more than counting ratings, and the insights
