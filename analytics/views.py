@@ -199,11 +199,13 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     period_query = scopes.period_query(period, today)
     downloads = _downloads(cycle, dimension=dimension, period=period, period_query=period_query)
     alerts_url = reverse("analytics:alerts", args=[cycle.organization_id])
+    wheel_url = reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
+        [*period_query.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]])
     part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
     if snapshot is not None:
         alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
         key = _figures_key(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension, period=period,
-                           today=today, segments=picker["chosen_segments"])
+                           today=today, segments=picker["chosen_segments"], errors=errors)
         part = cache.get(key)
         if part is None:
             context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
@@ -212,7 +214,8 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
             data = context["data"]
             part = {
                 "html": render_to_string("analytics/_dashboard_figures.html", {
-                    **context, "downloads": downloads, "alerts_url": alerts_url}, request),
+                    **context, "downloads": downloads, "alerts_url": alerts_url, "wheel_url": wheel_url,
+                    "errors": errors}, request),
                 "figures_json": context["figures_json"],
                 "cells": _cells(cycle, data) if context["figures"] and data else None,
             }
@@ -230,8 +233,7 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
         "can_share": user_can(user=request.user, organization=cycle.organization_id, capability=EDIT),
         "replica_lag": replica_lag_shown(),
         "alerts_url": alerts_url,
-        "wheel_url": reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
-            [*period_query.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]]),
+        "wheel_url": wheel_url,
     })
 
 
@@ -242,7 +244,7 @@ FIGURES_CACHE_SECONDS = 600
 
 
 def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,
-                 today: dt.date, segments: list) -> str:
+                 today: dt.date, segments: list, errors: list[str]) -> str:
     """The cache key of a dashboard's figures: the snapshot as computed, the cycle's
     rollup version (the personas' wheels read rollups), its key-driver snapshots, its
     open alerts, the view, the day (links carry relative periods) and the language."""
@@ -259,7 +261,7 @@ def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension
         drivers_at.isoformat() if drivers_at else None, drivers_count,
         sorted(alerting),
         dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
-        [segment.pk for segment in segments], get_language(),
+        [segment.pk for segment in segments], [str(error) for error in errors], get_language(),
     ]
     return "analytics:dashboard-figures:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
 

@@ -13,6 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 # Before the import: momento.settings derives cookies, HSTS, redirect and static storage from it.
 os.environ.setdefault("DEBUG", "True")
+# The words of comments are counted with every refresh in the suite, as in embedded mode: a
+# terms refresh that one test's Celery worker queued 30 s ahead would run in a later test's
+# database. In the environment, so the workers tests start read it too;
+# tests/analytics/test_terms_refresh.py sets the delay where it tests it.
+os.environ.setdefault("MOMENTO_TERMS_DEBOUNCE_SECONDS", "0")
 
 
 def _redis_url_of_this_worker(url: str, worker: str) -> str:

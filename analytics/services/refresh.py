@@ -140,23 +140,26 @@ def rollups_refresh(*, terms: bool = True) -> RollupRefreshResult:
     with transaction.atomic():
         derived_data_commit()
         watermark = _watermark_locked()
+        # Locked (or made, where the ratings' watermark stands) before that one moves.
+        terms_watermark_row = _terms_watermark_locked() if terms else None
         result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
         if high > watermark.last_rating_id:
             result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)
             watermark.last_rating_id = result.to_id = high
             watermark.save(update_fields=["last_rating_id", "updated_at"])
             result.cycle_ids = bump_cycle_versions(result.touchpoint_ids)
-        if terms:
-            result.cycle_ids = sorted({*result.cycle_ids, *_terms_add(high)})
+        if terms_watermark_row is not None:
+            result.cycle_ids = sorted({*result.cycle_ids, *_terms_add(high, terms_watermark_row)})
     if result.to_id > result.from_id:
         logger.info("rollups refreshed: ratings %s..%s, cycles %s", result.from_id, result.to_id, result.cycle_ids)
     return result
 
 
-def _terms_add(high: int) -> list[int]:
-    """Count the words of comments past the terms watermark up to `high` and move
-    it (inside the caller's transaction); the ids of the cycles whose words changed."""
-    watermark = _terms_watermark_locked()
+def _terms_add(high: int, watermark: RollupWatermark | None = None) -> list[int]:
+    """Count the words of comments past the terms watermark (locked by the caller, or
+    here) up to `high` and move it, inside the caller's transaction; the ids of the
+    cycles whose words changed."""
+    watermark = watermark or _terms_watermark_locked()
     if high <= watermark.last_rating_id:
         return []
     touchpoint_ids = terms_upsert_range(low=watermark.last_rating_id, high=high)

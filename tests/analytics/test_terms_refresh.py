@@ -155,3 +155,13 @@ def test_a_rebuild_written_in_many_tallies_counts_what_one_tally_counts(monkeypa
     monkeypatch.setattr(comment_terms, "FLUSH_KEYS", 1)  # a tally at every change of day
     services.rollups_rebuild()
     assert term_rows() == before
+
+
+def test_a_database_without_watermarks_counts_ratings_and_words_from_the_start():
+    """A flushed database: the first refresh makes both rows, the words' before the ratings' one moves."""
+    RollupWatermark.objects.all().delete()
+    touchpoint = TouchpointFactory()
+    RatingFactory(touchpoint=touchpoint, score=1, comment="Waited an hour for my bag")
+    services.rollups_refresh()
+    assert _counts(touchpoint)["bag"] == (1, 1, 1, 1)
+    assert _watermarks()[0] == _watermarks()[1] > 0

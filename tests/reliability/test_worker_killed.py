@@ -96,7 +96,7 @@ def test_worker_killed_mid_rollup_refresh_is_redelivered_and_counts_every_rating
     assert "analytics.rollups_refresh" in second.log.read_text()
     assert sum(DailyRollup.objects.values_list("n", flat=True)) == Rating.objects.count() == 3000
     # A further run finds nothing new and changes nothing.
-    assert analytics_services.rollups_refresh().to_id == RollupWatermark.objects.get().last_rating_id
+    assert analytics_services.rollups_refresh().to_id == RollupWatermark.objects.get(name=analytics_services.WATERMARK_NAME).last_rating_id
     assert rollups_match_raw()
 
 
