@@ -261,7 +261,7 @@ def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension
         drivers_at.isoformat() if drivers_at else None, drivers_count,
         sorted(alerting),
         dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
-        [segment.pk for segment in segments], [str(error) for error in errors], get_language(),
+        [(segment.pk, segment.name) for segment in segments], [str(error) for error in errors], get_language(),
     ]
     return "analytics:dashboard-figures:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
 

@@ -1,0 +1,80 @@
+"""The dashboard's figures are rendered once per view of a snapshot and kept in the cache
+(issue 20): a second reader gets them without their queries, and whatever they show that
+changes (new ratings, an open alert, the language, a persona's name) is shown at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from analytics import services
+from tests.analytics.alert_data import make_alert
+from tests.analytics.test_dashboard import _figures, _url
+from tests.factories import MomentFactory, RatingFactory, SegmentFactory, ServiceCycleFactory, TouchpointFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def rated_cycle(organization):
+    """Three moments of 30 ratings; the last one critical."""
+    cycle = ServiceCycleFactory(organization=organization)
+    for position in range(3):
+        touchpoint = TouchpointFactory(moment=MomentFactory(cycle=cycle, protocol=f"Protocol {position}"))
+        for index in range(30):
+            RatingFactory(touchpoint=touchpoint, score=1 if (position == 2 and index % 2) else 5,
+                          occurred_at=timezone.now() - dt.timedelta(days=index % 20, hours=1))
+    services.rollups_refresh()
+    return cycle
+
+
+def test_a_second_reader_gets_the_same_figures_without_reading_them_again(client, member, rated_cycle):
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as first:
+        rendered = client.get(_url(rated_cycle))
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(_url(rated_cycle))
+    assert again.status_code == 200 and again.context["figures_html"] == rendered.context["figures_html"]
+    assert "critical-list" in again.context["figures_html"] and _figures(again) == _figures(rendered)
+    assert len(second.captured_queries) < len(first.captured_queries)
+    assert not any("analytics_keydriversnapshot\".\"data" in query["sql"] for query in second.captured_queries)
+
+
+def test_new_ratings_are_shown_once_their_snapshot_is_computed(client, member, rated_cycle):
+    client.force_login(member)
+    before = _figures(client.get(_url(rated_cycle)))
+    touchpoint = rated_cycle.moments.first().touchpoints.first()
+    RatingFactory(touchpoint=touchpoint, score=1, occurred_at=timezone.now() - dt.timedelta(hours=1))
+    services.rollups_refresh()
+    response = client.get(_url(rated_cycle))
+    assert response.context["data"]["n"] == 91
+    assert _figures(response) != before
+
+
+def test_an_alert_that_opens_is_shown_at_once(client, member, rated_cycle):
+    client.force_login(member)
+    assert "alerting-now" not in client.get(_url(rated_cycle)).content.decode()
+    make_alert(rated_cycle.moments.order_by("position").last())
+    assert "alerting-now" in client.get(_url(rated_cycle)).content.decode()
+
+
+def test_each_language_and_each_personas_name_has_its_own_figures(client, member, rated_cycle):
+    client.force_login(member)
+    english = client.get(_url(rated_cycle), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    spanish = client.get(_url(rated_cycle), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Critical moments" in english and "Momentos críticos" in spanish
+    segment = SegmentFactory(organization=rated_cycle.organization, name="Business")
+    assert "Business" in client.get(_url(rated_cycle, segment=segment.pk)).content.decode()
+    segment.name = "Corporate"
+    segment.save()
+    assert "Corporate" in client.get(_url(rated_cycle, segment=segment.pk)).content.decode()
