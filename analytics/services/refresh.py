@@ -140,8 +140,14 @@ def rollups_refresh(*, terms: bool = True) -> RollupRefreshResult:
     with transaction.atomic():
         derived_data_commit()
         watermark = _watermark_locked()
-        # Locked (or made, where the ratings' watermark stands) before that one moves.
-        terms_watermark_row = _terms_watermark_locked() if terms else None
+        # Locked, or at least made (where the ratings' watermark stands), before that one moves:
+        # made afterwards it would start past the words of these ratings.
+        if terms:
+            terms_watermark_row = _terms_watermark_locked()
+        else:
+            terms_watermark_row = None
+            RollupWatermark.objects.get_or_create(name=TERMS_WATERMARK_NAME,
+                                                  defaults={"last_rating_id": watermark.last_rating_id})
         result = RollupRefreshResult(from_id=watermark.last_rating_id, to_id=watermark.last_rating_id)
         if high > watermark.last_rating_id:
             result.touchpoint_ids = upsert_ratings_range(low=watermark.last_rating_id, high=high)

@@ -157,11 +157,14 @@ def test_a_rebuild_written_in_many_tallies_counts_what_one_tally_counts(monkeypa
     assert term_rows() == before
 
 
-def test_a_database_without_watermarks_counts_ratings_and_words_from_the_start():
-    """A flushed database: the first refresh makes both rows, the words' before the ratings' one moves."""
+@pytest.mark.parametrize("words_with_the_counts", [True, False])
+def test_a_database_without_watermarks_counts_ratings_and_words_from_the_start(words_with_the_counts):
+    """A flushed database: the first refresh makes both rows, the words' before the ratings' one
+    moves, whether it counts the words too or leaves them to the terms refresh."""
     RollupWatermark.objects.all().delete()
     touchpoint = TouchpointFactory()
     RatingFactory(touchpoint=touchpoint, score=1, comment="Waited an hour for my bag")
-    services.rollups_refresh()
+    services.rollups_refresh(terms=words_with_the_counts)
+    services.terms_refresh()
     assert _counts(touchpoint)["bag"] == (1, 1, 1, 1)
     assert _watermarks()[0] == _watermarks()[1] > 0
