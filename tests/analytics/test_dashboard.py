@@ -21,8 +21,8 @@ def cycle(organization):
     return ServiceCycleFactory(organization=organization)
 
 
-@pytest.fixture
-def rated_cycle(cycle):
+def rate_three_moments(cycle):
+    """Three moments of 30 ratings each, the last one critical, folded into the rollups."""
     for position in range(3):
         touchpoint = TouchpointFactory(moment=MomentFactory(cycle=cycle, protocol=f"Protocol {position}"))
         for index in range(30):
@@ -30,6 +30,11 @@ def rated_cycle(cycle):
                           occurred_at=timezone.now() - dt.timedelta(days=index % 20, hours=1))
     services.rollups_refresh()
     return cycle
+
+
+@pytest.fixture
+def rated_cycle(cycle):
+    return rate_three_moments(cycle)
 
 
 def _url(cycle, **params):

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from analytics import services
 from tests.analytics.alert_data import make_alert
-from tests.analytics.test_dashboard import _figures, _url
-from tests.factories import MomentFactory, RatingFactory, SegmentFactory, ServiceCycleFactory, TouchpointFactory
+from tests.analytics.test_dashboard import _figures, _url, rate_three_moments
+from tests.factories import RatingFactory, SegmentFactory, ServiceCycleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,7 @@ def empty_cache():
 
 @pytest.fixture
 def rated_cycle(organization):
-    """Three moments of 30 ratings; the last one critical."""
-    cycle = ServiceCycleFactory(organization=organization)
-    for position in range(3):
-        touchpoint = TouchpointFactory(moment=MomentFactory(cycle=cycle, protocol=f"Protocol {position}"))
-        for index in range(30):
-            RatingFactory(touchpoint=touchpoint, score=1 if (position == 2 and index % 2) else 5,
-                          occurred_at=timezone.now() - dt.timedelta(days=index % 20, hours=1))
-    services.rollups_refresh()
-    return cycle
+    return rate_three_moments(ServiceCycleFactory(organization=organization))
 
 
 def test_a_second_reader_gets_the_same_figures_without_reading_them_again(client, member, rated_cycle):
