@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 
 from momento.celery import TASK_OPTIONS, TRANSIENT_ERRORS, RecordsFailureTask, task_progress
 
@@ -52,14 +53,25 @@ def cycle_rebuild(self, cycle_id: int) -> dict:
 @shared_task(name="analytics.heatmaps_refresh", **TASK_OPTIONS)
 def heatmaps_refresh(self, cycle_id: int) -> dict:
     computed = services.heatmaps_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
-    return {"cycle": cycle_id, "snapshots": computed}
+    return {"cycle": cycle_id, "snapshots": computed, "dashboard": _dashboard_warm(cycle_id)}
 
 
 @shared_task(name="analytics.key_drivers_refresh", **TASK_OPTIONS)
 def key_drivers_refresh(self, cycle_id: int) -> dict:
     """The cycle's key drivers and customer's path, from one aggregate of its linked ratings."""
     computed = services.key_drivers_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
-    return {"cycle": cycle_id, "snapshots": computed}
+    return {"cycle": cycle_id, "snapshots": computed, "dashboard": _dashboard_warm(cycle_id)}
+
+
+def _dashboard_warm(cycle_id: int) -> list[str]:
+    """A worker renders the default dashboard's figures as soon as what they show is
+    computed, so that no reader waits for it (analytics.views.dashboard_figures_warm).
+    Without a worker (eager tasks, in a request) the first reader renders them."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return []
+    from .views import dashboard_figures_warm  # the views import these tasks
+
+    return dashboard_figures_warm(cycle_id=cycle_id)
 
 
 @shared_task(name="analytics.cycle_recompute", **TASK_OPTIONS)

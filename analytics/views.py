@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -196,11 +197,7 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     segment_values = request.GET.getlist("segment")
     picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
-    period_query = scopes.period_query(period, today)
-    downloads = _downloads(cycle, dimension=dimension, period=period, period_query=period_query)
-    alerts_url = reverse("analytics:alerts", args=[cycle.organization_id])
-    wheel_url = reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
-        [*period_query.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]])
+    downloads, alerts_url, wheel_url = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
     part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
     if snapshot is not None:
         alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
@@ -208,17 +205,9 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
                            today=today, segments=picker["chosen_segments"], errors=errors)
         part = cache.get(key)
         if part is None:
-            context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
-                                                segment_values=segment_values, errors=errors,
-                                                current=(snapshot, structure), picker=picker, alerting=alerting)
-            data = context["data"]
-            part = {
-                "html": render_to_string("analytics/_dashboard_figures.html", {
-                    **context, "downloads": downloads, "alerts_url": alerts_url, "wheel_url": wheel_url,
-                    "errors": errors}, request),
-                "figures_json": context["figures_json"],
-                "cells": _cells(cycle, data) if context["figures"] and data else None,
-            }
+            part = _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period,
+                                 today=today, segment_values=segment_values, errors=errors, picker=picker,
+                                 alerting=alerting)
             cache.set(key, part, FIGURES_CACHE_SECONDS)
     return render(request, "analytics/dashboard.html", {
         **picker,
@@ -239,8 +228,64 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
 
 # The dashboard's figures (critical moments with what customers say, heatmap, curves, wheels,
 # key drivers) are the same for every reader of one view while nothing they show changes:
-# rendered once, and kept under a key made of everything they are drawn from.
+# rendered once, and kept under a key made of everything they are drawn from. With a
+# worker, the default view is rendered there as soon as its snapshot or key drivers are
+# computed (dashboard_figures_warm), so the first reader after a refresh is served too.
 FIGURES_CACHE_SECONDS = 600
+
+
+def _links(cycle: ServiceCycle, *, dimension: str, period: Period, today: dt.date,
+           picker: dict) -> tuple[dict[str, str], str, str]:
+    """The view's downloads, the alerts page and the wheel page (with the personas chosen)."""
+    period_query = scopes.period_query(period, today)
+    downloads = _downloads(cycle, dimension=dimension, period=period, period_query=period_query)
+    alerts_url = reverse("analytics:alerts", args=[cycle.organization_id])
+    wheel_url = reverse("analytics:wheel", args=[cycle.pk]) + "?" + urlencode(
+        [*period_query.items(), *[("segment", segment.pk) for segment in picker["chosen_segments"]]])
+    return downloads, alerts_url, wheel_url
+
+
+def _figures_part(*, cycle: ServiceCycle, current: tuple, dimension: str, period: Period, today: dt.date,
+                  segment_values: list[str], errors: list[str], picker: dict, alerting: set[int]) -> dict:
+    """The figures part as cached: its HTML (no request in it: the same for every reader),
+    the Plotly figures and what the heatmap's cell panel needs."""
+    downloads, alerts_url, wheel_url = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
+    context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
+                                        segment_values=segment_values, errors=errors, current=current,
+                                        picker=picker, alerting=alerting)
+    data = context["data"]
+    return {
+        "html": render_to_string("analytics/_dashboard_figures.html", {
+            **context, "downloads": downloads, "alerts_url": alerts_url, "wheel_url": wheel_url, "errors": errors}),
+        "figures_json": context["figures_json"],
+        "cells": _cells(cycle, data) if context["figures"] and data else None,
+    }
+
+
+def dashboard_figures_warm(*, cycle_id: int) -> list[str]:
+    """Render the cycle's default dashboard view (no personas) into the cache in every
+    language the site speaks, unless it is there already; the languages rendered."""
+    cycle = ServiceCycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:
+        return []
+    today = local_today(cycle.timezone)
+    dimension, period, errors = dashboard_view_parse({}, today=today)
+    picker = wheel_display.segment_picker(cycle=cycle, values=[], errors=errors)
+    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+    if snapshot is None:
+        return []
+    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+    rendered = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            key = _figures_key(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
+                               period=period, today=today, segments=picker["chosen_segments"], errors=errors)
+            if cache.get(key) is None:
+                cache.set(key, _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension,
+                                             period=period, today=today, segment_values=[], errors=errors,
+                                             picker=picker, alerting=alerting), FIGURES_CACHE_SECONDS)
+                rendered.append(language)
+    return rendered
 
 
 def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,

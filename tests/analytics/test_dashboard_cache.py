@@ -70,3 +70,32 @@ def test_each_language_and_each_personas_name_has_its_own_figures(client, member
     segment.name = "Corporate"
     segment.save()
     assert "Corporate" in client.get(_url(rated_cycle, segment=segment.pk)).content.decode()
+
+
+def test_a_worker_renders_the_default_view_in_each_language_before_anyone_reads_it(client, member, rated_cycle,
+                                                                                  settings):
+    """After a refresh the worker renders the figures (analytics.heatmaps_refresh and
+    key_drivers_refresh), exactly as the first reader would have, so no reader waits."""
+    from analytics.tasks import heatmaps_refresh, key_drivers_refresh
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a worker
+    client.force_login(member)
+    cold = {language: client.get(_url(rated_cycle), HTTP_ACCEPT_LANGUAGE=language).context["figures_html"]
+            for language in ("en", "es")}
+    cache.clear()
+    assert heatmaps_refresh.apply(args=[rated_cycle.pk]).get()["dashboard"] == ["en", "es"]
+    assert key_drivers_refresh.apply(args=[rated_cycle.pk]).get()["dashboard"] == [], "nothing it shows changed"
+    for language in ("en", "es"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(_url(rated_cycle), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.context["figures_html"] == cold[language]
+        assert not any("analytics_keydriversnapshot\".\"data" in query["sql"] for query in queries.captured_queries)
+
+
+def test_without_a_worker_the_refresh_renders_nothing(rated_cycle, settings):
+    """Eager tasks run inside a request (the laptop): the first reader renders instead."""
+    from analytics.tasks import heatmaps_refresh
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    assert heatmaps_refresh.apply(args=[rated_cycle.pk]).get()["dashboard"] == []
