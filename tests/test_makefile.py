@@ -63,8 +63,9 @@ def test_make_test_and_lint_check_the_layers_of_the_apps(stand_in_venv, target):
     if target == "test":
         suite = next(index for index, call in enumerate(calls) if call.startswith("-m pytest"))
         assert calls.index("--no-cache") < calls.index("") < suite, calls
-        # Both cores: a worker per core, each file's tests on one of them.
-        assert calls[suite] == "-m pytest -n 2 --dist loadfile", calls
+        # Both cores: a worker per core, each file's tests on one of them; the slowest
+        # tests listed at the end, to keep the suite's time in view.
+        assert calls[suite] == "-m pytest -n 2 --dist loadfile --durations=25", calls
 
 
 def test_an_explicit_debug_in_the_environment_wins(stand_in_venv):
