@@ -3,7 +3,8 @@
 For `seconds` (default 90):
 
 - **writers**: `ingest_clients` (4) threads POST batches of new ratings through
-  gunicorn, paced together at `share` (≥ 0.5) of the rate the ingest phase
+  gunicorn (the ingest server when the bench splits them, as docker-compose's
+  proxy does), paced together at `share` (≥ 0.5) of the rate the ingest phase
   measured, each sending its next batch when its schedule says so (at once
   when it is late);
 - **readers**: `readers` (8) threads, each in turn GETs the dashboard page (a
@@ -34,6 +35,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -49,7 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class CpuMeter:
     """Where the machine's CPU time went over the phase, sampled twice a second.
 
-    Groups: the web workers (gunicorn's tree), every PostgreSQL process (the
+    Groups: the web servers (each gunicorn's tree: pages, and ingest when the
+    ratings have a server of their own), every PostgreSQL process (the
     backends, their parallel workers, the WAL writer and checkpointer: the
     bench owns the cluster's load), the Celery worker and beat, this process
     (the clients) and the machine's total (`/proc/stat`), whose remainder is
@@ -58,9 +61,14 @@ class CpuMeter:
     their last sample; a process's last half second is the most it can miss.
     """
 
-    def __init__(self, *, gunicorn_pid: int, celery: Celery, interval: float = 0.5):
-        self.gunicorn_pid, self.celery, self.interval = gunicorn_pid, celery, interval
-        self.used_by: dict[str, float] = {"web": 0.0, "database": 0.0, "celery": 0.0, "clients": 0.0}
+    def __init__(self, *, gunicorn_pids: list[int], celery: Celery, interval: float = 0.5):
+        self.gunicorn_pids, self.celery, self.interval = gunicorn_pids, celery, interval
+        self.used_by: dict[str, float] = {"web": 0.0, "web_ingest": 0.0, "database": 0.0, "celery": 0.0,
+                                          "clients": 0.0}
+        # The database's share split by whose connection a backend serves (the rest: background processes).
+        self.database_for: dict[str, float] = {"web": 0.0, "web_ingest": 0.0, "celery": 0.0, "clients": 0.0,
+                                               "other": 0.0}
+        self.backend_of: dict[tuple[int, float], str] = {}
         self.seen: dict[tuple[int, float], float] = {}  # (pid, create time) → CPU seconds last read
         self.machine_start = self._machine()
         self.stop = threading.Event()
@@ -86,13 +94,41 @@ class CpuMeter:
 
         database = [process for process in psutil.process_iter(["name"])
                     if (process.info["name"] or "").startswith(("postgres", "postmaster"))]
-        return {"web": tree(self.gunicorn_pid), "database": database,
+        pages, *ingest = self.gunicorn_pids
+        return {"web": tree(pages), "web_ingest": [process for pid in ingest for process in tree(pid)],
+                "database": database,
                 "celery": tree(self.celery.worker.pid) + tree(self.celery.beat.pid), "clients": [psutil.Process()]}
+
+    def _backends(self, groups: dict[str, list]) -> None:
+        """Which group each new PostgreSQL backend serves: its title names the client's
+        port, and the machine's connection table says which process holds that port
+        (read only when a backend is new: it costs the clients' CPU)."""
+        import psutil
+
+        titles: dict[tuple[int, float], str] = {}
+        for process in groups["database"]:
+            with contextlib.suppress(psutil.Error):
+                key = (process.pid, process.create_time())
+                if key not in self.backend_of:
+                    titles[key] = " ".join(process.cmdline())
+        if not titles:
+            return
+        group_of = {process.pid: name for name in ("web", "web_ingest", "celery", "clients")
+                    for process in groups[name]}
+        ports = {connection.laddr.port: group_of[connection.pid]
+                 for connection in psutil.net_connections(kind="tcp")
+                 if connection.raddr and connection.raddr.port == 5432 and connection.pid in group_of}
+        for key, title in titles.items():
+            port = next((int(port) for port in re.findall(r"\((\d+)\)", title)), None)
+            # A background process (no client), or a connection this sample did not catch yet.
+            self.backend_of[key] = ports.get(port, "other") if port is not None else "other"
 
     def _sample(self, *, first: bool = False) -> None:
         import psutil
 
-        for name, processes in self._groups().items():
+        groups = self._groups()
+        self._backends(groups)
+        for name, processes in groups.items():
             for process in processes:
                 with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                     key = (process.pid, process.create_time())
@@ -100,6 +136,8 @@ class CpuMeter:
                     seconds = times.user + times.system
                     if not first:
                         self.used_by[name] += seconds - self.seen.get(key, 0.0)
+                        if name == "database":
+                            self.database_for[self.backend_of.get(key, "other")] += seconds - self.seen.get(key, 0.0)
                     self.seen[key] = seconds
 
     def _run(self) -> None:
@@ -113,7 +151,8 @@ class CpuMeter:
         total = self._machine() - self.machine_start
         used = {name: round(seconds, 1) for name, seconds in self.used_by.items()}
         return {**used, "machine": round(total, 1), "other": round(total - sum(self.used_by.values()), 1),
-                "cores": os.cpu_count()}
+                "cores": os.cpu_count(),
+                "database_for": {name: round(seconds, 1) for name, seconds in self.database_for.items()}}
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -229,9 +268,10 @@ class _Connection:
 class _Phase:
     """The phase's clients and watchers as threads, and what they saw."""
 
-    def __init__(self, *, port: int, token: str, cookie: str, marker_id: int, bodies: list[bytes],
+    def __init__(self, *, port: int, ingest_port: int, token: str, cookie: str, marker_id: int, bodies: list[bytes],
                  interval: float, ingest_clients: int, think: float, paths: dict[str, str]):
         self.port, self.marker_id, self.bodies, self.interval = port, marker_id, bodies, interval
+        self.ingest_port = ingest_port
         self.ingest_clients, self.think, self.paths = ingest_clients, think, paths
         self.api_headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.read_targets = [("dashboard", paths["dashboard"], {"Cookie": cookie}),
@@ -257,7 +297,7 @@ class _Phase:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
 
     def writer(self, number: int) -> None:
-        connection = _Connection(self.port)
+        connection = _Connection(self.ingest_port)
         due = self.started + number * self.interval / self.ingest_clients  # the clients' batches interleave
         while not self.stop.is_set():
             pause = due - time.monotonic()
@@ -302,7 +342,7 @@ class _Phase:
         connection.close()
 
     def marker_client(self) -> None:
-        connection = _Connection(self.port)
+        connection = _Connection(self.ingest_port)
         k = 0
         while not self.stop.wait(1.0):
             body = json.dumps({"touchpoint": self.marker_id, "score": 3,
@@ -359,7 +399,7 @@ class _Phase:
                 "samples": [round(x, 2) for x in found], "statuses": self.marker_statuses}
 
 
-def run(*, env: dict[str, str], port: int, gunicorn_pid: int, token: str, cookie: str, cycle, dataset_factory,
+def run(*, env: dict[str, str], port: int, ingest_port: int, gunicorn_pids: list[int], token: str, cookie: str, cycle, dataset_factory,
         measured_rate: float, seconds: float, batch: int, paths: dict[str, str], count, ingest_clients: int = 4,
         readers: int = 8,
         share: float = 0.5, think: float = 0.5, alone_seconds: float = 20) -> dict:
@@ -386,7 +426,7 @@ def run(*, env: dict[str, str], port: int, gunicorn_pid: int, token: str, cookie
     bodies = [json.dumps({"ratings": items}).encode() for items in dataset.api_batches(batch)]
     before = count()
     celery = Celery(env)
-    phase = _Phase(port=port, token=token, cookie=cookie, marker_id=marker.pk, bodies=bodies,
+    phase = _Phase(port=port, ingest_port=ingest_port, token=token, cookie=cookie, marker_id=marker.pk, bodies=bodies,
                    interval=batch / (target_rate / ingest_clients), ingest_clients=ingest_clients, think=think,
                    paths=paths)
     ready = threading.Barrier(readers + 1, timeout=120)
@@ -401,7 +441,7 @@ def run(*, env: dict[str, str], port: int, gunicorn_pid: int, token: str, cookie
             thread.start()
         ready.wait()
         time.sleep(alone_seconds)
-        cpu = CpuMeter(gunicorn_pid=gunicorn_pid, celery=celery)
+        cpu = CpuMeter(gunicorn_pids=gunicorn_pids, celery=celery)
         phase.started = time.monotonic()
         phase.writing = True
         for thread in clients[:ingest_clients + 1] + watchers:

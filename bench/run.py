@@ -191,13 +191,13 @@ def copy_into_ratings(dataset: Dataset, organization_id: int) -> float:
 # --- HTTP ------------------------------------------------------------------------
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int | None) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int | None, role: str = "all") -> subprocess.Popen:
     # gunicorn.conf.py (the project's, read from the working directory) sets the
-    # workers as in production unless --workers says otherwise.
+    # workers and the priority of the role as in production unless --workers says otherwise.
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "momento.wsgi", "--bind", f"127.0.0.1:{port}",
          *(["--workers", str(workers)] if workers else []), "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        cwd=ROOT, env={**env, "MOMENTO_WEB_ROLE": role}, stdout=subprocess.DEVNULL,
     )
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -208,6 +208,19 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int | None) -> subpr
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start within 90 s")
+
+
+def server_workers(pid: int) -> int:
+    """How many workers the gunicorn master `pid` runs, once it has forked them all."""
+    import psutil
+
+    counts: list[int] = []
+    for _ in range(25):  # the preloaded master forks its workers one after another
+        counts.append(len(psutil.Process(pid).children()))
+        if len(counts) > 5 and counts[-1] == counts[-5]:
+            break
+        time.sleep(0.2)
+    return counts[-1]
 
 
 def warm_up(*, port: int, token: str, path: str, workers: int) -> None:
@@ -545,7 +558,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn workers (default: gunicorn.conf.py's, as in production)")
+                        help="gunicorn workers of each server (default: gunicorn.conf.py's, as in production)")
+    parser.add_argument("--web", choices=("split", "single"), default="split",
+                        help="split (default, as docker-compose runs it): ratings from REST clients go to an ingest "
+                             "server at a lower CPU priority, pages and reads to another; single: one server for all")
     parser.add_argument("--repeat", type=int, default=None,
                         help="rounds of the timed jobs and baselines, medians reported (default 5; 3 above 10⁶)")
     parser.add_argument("--copy-rounds", type=int, default=None,
@@ -568,7 +584,7 @@ def main(argv: list[str] | None = None) -> dict:
     url = database_url(pg_url, name)
     log(f"creating throwaway database {name}")
     admin_sql(pg_url, f'CREATE DATABASE "{name}"')
-    gunicorn = None
+    servers: list[subprocess.Popen] = []
     try:
         env = setup_django(url, redis_url)
         from django.core.management import call_command
@@ -590,20 +606,20 @@ def main(argv: list[str] | None = None) -> dict:
         results.update(ceiling.measure(dataset, organization_id=organization.pk, rounds=copy_rounds,
                                        columns=COPY_COLUMNS, count=ratings_count))
 
+        # What a proxy in front does by path (docker-compose.yml): the clients here
+        # send ratings to the ingest server's port and everything else to the pages'.
         port = free_port()
-        gunicorn = start_gunicorn(env, port, args.workers)
-        import psutil
-
-        workers = []
-        for _ in range(25):  # the preloaded master forks its workers one after another
-            workers.append(len(psutil.Process(gunicorn.pid).children()))
-            if len(workers) > 5 and workers[-1] == workers[-5]:
-                break
-            time.sleep(0.2)
-        results["settings"]["gunicorn_workers"] = workers[-1]
-        warm_up(port=port, token=token, path=INGEST_PATH, workers=results["settings"]["gunicorn_workers"])
-        log(f"HTTP ingest through gunicorn on 127.0.0.1:{port}: {args.clients} clients, batches of {args.batch:,}")
-        ingest_seconds, outcome = http_ingest(dataset, port=port, token=token, path=INGEST_PATH,
+        servers.append(start_gunicorn(env, port, args.workers, role="pages" if args.web == "split" else "all"))
+        ingest_port = port
+        if args.web == "split":
+            ingest_port = free_port()
+            servers.append(start_gunicorn(env, ingest_port, args.workers, role="ingest"))
+        results["settings"]["web"] = args.web
+        results["settings"]["gunicorn_workers"] = [server_workers(server.pid) for server in servers]
+        warm_up(port=ingest_port, token=token, path=INGEST_PATH, workers=results["settings"]["gunicorn_workers"][-1])
+        log(f"HTTP ingest through gunicorn on 127.0.0.1:{ingest_port}: {args.clients} clients, "
+            f"batches of {args.batch:,}")
+        ingest_seconds, outcome = http_ingest(dataset, port=ingest_port, token=token, path=INGEST_PATH,
                                               clients=args.clients, batch=args.batch)
         stored = ratings_count()
         results["ingest"] = {"seconds": round(ingest_seconds, 3), "rate_per_s": round(n / ingest_seconds),
@@ -701,7 +717,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.mixed_seconds > 0:
             log(f"mixed load for {args.mixed_seconds:.0f} s: 4 clients ingest, 8 read, a Celery worker and beat run")
             results["mixed_load"] = mixed_load.run(
-                env=env, port=port, gunicorn_pid=gunicorn.pid, token=token, cookie=cookie, cycle=cycle,
+                env=env, port=port, ingest_port=ingest_port, gunicorn_pids=[server.pid for server in servers],
+                token=token, cookie=cookie, cycle=cycle,
                 count=ratings_count,
                 dataset_factory=lambda size, prefix: Dataset(n=size, touchpoints=touchpoints, segments=segments, seed=7,
                                                              now=dt.datetime.now(dt.UTC), prefix=prefix, recent_days=1),
@@ -711,9 +728,9 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         for job in RUNNING:
             job.process.kill()
-        if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
         from django.db import connections
 
         connections.close_all()

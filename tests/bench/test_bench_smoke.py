@@ -79,6 +79,9 @@ def test_benchmark_smoke_run_counts_are_exact(require_postgres, require_redis, t
     freshness = mixed["freshness"]
     assert freshness["markers"] > 0 and freshness["counted"] == freshness["markers"], freshness
     assert mixed["worker_rss_mb"]["max"] > 0
+    # As docker-compose runs it: the ratings through an ingest server of their own, the reads through the pages'.
+    assert results["settings"]["web"] == "split" and results["settings"]["gunicorn_workers"] == [4, 4]
+    assert mixed["cpu_seconds"]["web_ingest"] > 0 and mixed["cpu_seconds"]["web"] > 0, mixed["cpu_seconds"]
     weights = results["page_weight"]
     if Path("/usr/bin/chromium").exists():
         assert weights["dashboard"]["bytes"] > 0 and weights["map_editor"]["bytes"] > 0, weights
