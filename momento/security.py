@@ -1,5 +1,10 @@
 """Security plumbing that is not one app's business.
 
+* `ForwardedForMiddleware`: behind `MOMENTO_TRUSTED_PROXIES` proxies of our
+  own (docker-compose's, which sends ratings and pages to different servers),
+  the client's address is the one the outermost of them saw, read from the
+  right of X-Forwarded-For; everything that limits by address (sign-ins,
+  survey answers, the API's throttle) then sees the customer, not the proxy.
 * `SecurityHeadersMiddleware`: a Content-Security-Policy (Django 5.2 has no
   built-in one) and a Permissions-Policy on every response. X-Frame-Options,
   nosniff, Referrer-Policy and HSTS come from Django's own middleware and
@@ -56,12 +61,36 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class ForwardedForMiddleware:
+    """REMOTE_ADDR becomes the address our outermost trusted proxy saw.
+
+    Each proxy appends the address it received the request from to
+    X-Forwarded-For, so with N proxies of our own the N-th entry from the right
+    is the client as the first of them saw it; entries left of it are whatever
+    the client wrote and are never read. With no proxies configured (the
+    default) nothing changes: the header alone is never trusted. A request
+    with fewer entries than proxies did not come through them all and keeps
+    its direct peer's address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        proxies = settings.MOMENTO_TRUSTED_PROXIES
+        if proxies and "HTTP_X_FORWARDED_FOR" in request.META:
+            hops = [hop.strip() for hop in request.META["HTTP_X_FORWARDED_FOR"].split(",")]
+            if len(hops) >= proxies and hops[-proxies]:
+                request.META["REMOTE_ADDR"] = hops[-proxies]
+        return self.get_response(request)
+
+
 # --- Login rate limiting ------------------------------------------------------------------
 
 
 def _client_address(request: HttpRequest | None) -> str:
     # REMOTE_ADDR only: X-Forwarded-For is whatever the client wants it to be.
-    # Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
+    # Behind proxies of our own, ForwardedForMiddleware has put the client's address there.
     return (request.META.get("REMOTE_ADDR") if request is not None else "") or "unknown"
 
 

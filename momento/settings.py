@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind MOMENTO_TRUSTED_PROXIES proxies: the client's address from X-Forwarded-For.
+    "momento.security.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -359,6 +361,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of our own stand in front of gunicorn, each appending to
+# X-Forwarded-For (docker-compose's: 1; with a TLS proxy before it: 2). 0 (the
+# default): the header is ignored and the client is the connection's peer.
+MOMENTO_TRUSTED_PROXIES = env_int("MOMENTO_TRUSTED_PROXIES", 0)
+if MOMENTO_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("MOMENTO_TRUSTED_PROXIES must be 0 or more")
 
 # --- Momento ----------------------------------------------------------------
 # Largest batch a client may POST in one request (DESIGN.md: up to 5,000).

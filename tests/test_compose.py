@@ -10,7 +10,7 @@ from django.conf import settings
 COMPOSE = yaml.safe_load(Path(settings.BASE_DIR, "docker-compose.yml").read_text())
 WORKERS = [name for name, service in COMPOSE["services"].items()
            if isinstance(service.get("command"), list) and "worker" in service["command"]]
-APP_SERVICES = ["web", "beat", *WORKERS]
+APP_SERVICES = ["web", "web-ingest", "beat", *WORKERS]
 
 
 def test_every_service_has_a_health_check():
@@ -30,6 +30,24 @@ def test_every_queue_has_a_worker_and_each_worker_answers_its_own_health_check()
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= consumed
     assert len(WORKERS) >= 3
+
+
+def test_the_proxy_is_the_only_way_in_and_sends_ratings_to_the_ingest_server():
+    """Issue 20: REST clients' ratings go to `web-ingest` (lower CPU priority), the rest to `web`.
+    The routing itself runs in a real nginx in tests/reliability/test_proxy.py."""
+    import re
+
+    published = [name for name, service in COMPOSE["services"].items() if service.get("ports")]
+    assert published == ["proxy"]
+    proxy = COMPOSE["services"]["proxy"]
+    conf_file = next(volume.split(":")[0] for volume in proxy["volumes"] if "nginx.conf" in volume)
+    conf = Path(settings.BASE_DIR, conf_file).read_text()
+    upstreams = set(re.findall(r"server ([\w-]+):8000;", conf))
+    assert upstreams == {"web", "web-ingest"} and upstreams <= set(proxy["depends_on"])
+    assert COMPOSE["services"]["web"]["environment"]["MOMENTO_WEB_ROLE"] == "pages"
+    assert COMPOSE["services"]["web-ingest"]["environment"]["MOMENTO_WEB_ROLE"] == "ingest"
+    for name in ("web", "web-ingest"):
+        assert COMPOSE["services"][name]["environment"]["MOMENTO_TRUSTED_PROXIES"] == "${MOMENTO_TRUSTED_PROXIES:-1}"
 
 
 def test_beat_writes_the_pid_file_its_health_check_reads():

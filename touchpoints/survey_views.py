@@ -178,7 +178,7 @@ def _answer(request: HttpRequest, link: SurveyLink, *, action: str, recipient: s
     answer = SurveyAnswer(
         score=request.POST.get("score", ""), comment=request.POST.get("comment", ""),
         stamp=request.POST.get("stamp", ""), honeypot=request.POST.get("website", ""), mode=mode,
-        # REMOTE_ADDR only, as the login limit: X-Forwarded-For is whatever the client says.
+        # REMOTE_ADDR, as the login limit (ForwardedForMiddleware sets it behind our proxies).
         address=request.META.get("REMOTE_ADDR", ""), device_cookie=request.COOKIES.get(DEVICE_COOKIE),
         recipient=recipient,
     )
