@@ -201,14 +201,11 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
     if snapshot is not None:
         alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
-        key = _figures_key(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension, period=period,
-                           today=today, segments=picker["chosen_segments"], errors=errors)
-        part = cache.get(key)
-        if part is None:
-            part = _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period,
-                                 today=today, segment_values=segment_values, errors=errors, picker=picker,
-                                 alerting=alerting)
-            cache.set(key, part, FIGURES_CACHE_SECONDS)
+        key, view_key = _figures_keys(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
+                                      period=period, today=today, segments=picker["chosen_segments"], errors=errors)
+        part = _figures_cached(key, view_key, render=lambda: _figures_part(
+            cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period, today=today,
+            segment_values=segment_values, errors=errors, picker=picker, alerting=alerting))
     return render(request, "analytics/dashboard.html", {
         **picker,
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": snapshot.data if snapshot else None,
@@ -232,6 +229,28 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
 # worker, the default view is rendered there as soon as its snapshot or key drivers are
 # computed (dashboard_figures_warm), so the first reader after a refresh is served too.
 FIGURES_CACHE_SECONDS = 600
+# While one process renders a view's new figures, the others show that view's previous
+# ones (a refresh older) instead of rendering them too: after each refresh every reader
+# of a busy dashboard used to render the same figures at once, each slower for the others.
+FIGURES_RENDER_LOCK_SECONDS = 30
+
+
+def _figures_cached(key: str, view_key: str, *, render) -> dict:
+    """The figures under `key`, rendered by `render()` in one process at a time: the
+    others get the view's latest figures meanwhile (or render too, if there are none)."""
+    part = cache.get(key)
+    if part is not None:
+        return part
+    lock = key + ":rendering"
+    if not cache.add(lock, 1, FIGURES_RENDER_LOCK_SECONDS):
+        previous = cache.get(view_key)
+        return previous if previous is not None else render()
+    try:
+        part = render()
+        cache.set_many({key: part, view_key: part}, FIGURES_CACHE_SECONDS)
+    finally:
+        cache.delete(lock)
+    return part
 
 
 def _links(cycle: ServiceCycle, *, dimension: str, period: Period, today: dt.date,
@@ -278,21 +297,27 @@ def dashboard_figures_warm(*, cycle_id: int) -> list[str]:
     rendered = []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            key = _figures_key(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
-                               period=period, today=today, segments=picker["chosen_segments"], errors=errors)
-            if cache.get(key) is None:
-                cache.set(key, _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension,
-                                             period=period, today=today, segment_values=[], errors=errors,
-                                             picker=picker, alerting=alerting), FIGURES_CACHE_SECONDS)
+            key, view_key = _figures_keys(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
+                                          period=period, today=today, segments=picker["chosen_segments"],
+                                          errors=errors)
+
+            def render(language: str = language) -> dict:
                 rendered.append(language)
+                return _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period,
+                                     today=today, segment_values=[], errors=errors, picker=picker,
+                                     alerting=alerting)
+
+            _figures_cached(key, view_key, render=render)
     return rendered
 
 
-def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,
-                 today: dt.date, segments: list, errors: list[str]) -> str:
-    """The cache key of a dashboard's figures: the snapshot as computed, the cycle's
-    rollup version (the personas' wheels read rollups), its key-driver snapshots, its
-    open alerts, the view, the day (links carry relative periods) and the language."""
+def _figures_keys(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,
+                  today: dt.date, segments: list, errors: list[str]) -> tuple[str, str]:
+    """The cache keys of a dashboard's figures: the figures as they are now (the
+    snapshot as computed, the cycle's rollup version, since the personas' wheels read
+    rollups, its key-driver snapshots, its open alerts, and the view), and the view's
+    latest figures whatever they were drawn from (the view: its dimension, period,
+    day, since links carry relative periods, personas, messages and language)."""
     from .models import CycleRollupState, KeyDriverSnapshot
 
     # One query: the rollup version, and when the key drivers were last computed and how many.
@@ -301,14 +326,14 @@ def _figures_key(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension
         Subquery(CycleRollupState.objects.filter(cycle=OuterRef("pk")).values("version")[:1]),
         Subquery(drivers.annotate(latest=Max("computed_at")).values("latest")),
         Subquery(drivers.annotate(count=Count("pk")).values("count"))).get()
-    described = [
-        cycle.pk, snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, version,
-        drivers_at.isoformat() if drivers_at else None, drivers_count,
-        sorted(alerting),
-        dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
+    view = [
+        cycle.pk, dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
         [(segment.pk, segment.name) for segment in segments], [str(error) for error in errors], get_language(),
     ]
-    return "analytics:dashboard-figures:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
+    drawn_from = [snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, version,
+                  drivers_at.isoformat() if drivers_at else None, drivers_count, sorted(alerting)]
+    return ("analytics:dashboard-figures:" + hashlib.sha256(json.dumps([view, drawn_from]).encode()).hexdigest(),
+            "analytics:dashboard-figures-latest:" + hashlib.sha256(json.dumps(view).encode()).hexdigest())
 
 
 def _downloads(cycle, *, dimension: str, period: Period, period_query: Mapping[str, str]) -> dict[str, str]:

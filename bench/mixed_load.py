@@ -289,6 +289,7 @@ class _Phase:
         self.rss: list[tuple[float, float]] = []
         self.last_counted = 0
         self.snapshot_changes: list[float] = []
+        self.slow: list[tuple[float, str, float]] = []  # (seconds into the phase, read, ms) past 100 ms
         self._next_body = iter(range(len(bodies)))
         self.started = time.monotonic()
 
@@ -337,6 +338,8 @@ class _Phase:
             elapsed = (time.perf_counter() - began) * 1000
             with self.lock:
                 (self.reads if writing else self.alone)[name].append(elapsed)
+                if writing and elapsed > 100:
+                    self.slow.append((round(time.monotonic() - self.started, 2), name, round(elapsed)))
                 self._note(self.read_statuses[name], status)
             self.stop.wait(self.think * rng.uniform(0.5, 1.5))
         connection.close()
@@ -488,6 +491,8 @@ def run(*, env: dict[str, str], port: int, ingest_port: int, gunicorn_pids: list
                           "max": max(mb for _t, mb in rss) if rss else None, "series": rss[::5]},
         # When the stored snapshot's marker count changed (seconds into the phase): the worker's rhythm.
         "snapshot_changes_s": phase.snapshot_changes,
+        # The reads slower than 100 ms, when: do they gather around the worker's refreshes?
+        "slow_reads": phase.slow,
         "worker_log_tail": worker_log[-1500:] if phase.server_errors() or not freshness["counted"] else "",
     }
 

@@ -99,3 +99,30 @@ def test_without_a_worker_the_refresh_renders_nothing(rated_cycle, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
     assert heatmaps_refresh.apply(args=[rated_cycle.pk]).get()["dashboard"] == []
+
+
+def test_while_one_reader_renders_new_figures_the_others_see_the_previous_ones(client, member, rated_cycle,
+                                                                               monkeypatch):
+    """After a refresh, one process renders the view's new figures; readers arriving
+    meanwhile are shown the figures of a refresh ago instead of all rendering at once."""
+    from analytics import views
+
+    client.force_login(member)
+    before = client.get(_url(rated_cycle))
+    touchpoint = rated_cycle.moments.first().touchpoints.first()
+    RatingFactory(touchpoint=touchpoint, score=1, occurred_at=timezone.now() - dt.timedelta(hours=1))
+    services.rollups_refresh()
+    real_add = views.cache.add
+    monkeypatch.setattr(views.cache, "add", lambda key, *args, **kwargs: False if key.endswith(":rendering")
+                        else real_add(key, *args, **kwargs))  # another process is rendering
+    meanwhile = client.get(_url(rated_cycle))
+    assert meanwhile.context["data"]["n"] == 91, "the page's own snapshot is the new one"
+    assert meanwhile.context["figures_html"] == before.context["figures_html"]
+    assert _figures(meanwhile) == _figures(before)
+    # With no earlier figures of the view to show, a reader renders them itself.
+    cache.clear()
+    alone = client.get(_url(rated_cycle))
+    assert alone.status_code == 200 and _figures(alone) != _figures(before)
+    monkeypatch.undo()
+    after = client.get(_url(rated_cycle))
+    assert _figures(after) == _figures(alone)
