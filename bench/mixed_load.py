@@ -17,10 +17,10 @@ For `seconds` (default 90):
   a poller reads the stored snapshot of the dashboard's default view five
   times a second. The k-th marker is *fresh* when that snapshot first counts k
   ratings of the marker touchpoint: freshness is that instant minus its 201;
-- **the worker and beat**: `celery worker` (concurrency 2, as docker-compose
-  runs it) and `celery beat` as subprocesses against the bench database and
-  Redis, the worker's memory (its process and pool children) sampled every
-  second.
+- **the workers and beat**: the `celery worker`s docker-compose.yml runs (one
+  per kind of work: its queues, concurrency and priority, read from the file)
+  and `celery beat` as subprocesses against the bench database and Redis, the
+  workers' memory (their processes and pool children) sampled every second.
 
 Reported: p50/p95/max of each read, freshness p50/p95/max, every 5xx, the
 ingest rate reached, whether the ratings stored equal those acknowledged, and
@@ -97,7 +97,8 @@ class CpuMeter:
         pages, *ingest = self.gunicorn_pids
         return {"web": tree(pages), "web_ingest": [process for pid in ingest for process in tree(pid)],
                 "database": database,
-                "celery": tree(self.celery.worker.pid) + tree(self.celery.beat.pid), "clients": [psutil.Process()]}
+                "celery": [process for pid in self.celery.pids for process in tree(pid)],
+                "clients": [psutil.Process()]}
 
     def _backends(self, groups: dict[str, list]) -> None:
         """Which group each new PostgreSQL backend serves: its title names the client's
@@ -167,8 +168,28 @@ def _summary_ms(timings: list[float]) -> dict:
             "p95_ms": round(_percentile(timings, 0.95) or 0, 1), "max_ms": round(max(timings), 1) if timings else None}
 
 
+def compose_workers() -> list[tuple[str, list[str], dict[str, str]]]:
+    """The Celery workers docker-compose.yml runs: (service, the arguments after
+    `worker`, the settings of its own that differ from the others', e.g. its
+    priority), so the bench's workers are production's, queue for queue."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    workers = []
+    for name, service in compose["services"].items():
+        command = service.get("command")
+        if isinstance(command, list) and "worker" in command:
+            arguments = command[command.index("worker") + 1:]
+            own = {key: str(value) for key, value in (service.get("environment") or {}).items()
+                   if key.startswith("MOMENTO_WORKER")}
+            workers.append((name, arguments, own))
+    return workers
+
+
 class Celery:
-    """`celery worker` and `celery beat` in their own process groups, stopped at the end."""
+    """The `celery worker`s of docker-compose.yml (one per kind of work, with their queues,
+    concurrency and priority) and `celery beat`, in their own process groups, stopped at
+    the end."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
@@ -179,10 +200,17 @@ class Celery:
         # belong to earlier phases: the phase starts from an empty queue.
         subprocess.run([celery, "-A", "momento", "purge", "-f"], cwd=ROOT, env=env, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        self.worker = subprocess.Popen(
-            [celery, "-A", "momento", "worker", "--loglevel=WARNING", "--concurrency=2",
-             "-n", f"bench{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers: list[subprocess.Popen] = []
+        self.names: list[str] = []
+        for service, arguments, own in compose_workers():
+            arguments = [argument for argument in arguments if not argument.startswith("--loglevel")]
+            node = f"bench{os.getpid()}-{service}"
+            arguments[arguments.index("-n") + 1] = f"{node}@%h"
+            self.names.append(f"{node}@{os.uname().nodename}")
+            self.workers.append(subprocess.Popen(
+                [celery, "-A", "momento", "worker", "--loglevel=WARNING", *arguments, "--without-gossip",
+                 "--without-mingle"],
+                cwd=ROOT, env={**env, **own}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True))
         self.beat = subprocess.Popen(
             [celery, "-A", "momento", "beat", "--loglevel=WARNING",
              f"--pidfile={Path(self.directory.name) / 'beat.pid'}",
@@ -190,32 +218,36 @@ class Celery:
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready()
 
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in (*self.workers, self.beat)]
+
     def _wait_ready(self) -> None:
-        ping = [str(Path(sys.executable).parent / "celery"), "-A", "momento", "inspect", "ping",
-                "-d", f"bench{os.getpid()}@{os.uname().nodename}", "--timeout", "2"]
         deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.worker.poll() is not None:
-                break
-            if subprocess.run(ping, cwd=ROOT, env=self.env, check=False, capture_output=True,
-                              timeout=30).returncode == 0:
-                return
-            time.sleep(1)
-        self.stop()
-        raise RuntimeError("the Celery worker did not start:\n" + self.tail())
+        for name in self.names:
+            ping = [str(Path(sys.executable).parent / "celery"), "-A", "momento", "inspect", "ping",
+                    "-d", name, "--timeout", "2"]
+            while subprocess.run(ping, cwd=ROOT, env=self.env, check=False, capture_output=True,
+                                 timeout=30).returncode != 0:
+                if time.time() > deadline or any(worker.poll() is not None for worker in self.workers):
+                    self.stop()
+                    raise RuntimeError(f"the Celery worker {name} did not start:\n" + self.tail())
+                time.sleep(1)
 
     def rss_mb(self) -> float:
+        """Every worker's resident memory: each main process and its pool's children."""
         import psutil
 
-        try:
-            parent = psutil.Process(self.worker.pid)
-            processes = [parent, *parent.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0.0
         total = 0
-        for process in processes:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += process.memory_info().rss
+        for worker in self.workers:
+            try:
+                parent = psutil.Process(worker.pid)
+                processes = [parent, *parent.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += process.memory_info().rss
         return total / 2**20
 
     def tail(self) -> str:
@@ -224,10 +256,11 @@ class Celery:
         return self.log.read()[-3000:]
 
     def stop(self) -> None:
-        for process in (self.beat, self.worker):
+        processes = (self.beat, *self.workers)
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in (self.beat, self.worker):
+        for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -475,7 +508,9 @@ def run(*, env: dict[str, str], port: int, ingest_port: int, gunicorn_pids: list
     return {
         "seconds": round(elapsed, 1),
         "settings": {"ingest_clients": ingest_clients, "readers": readers, "think_s": think, "batch": batch,
-                     "share_target": share, "worker_concurrency": 2},
+                     "share_target": share,
+                     "workers": {service: " ".join(arguments) + "".join(f" {key}={value}" for key, value in own.items())
+                                 for service, arguments, own in compose_workers()}},
         "ingest": {"rate_per_s": round(achieved), "target_per_s": round(target_rate),
                    "share_of_measured": round(achieved / measured_rate, 3), "batches": phase.ingest["batches"],
                    "created": phase.ingest["created"], "stored": stored, "exact": stored == phase.ingest["created"],

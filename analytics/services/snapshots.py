@@ -493,9 +493,11 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
 
 # A snapshot behind the rollups by new ratings only is shown as it is while a
 # worker recomputes it (queued by the refresh that counted them), if it is no
-# older than this: under steady ingest every refresh makes the snapshots stale,
-# and readers computing them again each, at once, beside the worker, were the
-# slowest dashboard requests (`make bench`, mixed load).
+# older than this or behind by the latest refresh only: under steady ingest every
+# refresh makes the snapshots stale, and readers computing them again each, at
+# once, beside the worker, were the slowest dashboard requests (`make bench`,
+# mixed load). A snapshot that was current until the latest refresh may be old:
+# ratings arriving after a quiet hour made every reader compute it.
 STALE_WHILE_RECOMPUTING = dt.timedelta(seconds=30)
 RECOMPUTE_QUEUED_KEY = "analytics:heatmaps-queued:{cycle_id}"
 
@@ -510,11 +512,13 @@ def heatmaps_recompute_queued(cycle_ids: list[int]) -> None:
 
 def _worker_recomputing(snapshot: HeatmapSnapshot, structure: CycleStructure) -> bool:
     """Whether a stale snapshot may be shown as it is: only new ratings make it
-    stale (what it shows is unchanged), it is recent, and a worker was asked to
-    recompute it. Edits (another signature) are always shown at once."""
+    stale (what it shows is unchanged), it is recent or behind by one refresh
+    only, and a worker was asked to recompute it. Edits (another signature) are
+    always shown at once."""
     if snapshot.signature != structure.signature:
         return False
-    if snapshot.computed_at < timezone.now() - STALE_WHILE_RECOMPUTING:
+    one_refresh_behind = snapshot.rollup_version == (getattr(snapshot, "current_version", None) or 0) - 1
+    if snapshot.computed_at < timezone.now() - STALE_WHILE_RECOMPUTING and not one_refresh_behind:
         return False
     try:
         return bool(cache.get(RECOMPUTE_QUEUED_KEY.format(cycle_id=snapshot.cycle_id)))

@@ -55,11 +55,23 @@ def test_an_edit_is_shown_at_once_even_while_a_worker_recomputes(stale):
     assert _shown(stale) == 3
 
 
-def test_a_snapshot_older_than_the_grace_is_computed_for_the_reader(stale):
+def test_a_snapshot_older_than_the_grace_and_more_than_a_refresh_behind_is_computed_for_the_reader(stale):
+    RatingFactory(touchpoint=stale.moments.first().touchpoints.first(), score=1,
+                  occurred_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+    services.rollups_refresh()  # two refreshes behind
     services.heatmaps_recompute_queued([stale.pk])
+    assert _shown(stale) == 2, "recent: shown while the worker recomputes it"
     HeatmapSnapshot.objects.update(computed_at=HeatmapSnapshot.objects.get().computed_at
                                    - STALE_WHILE_RECOMPUTING - dt.timedelta(seconds=1))
-    assert _shown(stale) == 3
+    assert _shown(stale) == 4
+
+
+def test_an_old_snapshot_behind_by_the_latest_refresh_only_is_shown_while_a_worker_recomputes_it(stale):
+    """Current until the latest refresh, however long ago it was computed (new ratings
+    after a quiet hour): readers do not all compute it beside the worker."""
+    services.heatmaps_recompute_queued([stale.pk])
+    HeatmapSnapshot.objects.update(computed_at=HeatmapSnapshot.objects.get().computed_at - dt.timedelta(hours=1))
+    assert _shown(stale) == 2
 
 
 @pytest.mark.parametrize("in_process", [False, True])
