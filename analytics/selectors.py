@@ -32,10 +32,15 @@ def heatmap_snapshot_get(*, cycle: ServiceCycle, dimension: str, period: Period)
     )
 
 
+def snapshot_refreshes_behind(*, snapshot: HeatmapSnapshot) -> int:
+    """How many rollup refreshes reached the cycle since the snapshot was computed
+    (`current_version` is annotated by heatmap_snapshot_get)."""
+    return (getattr(snapshot, "current_version", None) or 0) - snapshot.rollup_version
+
+
 def snapshot_is_fresh(*, snapshot: HeatmapSnapshot, signature: str) -> bool:
     """Fresh when no ratings reached the cycle's rollups since, and nothing it shows changed."""
-    current_version = getattr(snapshot, "current_version", None) or 0
-    return snapshot.rollup_version == current_version and snapshot.signature == signature
+    return snapshot_refreshes_behind(snapshot=snapshot) == 0 and snapshot.signature == signature
 
 
 def _newest_default(cycle_id):

@@ -197,15 +197,18 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     segment_values = request.GET.getlist("segment")
     picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
     snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
-    downloads, alerts_url, wheel_url = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
+    links = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
+    downloads, alerts_url, wheel_url = links
     part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
     if snapshot is not None:
         alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
-        key, view_key = _figures_keys(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
-                                      period=period, today=today, segments=picker["chosen_segments"], errors=errors)
+        key, view_key = _figures_keys(cycle=cycle, dimension=dimension, period=period, today=today,
+                                      segments=picker["chosen_segments"], errors=errors,
+                                      drawn_from=_figures_drawn_from(cycle=cycle, snapshot=snapshot,
+                                                                     alerting=alerting))
         part = _figures_cached(key, view_key, render=lambda: _figures_part(
             cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period, today=today,
-            segment_values=segment_values, errors=errors, picker=picker, alerting=alerting))
+            segment_values=segment_values, errors=errors, picker=picker, alerting=alerting, links=links))
     return render(request, "analytics/dashboard.html", {
         **picker,
         "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": snapshot.data if snapshot else None,
@@ -265,10 +268,11 @@ def _links(cycle: ServiceCycle, *, dimension: str, period: Period, today: dt.dat
 
 
 def _figures_part(*, cycle: ServiceCycle, current: tuple, dimension: str, period: Period, today: dt.date,
-                  segment_values: list[str], errors: list[str], picker: dict, alerting: set[int]) -> dict:
+                  segment_values: list[str], errors: list[str], picker: dict, alerting: set[int],
+                  links: tuple[dict[str, str], str, str]) -> dict:
     """The figures part as cached: its HTML (no request in it: the same for every reader),
-    the Plotly figures and what the heatmap's cell panel needs."""
-    downloads, alerts_url, wheel_url = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
+    the Plotly figures and what the heatmap's cell panel needs. `links`: `_links`'s."""
+    downloads, alerts_url, wheel_url = links
     context = dashboard_figures_context(cycle=cycle, dimension=dimension, period=period, today=today,
                                         segment_values=segment_values, errors=errors, current=current,
                                         picker=picker, alerting=alerting)
@@ -294,30 +298,28 @@ def dashboard_figures_warm(*, cycle_id: int) -> list[str]:
     if snapshot is None:
         return []
     alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+    drawn_from = _figures_drawn_from(cycle=cycle, snapshot=snapshot, alerting=alerting)
+    links = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
     rendered = []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            key, view_key = _figures_keys(cycle=cycle, snapshot=snapshot, alerting=alerting, dimension=dimension,
-                                          period=period, today=today, segments=picker["chosen_segments"],
-                                          errors=errors)
+            key, view_key = _figures_keys(cycle=cycle, dimension=dimension, period=period, today=today,
+                                          segments=picker["chosen_segments"], errors=errors, drawn_from=drawn_from)
 
             def render(language: str = language) -> dict:
                 rendered.append(language)
                 return _figures_part(cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period,
                                      today=today, segment_values=[], errors=errors, picker=picker,
-                                     alerting=alerting)
+                                     alerting=alerting, links=links)
 
             _figures_cached(key, view_key, render=render)
     return rendered
 
 
-def _figures_keys(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimension: str, period: Period,
-                  today: dt.date, segments: list, errors: list[str]) -> tuple[str, str]:
-    """The cache keys of a dashboard's figures: the figures as they are now (the
-    snapshot as computed, the cycle's rollup version, since the personas' wheels read
-    rollups, its key-driver snapshots, its open alerts, and the view), and the view's
-    latest figures whatever they were drawn from (the view: its dimension, period,
-    day, since links carry relative periods, personas, messages and language)."""
+def _figures_drawn_from(*, cycle: ServiceCycle, snapshot, alerting: set[int]) -> list:
+    """What a cycle's figures are drawn from, whatever the language: the snapshot as
+    computed, the cycle's rollup version (the personas' wheels read rollups), its
+    key-driver snapshots and its open alerts."""
     from .models import CycleRollupState, KeyDriverSnapshot
 
     # One query: the rollup version, and when the key drivers were last computed and how many.
@@ -326,12 +328,20 @@ def _figures_keys(*, cycle: ServiceCycle, snapshot, alerting: set[int], dimensio
         Subquery(CycleRollupState.objects.filter(cycle=OuterRef("pk")).values("version")[:1]),
         Subquery(drivers.annotate(latest=Max("computed_at")).values("latest")),
         Subquery(drivers.annotate(count=Count("pk")).values("count"))).get()
+    return [snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, version,
+            drivers_at.isoformat() if drivers_at else None, drivers_count, sorted(alerting)]
+
+
+def _figures_keys(*, cycle: ServiceCycle, dimension: str, period: Period, today: dt.date, segments: list,
+                  errors: list[str], drawn_from: list) -> tuple[str, str]:
+    """The cache keys of a dashboard's figures: the figures as they are now (the view
+    and what they are drawn from, `_figures_drawn_from`), and the view's latest figures
+    whatever they were drawn from (the view: its dimension, period, day, since links
+    carry relative periods, personas, messages and the language now active)."""
     view = [
         cycle.pk, dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
         [(segment.pk, segment.name) for segment in segments], [str(error) for error in errors], get_language(),
     ]
-    drawn_from = [snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, version,
-                  drivers_at.isoformat() if drivers_at else None, drivers_count, sorted(alerting)]
     return ("analytics:dashboard-figures:" + hashlib.sha256(json.dumps([view, drawn_from]).encode()).hexdigest(),
             "analytics:dashboard-figures-latest:" + hashlib.sha256(json.dumps(view).encode()).hexdigest())
 

@@ -90,3 +90,10 @@ def test_each_xdist_worker_has_a_redis_database_of_its_own():
     assert shifted("redis://127.0.0.1:6379", "gw0") == "redis://127.0.0.1:6379/1"
     assert shifted("redis://127.0.0.1:6379/15", "gw0") == "redis://127.0.0.1:6379/0"
     assert shifted("", "gw0") == ""
+
+
+def test_a_negative_number_of_trusted_proxies_refuses_to_start_with_a_message():
+    result = load_settings("print('started')", SECRET_KEY="k" * 60, MOMENTO_TRUSTED_PROXIES="-1")
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "MOMENTO_TRUSTED_PROXIES must be 0 or more" in result.stderr
+    assert load_settings("print(settings.MOMENTO_TRUSTED_PROXIES)", SECRET_KEY="k" * 60).stdout.strip() == "0"

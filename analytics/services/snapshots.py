@@ -517,7 +517,9 @@ def _worker_recomputing(snapshot: HeatmapSnapshot, structure: CycleStructure) ->
     always shown at once."""
     if snapshot.signature != structure.signature:
         return False
-    one_refresh_behind = snapshot.rollup_version == (getattr(snapshot, "current_version", None) or 0) - 1
+    from ..selectors import snapshot_refreshes_behind
+
+    one_refresh_behind = snapshot_refreshes_behind(snapshot=snapshot) == 1
     if snapshot.computed_at < timezone.now() - STALE_WHILE_RECOMPUTING and not one_refresh_behind:
         return False
     try:
