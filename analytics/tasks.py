@@ -25,7 +25,7 @@ __all__ = ["TRANSIENT_ERRORS", "alerts_scan", "comment_terms_recount", "cycle_re
 @shared_task(name="analytics.rollups_refresh", **TASK_OPTIONS)
 def rollups_refresh(self) -> dict:
     """Add new ratings to the rollups, then recompute the touched cycles' heatmaps."""
-    result = services.rollups_refresh_and_fan_out()
+    result = services.rollups_refresh_and_fan_out(task_id=self.request.id)
     return {"from_id": result.from_id, "to_id": result.to_id, "cycles": result.cycle_ids}
 
 
@@ -59,6 +59,7 @@ def heatmaps_refresh(self, cycle_id: int) -> dict:
 @shared_task(name="analytics.key_drivers_refresh", **TASK_OPTIONS)
 def key_drivers_refresh(self, cycle_id: int) -> dict:
     """The cycle's key drivers and customer's path, from one aggregate of its linked ratings."""
+    services.key_drivers_window_open(cycle_id=cycle_id, task_id=self.request.id)
     computed = services.key_drivers_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
     return {"cycle": cycle_id, "snapshots": computed, "dashboard": _dashboard_warm(cycle_id)}
 

@@ -395,6 +395,11 @@ MOMENTO_WORKER_NICE = env_int("MOMENTO_WORKER_NICE", 5)
 # steady ingest the counts follow every refresh and the words every half
 # minute. 0: with every refresh. Embedded mode counts them at once.
 MOMENTO_TERMS_DEBOUNCE_SECONDS = env_int("MOMENTO_TERMS_DEBOUNCE_SECONDS", 30)
+# Key drivers after new ratings are computed at most once per this many seconds
+# per cycle (at once after a quiet spell, else when the interval ends): they fit
+# a model over every linked customer, and under steady ingest they had followed
+# every refresh (`make bench`, mixed load). 0: after every refresh.
+MOMENTO_KEY_DRIVERS_INTERVAL_SECONDS = env_int("MOMENTO_KEY_DRIVERS_INTERVAL_SECONDS", 30)
 # A full rebuild (PostgreSQL, 200,000 ratings or more) reads the ratings in this
 # many id slices at once, each on its own database connection; about the number
 # of cores the database server can spare.

@@ -2,6 +2,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
@@ -149,13 +150,48 @@ def test_ratings_arrived_schedules_one_refresh_for_a_burst():
     with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
         for _ in range(50):
             services.ratings_arrived(organization_id=1)
-    schedule.assert_called_once_with(countdown=30, ignore_result=True)
-    # Once the task starts it clears the key, so later ingests schedule again.
-    services.refresh_pending_clear()
+    schedule.assert_called_once_with(countdown=30, ignore_result=True, task_id=mock.ANY)
+    # Once the task starts it releases the key, so later ingests schedule again.
+    services.refresh_pending_release(schedule.call_args.kwargs["task_id"])
     with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
         services.ratings_arrived(organization_id=1)
     schedule.assert_called_once()
     services.refresh_pending_clear()
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, MOMENTO_ROLLUP_DEBOUNCE_SECONDS=30)
+def test_only_the_scheduled_refresh_lets_ingest_schedule_the_next(django_capture_on_commit_callbacks):
+    """Regression: every refresh used to clear the debounce key. Beat's (or "recompute
+    now") ran while the debounced one was pending, the next ingest scheduled a second
+    one beside it, and under steady ingest both went on scheduling successors: two
+    refreshes (and two of every snapshot) per period, one more after each beat tick."""
+    services.refresh_pending_clear()
+    with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
+        services.ratings_arrived(organization_id=1)
+    pending = schedule.call_args.kwargs["task_id"]
+    with mock.patch("analytics.tasks.heatmaps_refresh.delay"), mock.patch("analytics.tasks.key_drivers_refresh.delay"), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.rollups_refresh_and_fan_out()  # beat's
+        services.rollups_refresh_and_fan_out(task_id="another-task")
+    with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
+        services.ratings_arrived(organization_id=1)
+    schedule.assert_not_called()  # the pending task will count these ratings
+    with mock.patch("analytics.tasks.heatmaps_refresh.delay"), mock.patch("analytics.tasks.key_drivers_refresh.delay"), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.rollups_refresh_and_fan_out(task_id=pending)
+    with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
+        services.ratings_arrived(organization_id=1)
+    schedule.assert_called_once()
+    assert schedule.call_args.kwargs["task_id"] != pending
+    services.refresh_pending_clear()
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_pending_key_without_a_task_id_is_released_by_the_next_refresh():
+    # Set by a release that stored the organization's id: no task would ever release it.
+    cache.set(services.REFRESH_PENDING_KEY, 7, 60)
+    services.refresh_pending_release("any-task")
+    assert cache.get(services.REFRESH_PENDING_KEY) is None
 
 
 @override_settings(CELERY_TASK_ALWAYS_EAGER=True)

@@ -70,10 +70,12 @@ def test_a_missing_terms_watermark_starts_where_the_ratings_stand():
 def queued(monkeypatch) -> dict[str, list]:
     """What the refreshes queue (no refresh waiting before)."""
     cache.clear()
-    calls: dict[str, list] = {"terms": [], "heatmaps": []}
+    calls: dict[str, list] = {"terms": [], "heatmaps": [], "drivers": []}
     monkeypatch.setattr(tasks.terms_refresh, "apply_async", lambda **options: calls["terms"].append(options))
     monkeypatch.setattr(tasks.heatmaps_refresh, "delay", lambda *args: calls["heatmaps"].append(args))
-    monkeypatch.setattr(tasks.key_drivers_refresh, "delay", lambda *args: None)
+    monkeypatch.setattr(tasks.key_drivers_refresh, "delay", lambda *args: calls["drivers"].append(args))
+    monkeypatch.setattr(tasks.key_drivers_refresh, "apply_async",
+                        lambda args, **options: calls["drivers"].append(tuple(args)))
     return calls
 
 
@@ -92,12 +94,15 @@ def test_with_a_worker_the_refresh_counts_ratings_now_and_words_later(queued, dj
     with django_capture_on_commit_callbacks(execute=True):
         services.rollups_refresh_and_fan_out()
     assert len(queued["terms"]) == 1
-    # It counts the words and recomputes the cycle's snapshots (their insights).
+    # It counts the words and recomputes the cycle's snapshots (their insights),
+    # not its key drivers, which read no words.
     queued["heatmaps"].clear()
+    queued["drivers"].clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert services.terms_refresh_and_fan_out() == [cycle_id]
     assert _counts(touchpoint)["bag"] == (2, 2, 2, 2)
     assert queued["heatmaps"] == [(cycle_id,)]
+    assert queued["drivers"] == []
     # Then the next refresh schedules the next one; and a refresh with nothing new does not.
     RatingFactory(touchpoint=touchpoint, score=1, comment="No bag")
     with django_capture_on_commit_callbacks(execute=True):

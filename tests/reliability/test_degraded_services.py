@@ -34,7 +34,7 @@ def test_ratings_arrived_logs_a_broker_outage_and_lets_the_next_ingest_schedule_
     assert cache.get(services.REFRESH_PENDING_KEY) is None
     with mock.patch("analytics.tasks.rollups_refresh.apply_async") as schedule:
         services.ratings_arrived(organization_id=1)
-    schedule.assert_called_once_with(countdown=30, ignore_result=True)
+    schedule.assert_called_once_with(countdown=30, ignore_result=True, task_id=mock.ANY)
     services.refresh_pending_clear()
 
 
