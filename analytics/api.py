@@ -8,7 +8,15 @@ an unknown dimension, a bad or too long period, or a cycle without moments is 40
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -36,6 +44,7 @@ from .periods import (
     DIMENSIONS,
     MAX_PERIOD_DAYS,
     WEEK_CHOICES,
+    Period,
     dimension_parse,
     local_today,
     period_parse,
@@ -165,16 +174,60 @@ CRITICAL_RESPONSE = inline_serializer(name="CriticalMoments", fields={
 })
 
 
+# An answer in JSON is the same for every client of a snapshot (in one language) until
+# the snapshot is computed again: it is kept, rendered, under the snapshot's identity, so
+# a read while ingest refreshes the snapshots every few seconds costs a handful of small
+# queries (no JSON of the snapshot read, decoded or encoded).
+ANSWER_CACHE_SECONDS = 600
+
+
 class _CycleSnapshotView(CapabilityMixin, APIView):
     replica_lag: float | None = None
+    answer_key: str | None = None  # where finalize_response keeps this answer
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.replica_lag is not None:  # read from the replica: say how far behind it was
             response["X-Momento-Replica-Lag"] = f"{self.replica_lag:.1f}"
+        if self.answer_key is not None and isinstance(response, Response) and response.status_code == 200:
+            response.render()
+            with contextlib.suppress(*services.BROKER_OUTAGE_ERRORS):
+                cache.set(self.answer_key, (response["Content-Type"], response.content), ANSWER_CACHE_SECONDS)
         return response
 
-    def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
+    def _key(self, request: Request, snapshot: HeatmapSnapshot) -> str | None:
+        """Where the answer drawn from `snapshot` is kept: JSON answers only, per
+        endpoint and language (labels follow Accept-Language). None for a snapshot
+        that is not stored (computed from a lagging replica's rollups)."""
+        if request.accepted_renderer.format != "json" or snapshot.pk is None:
+            return None
+        drawn_from = [type(self).__name__, get_language(), request.accepted_media_type,
+                      *services.snapshot_identity(snapshot)]
+        return "analytics:api-answer:" + hashlib.sha256(json.dumps(drawn_from).encode()).hexdigest()
+
+    def answer(self, request: Request, pk: int,
+               build: Callable[[HeatmapSnapshot, services.CycleStructure], dict]) -> HttpResponseBase:
+        """The answer built by `build(snapshot, structure)` from the view's current
+        snapshot, or kept from an earlier request for the same snapshot."""
+        cycle, dimension, period = self._view(request, pk)
+        # Access was checked on the primary; the figures may come from the read replica.
+        with replica_reads_for(request):
+            self.replica_lag = replica_lag_seconds()
+            shown = services.heatmap_snapshot_shown(cycle=cycle, dimension=dimension, period=period)
+            key = self._key(request, shown) if shown is not None else None
+            kept = None
+            if key is not None:
+                with contextlib.suppress(*services.BROKER_OUTAGE_ERRORS):
+                    kept = cache.get(key)
+            if kept is not None:
+                content_type, content = kept
+                return HttpResponse(content, content_type=content_type)
+            snapshot, structure = self._current(cycle, dimension, period)
+        self.answer_key = self._key(request, snapshot)
+        return Response(build(snapshot, structure))
+
+    def _view(self, request: Request, pk: int) -> tuple[ServiceCycle, str, Period]:
+        """The cycle (404 unless the client may read it), dimension and period asked for."""
         cycle = get_object_or_404(
             ServiceCycle.objects.select_related("organization").filter(
                 organization_id__in=request_organization_ids(request, READ)
@@ -182,11 +235,19 @@ class _CycleSnapshotView(CapabilityMixin, APIView):
             pk=pk,
         )
         dimension = dimension_parse(params=request.query_params)
-        period = period_parse(params=request.query_params, today=local_today(cycle.timezone))
+        return cycle, dimension, period_parse(params=request.query_params, today=local_today(cycle.timezone))
+
+    def snapshot(self, request: Request, pk: int) -> tuple[HeatmapSnapshot, services.CycleStructure]:
+        """The current snapshot of the view asked for, with its cycle's structure."""
+        cycle, dimension, period = self._view(request, pk)
         # Access was checked on the primary; the figures may come from the read replica.
         with replica_reads_for(request):
-            snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
             self.replica_lag = replica_lag_seconds()
+            return self._current(cycle, dimension, period)
+
+    def _current(self, cycle: ServiceCycle, dimension: str, period: Period
+                 ) -> tuple[HeatmapSnapshot, services.CycleStructure]:
+        snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
         if snapshot is None:
             raise ValidationError({"cycle": [_("This cycle has no moments of truth yet.")]})
         # Nothing to compute from: a 400 that says why (too few ratings to judge is
@@ -211,13 +272,15 @@ class CycleHeatmapView(_CycleSnapshotView):
         summary="Heatmap of a cycle's moments (dissatisfied share per column)",
         responses={200: HEATMAP_RESPONSE, **error_responses(400, *OBJECT_READ_ERRORS)},
     )
-    def get(self, request: Request, pk: int) -> Response:
-        snapshot, structure = self.snapshot(request, pk)
-        data = snapshot.data
-        # Labels in the language the client asked for (Accept-Language); the snapshot keeps codes.
-        columns = labels.labelled_columns(dimension=snapshot.dimension, columns=data["columns"],
-                                          segments=structure.segments)
-        return Response({**self.meta(snapshot), "columns": columns, "rows": data["rows"], "empty": data["empty"]})
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        def build(snapshot: HeatmapSnapshot, structure: services.CycleStructure) -> dict:
+            data = snapshot.data
+            # Labels in the language the client asked for (Accept-Language); the snapshot keeps codes.
+            columns = labels.labelled_columns(dimension=snapshot.dimension, columns=data["columns"],
+                                              segments=structure.segments)
+            return {**self.meta(snapshot), "columns": columns, "rows": data["rows"], "empty": data["empty"]}
+
+        return self.answer(request, pk, build)
 
 
 class CycleCriticalMomentsView(_CycleSnapshotView):
@@ -226,9 +289,9 @@ class CycleCriticalMomentsView(_CycleSnapshotView):
         summary="Critical moments of a cycle in a period, by severity",
         responses={200: CRITICAL_RESPONSE, **error_responses(400, *OBJECT_READ_ERRORS)},
     )
-    def get(self, request: Request, pk: int) -> Response:
-        snapshot, _structure = self.snapshot(request, pk)
-        return Response({**self.meta(snapshot), "critical_moments": snapshot.data["critical_moments"]})
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        return self.answer(request, pk, lambda snapshot, _structure: {
+            **self.meta(snapshot), "critical_moments": snapshot.data["critical_moments"]})
 
 
 __all__ = ["CycleCriticalMomentsView", "CycleHeatmapView", "OpenApiResponse"]

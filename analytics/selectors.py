@@ -17,11 +17,14 @@ from .models import CycleRollupState, DailyRollup, HeatmapSnapshot
 from .periods import DEFAULT_DIMENSION, DEFAULT_WEEKS, Period
 
 
-def heatmap_snapshot_get(*, cycle: ServiceCycle, dimension: str, period: Period) -> HeatmapSnapshot | None:
+def heatmap_snapshot_get(*, cycle: ServiceCycle, dimension: str, period: Period,
+                         with_data: bool = True) -> HeatmapSnapshot | None:
     """The stored snapshot of exactly this view, annotated with the cycle's
-    current rollup version (`current_version`) to judge staleness."""
+    current rollup version (`current_version`) to judge staleness; without
+    `with_data`, its JSON is left unread (reading it later costs a query)."""
+    snapshots = HeatmapSnapshot.objects.all() if with_data else HeatmapSnapshot.objects.defer("data")
     return (
-        HeatmapSnapshot.objects.filter(
+        snapshots.filter(
             cycle=cycle, dimension=dimension, period_start=period.start, period_end=period.end,
             status=HeatmapSnapshot.Status.READY,
         )

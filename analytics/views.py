@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -196,22 +196,33 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
     dimension, period, errors = dashboard_view_parse(request.GET, today=today)
     segment_values = request.GET.getlist("segment")
     picker = wheel_display.segment_picker(cycle=cycle, values=segment_values, errors=errors)
-    snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
     links = _links(cycle, dimension=dimension, period=period, today=today, picker=picker)
     downloads, alerts_url, wheel_url = links
-    part: dict[str, Any] = {"html": "", "figures_json": None, "cells": None}  # no moments: nothing to draw
-    if snapshot is not None:
-        alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
-        key, view_key = _figures_keys(cycle=cycle, dimension=dimension, period=period, today=today,
-                                      segments=picker["chosen_segments"], errors=errors,
-                                      drawn_from=_figures_drawn_from(cycle=cycle, snapshot=snapshot,
-                                                                     alerting=alerting))
-        part = _figures_cached(key, view_key, render=lambda: _figures_part(
-            cycle=cycle, current=(snapshot, structure), dimension=dimension, period=period, today=today,
-            segment_values=segment_values, errors=errors, picker=picker, alerting=alerting, links=links))
+    alerting = alert_selectors.alerting_moment_ids(cycle=cycle)
+
+    def keys(snapshot) -> tuple[str, str]:
+        return _figures_keys(cycle=cycle, dimension=dimension, period=period, today=today,
+                             segments=picker["chosen_segments"], errors=errors,
+                             drawn_from=_figures_drawn_from(cycle=cycle, snapshot=snapshot, alerting=alerting))
+
+    # The figures of the snapshot a reader is shown as it is, when they are drawn already:
+    # neither the snapshot's JSON nor the cycle's objects are read.
+    snapshot = services.heatmap_snapshot_shown(cycle=cycle, dimension=dimension, period=period)
+    part: dict[str, Any] | None = _figures_kept(keys(snapshot)[0]) if snapshot is not None else None
+    if part is None:
+        snapshot, structure = services.heatmap_snapshot_current(cycle=cycle, dimension=dimension, period=period)
+        part = {"html": "", "figures_json": None, "cells": None, "status": None}  # no moments: nothing to draw
+        if snapshot is not None:
+            key, view_key = keys(snapshot)
+            drawn = snapshot
+            part = {**_figures_cached(key, view_key, render=lambda: _figures_part(
+                cycle=cycle, current=(drawn, structure), dimension=dimension, period=period, today=today,
+                segment_values=segment_values, errors=errors, picker=picker, alerting=alerting, links=links),
+                key_after=lambda: keys(drawn)[0]),
+                "status": _status(snapshot.data)}  # the figures may be a refresh older: the status is not
     return render(request, "analytics/dashboard.html", {
         **picker,
-        "cycle": cycle, "structure": structure, "snapshot": snapshot, "data": snapshot.data if snapshot else None,
+        "cycle": cycle, "has_moments": snapshot is not None, "snapshot": snapshot, "data": part["status"],
         "dimension": dimension, "period": period, "picked_weeks": period.picked_weeks(today),
         "dimensions": DIMENSIONS, "week_choices": WEEK_CHOICES, "max_period_days": MAX_PERIOD_DAYS, "today": today,
         "figures_html": mark_safe(part["html"]),  # rendered by our own template, escaped there
@@ -236,11 +247,28 @@ FIGURES_CACHE_SECONDS = 600
 # ones (a refresh older) instead of rendering them too: after each refresh every reader
 # of a busy dashboard used to render the same figures at once, each slower for the others.
 FIGURES_RENDER_LOCK_SECONDS = 30
+# What the cached part holds (`_figures_part`); 2: with the status line's figures.
+FIGURES_FORMAT = 2
 
 
-def _figures_cached(key: str, view_key: str, *, render) -> dict:
+def _figures_kept(key: str) -> dict | None:
+    """The figures under `key`, if they are drawn already."""
+    try:
+        return cache.get(key)
+    except services.BROKER_OUTAGE_ERRORS:
+        return None
+
+
+def _status(data: Mapping) -> dict:
+    """What the page's status line says of a snapshot (_dashboard_period_status.html)."""
+    return {"n": data["n"], "thresholds": data["thresholds"]}
+
+
+def _figures_cached(key: str, view_key: str, *, render, key_after: Callable[[], str] | None = None) -> dict:
     """The figures under `key`, rendered by `render()` in one process at a time: the
-    others get the view's latest figures meanwhile (or render too, if there are none)."""
+    others get the view's latest figures meanwhile (or render too, if there are none).
+    `key_after()`: their key once drawn, when drawing them computed some of what they
+    are drawn from (the key drivers, the first time): the next reader finds them there."""
     part = cache.get(key)
     if part is not None:
         return part
@@ -250,7 +278,10 @@ def _figures_cached(key: str, view_key: str, *, render) -> dict:
         return previous if previous is not None else render()
     try:
         part = render()
-        cache.set_many({key: part, view_key: part}, FIGURES_CACHE_SECONDS)
+        kept = {key: part, view_key: part}
+        if key_after is not None:
+            kept[key_after()] = part
+        cache.set_many(kept, FIGURES_CACHE_SECONDS)
     finally:
         cache.delete(lock)
     return part
@@ -282,6 +313,7 @@ def _figures_part(*, cycle: ServiceCycle, current: tuple, dimension: str, period
             **context, "downloads": downloads, "alerts_url": alerts_url, "wheel_url": wheel_url, "errors": errors}),
         "figures_json": context["figures_json"],
         "cells": _cells(cycle, data) if context["figures"] and data else None,
+        "status": _status(data) if data else None,
     }
 
 
@@ -339,7 +371,7 @@ def _figures_keys(*, cycle: ServiceCycle, dimension: str, period: Period, today:
     whatever they were drawn from (the view: its dimension, period, day, since links
     carry relative periods, personas, messages and the language now active)."""
     view = [
-        cycle.pk, dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
+        FIGURES_FORMAT, cycle.pk, dimension, period.start.isoformat(), period.end.isoformat(), today.isoformat(),
         [(segment.pk, segment.name) for segment in segments], [str(error) for error in errors], get_language(),
     ]
     return ("analytics:dashboard-figures:" + hashlib.sha256(json.dumps([view, drawn_from]).encode()).hexdigest(),

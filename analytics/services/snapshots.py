@@ -76,25 +76,65 @@ class CycleStructure:
     signature: str
 
 
-def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
-    """Moments, touchpoints (and segments for that dimension) plus a signature of
-    everything a snapshot shows, so a rename or new threshold makes it stale."""
-    moments = list(Moment.objects.filter(cycle=cycle).select_related("owner").order_by("position"))
-    touchpoints = list(Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id"))
-    segments = list(Segment.objects.filter(organization_id=cycle.organization_id).order_by("name", "id")) \
-        if dimension == "segments" else []
+# What a snapshot's signature is made of, per row, in this order (`_signature`).
+_MOMENT_SIGNED = ("pk", "position", "name", "kind", "protocol", "owner_id")
+_TOUCHPOINT_SIGNED = ("pk", "moment_id", "name", "channel", "scale")
+_SEGMENT_SIGNED = ("pk", "name")
+
+
+def _moments(cycle: ServiceCycle) -> QuerySet[Moment]:
+    return Moment.objects.filter(cycle=cycle).order_by("position")
+
+
+def _touchpoints(cycle: ServiceCycle) -> QuerySet[Touchpoint]:
+    return Touchpoint.objects.filter(moment__cycle=cycle).order_by("moment__position", "id")
+
+
+def _segments(cycle: ServiceCycle, dimension: str) -> QuerySet[Segment]:
+    return Segment.objects.filter(organization_id=cycle.organization_id).order_by("name", "id") \
+        if dimension == "segments" else Segment.objects.none()
+
+
+def _signature(cycle: ServiceCycle, moments: list, touchpoints: list, segments: list) -> str:
+    """A digest of everything a snapshot shows besides its figures (rows of the
+    _*_SIGNED fields), so a rename or new threshold makes it stale."""
     organization = cycle.organization
     described = {
         "format": SNAPSHOT_FORMAT,
         "cycle": [cycle.timezone, cycle.min_sample, cycle.critical_share],
         "wom": [organization.wom_share_telling, organization.wom_people_told, organization.wom_share_social],
         "comments": [organization.comment_analysis, organization.comment_language],
-        "moments": [[m.pk, m.position, m.name, m.kind, m.protocol, m.owner_id] for m in moments],
-        "touchpoints": [[t.pk, t.moment_id, t.name, t.channel, t.scale] for t in touchpoints],
-        "segments": [[s.pk, s.name] for s in segments],
+        "moments": moments,
+        "touchpoints": touchpoints,
+        "segments": segments,
     }
-    signature = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def _rows(objects: list, fields: tuple[str, ...]) -> list[list]:
+    return [[getattr(item, field) for field in fields] for item in objects]
+
+
+def cycle_structure(*, cycle: ServiceCycle, dimension: str) -> CycleStructure:
+    """Moments, touchpoints (and segments for that dimension) plus the signature of
+    everything a snapshot shows (`_signature`)."""
+    moments = list(_moments(cycle).select_related("owner"))
+    touchpoints = list(_touchpoints(cycle))
+    segments = list(_segments(cycle, dimension))
+    signature = _signature(cycle, _rows(moments, _MOMENT_SIGNED), _rows(touchpoints, _TOUCHPOINT_SIGNED),
+                           _rows(segments, _SEGMENT_SIGNED))
     return CycleStructure(moments, touchpoints, segments, signature)
+
+
+def cycle_signature(*, cycle: ServiceCycle, dimension: str) -> str | None:
+    """`cycle_structure(...).signature` read as plain rows, without the objects (what
+    a reader needs to tell whether a stored snapshot may be shown); None when the
+    cycle has no moments."""
+    moments = [list(row) for row in _moments(cycle).values_list(*_MOMENT_SIGNED)]
+    if not moments:
+        return None
+    return _signature(cycle, moments, [list(row) for row in _touchpoints(cycle).values_list(*_TOUCHPOINT_SIGNED)],
+                      [list(row) for row in _segments(cycle, dimension).values_list(*_SEGMENT_SIGNED)])
 
 
 # Sums come back as integers (and a float): PostgreSQL's SUM(bigint) is numeric,
@@ -479,7 +519,7 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
         return None, structure
     snapshot = heatmap_snapshot_get(cycle=cycle, dimension=dimension, period=period)
     if snapshot is None or not snapshot_is_fresh(snapshot=snapshot, signature=structure.signature):
-        if snapshot is not None and _worker_recomputing(snapshot, structure):
+        if snapshot is not None and _worker_recomputing(snapshot, structure.signature):
             return snapshot, structure
         # Rollups are small (touchpoints × days × segments): computing here is
         # cheap and keeps answers right even before a worker caught up.
@@ -489,6 +529,29 @@ def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Per
             return _snapshot_build(cycle=cycle, dimension=dimension, period=period, structure=structure), structure
         snapshot = heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structure)
     return snapshot, structure
+
+
+def heatmap_snapshot_shown(*, cycle: ServiceCycle, dimension: str, period: Period) -> HeatmapSnapshot | None:
+    """The stored snapshot of this view that `heatmap_snapshot_current` would answer
+    as it is (fresh, or stale by new ratings while a worker recomputes it), its
+    `data` not read: a reader whose answer for this snapshot is cached needs no
+    more. None when it would compute one (or the cycle has no moments)."""
+    from ..selectors import heatmap_snapshot_get, snapshot_is_fresh
+
+    signature = cycle_signature(cycle=cycle, dimension=dimension)
+    if signature is None:
+        return None
+    snapshot = heatmap_snapshot_get(cycle=cycle, dimension=dimension, period=period, with_data=False)
+    if snapshot is None:
+        return None
+    if snapshot_is_fresh(snapshot=snapshot, signature=signature) or _worker_recomputing(snapshot, signature):
+        return snapshot
+    return None
+
+
+def snapshot_identity(snapshot: HeatmapSnapshot) -> list:
+    """What tells one computed snapshot from any other: a cache key of what is drawn from it."""
+    return [snapshot.pk, snapshot.computed_at.isoformat(), snapshot.signature, snapshot.rollup_version]
 
 
 # A snapshot behind the rollups by new ratings only is shown as it is while a
@@ -510,12 +573,12 @@ def heatmaps_recompute_queued(cycle_ids: list[int]) -> None:
                        timeout=int(STALE_WHILE_RECOMPUTING.total_seconds()))
 
 
-def _worker_recomputing(snapshot: HeatmapSnapshot, structure: CycleStructure) -> bool:
+def _worker_recomputing(snapshot: HeatmapSnapshot, signature: str) -> bool:
     """Whether a stale snapshot may be shown as it is: only new ratings make it
     stale (what it shows is unchanged), it is recent or behind by one refresh
-    only, and a worker was asked to recompute it. Edits (another signature) are
+    only, and a worker was asked to recompute it. Edits (another `signature`) are
     always shown at once."""
-    if snapshot.signature != structure.signature:
+    if snapshot.signature != signature:
         return False
     from ..selectors import snapshot_refreshes_behind
 

@@ -42,6 +42,21 @@ def test_a_second_reader_gets_the_same_figures_without_reading_them_again(client
     assert not any("analytics_keydriversnapshot\".\"data" in query["sql"] for query in second.captured_queries)
 
 
+def test_a_reader_of_drawn_figures_reads_neither_the_snapshot_nor_the_cycles_objects(
+        client, member, rated_cycle, django_assert_max_num_queries):
+    """Under ingest every read is one of a few: the figures kept for the snapshot on
+    screen, found from its identity and the cycle's signature read as plain rows."""
+    client.force_login(member)
+    first = client.get(_url(rated_cycle))
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(_url(rated_cycle))
+    assert again.context["data"] == {"n": 90, "thresholds": first.context["data"]["thresholds"]}
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not any('"analytics_heatmapsnapshot"."data"' in statement for statement in sql)
+    assert not any('"journeys_moment"."description"' in statement for statement in sql), "no Moment objects"
+    assert len(sql) <= 10
+
+
 def test_new_ratings_are_shown_once_their_snapshot_is_computed(client, member, rated_cycle):
     client.force_login(member)
     before = _figures(client.get(_url(rated_cycle)))

@@ -40,7 +40,7 @@ class Retried(Exception):
 
 @pytest.mark.parametrize("error, retried", [(OperationalError("connection lost"), True), (ValueError("a bug"), False)])
 def test_a_lost_connection_is_retried_and_a_bug_is_not(monkeypatch, error, retried):
-    def failing():
+    def failing(**_kwargs):
         raise error
 
     def retry(*args, exc=None, **kwargs):
