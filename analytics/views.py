@@ -215,10 +215,16 @@ def _dashboard(request: HttpRequest, cycle: ServiceCycle) -> HttpResponse:
         if snapshot is not None:
             key, view_key = keys(snapshot)
             drawn = snapshot
+            # The default view is drawn by the worker that computes its snapshot (after every
+            # refresh under ingest): readers show the figures a refresh older until it has.
+            default = (dimension, period, picker["chosen_segments"], errors) == (
+                DEFAULT_DIMENSION, last_weeks(weeks=DEFAULT_WEEKS, today=today), [], [])
             part = {**_figures_cached(key, view_key, render=lambda: _figures_part(
                 cycle=cycle, current=(drawn, structure), dimension=dimension, period=period, today=today,
                 segment_values=segment_values, errors=errors, picker=picker, alerting=alerting, links=links),
-                key_after=lambda: keys(drawn)[0]),
+                key_after=lambda: keys(drawn)[0],
+                worker_draws=default and not settings.CELERY_TASK_ALWAYS_EAGER
+                and services.heatmaps_worker_asked(cycle.pk)),
                 "status": _status(snapshot.data)}  # the figures may be a refresh older: the status is not
     return render(request, "analytics/dashboard.html", {
         **picker,
@@ -264,14 +270,21 @@ def _status(data: Mapping) -> dict:
     return {"n": data["n"], "thresholds": data["thresholds"]}
 
 
-def _figures_cached(key: str, view_key: str, *, render, key_after: Callable[[], str] | None = None) -> dict:
+def _figures_cached(key: str, view_key: str, *, render, key_after: Callable[[], str] | None = None,
+                    worker_draws: bool = False) -> dict:
     """The figures under `key`, rendered by `render()` in one process at a time: the
     others get the view's latest figures meanwhile (or render too, if there are none).
     `key_after()`: their key once drawn, when drawing them computed some of what they
-    are drawn from (the key drivers, the first time): the next reader finds them there."""
+    are drawn from (the key drivers, the first time): the next reader finds them there.
+    `worker_draws`: a worker draws them in a moment (dashboard_figures_warm), so while
+    the view's latest figures are there, no reader draws them."""
     part = cache.get(key)
     if part is not None:
         return part
+    if worker_draws:
+        previous = cache.get(view_key)
+        if previous is not None:
+            return previous
     lock = key + ":rendering"
     if not cache.add(lock, 1, FIGURES_RENDER_LOCK_SECONDS):
         previous = cache.get(view_key)

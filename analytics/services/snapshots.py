@@ -585,7 +585,13 @@ def _worker_recomputing(snapshot: HeatmapSnapshot, signature: str) -> bool:
     one_refresh_behind = snapshot_refreshes_behind(snapshot=snapshot) == 1
     if snapshot.computed_at < timezone.now() - STALE_WHILE_RECOMPUTING and not one_refresh_behind:
         return False
+    return heatmaps_worker_asked(snapshot.cycle_id)
+
+
+def heatmaps_worker_asked(cycle_id: int) -> bool:
+    """Whether a worker was asked lately (STALE_WHILE_RECOMPUTING) to recompute the
+    cycle's snapshots, and so to draw its default dashboard after them."""
     try:
-        return bool(cache.get(RECOMPUTE_QUEUED_KEY.format(cycle_id=snapshot.cycle_id)))
+        return bool(cache.get(RECOMPUTE_QUEUED_KEY.format(cycle_id=cycle_id)))
     except BROKER_OUTAGE_ERRORS:
         return False

@@ -57,6 +57,42 @@ def test_a_reader_of_drawn_figures_reads_neither_the_snapshot_nor_the_cycles_obj
     assert len(sql) <= 10
 
 
+@pytest.mark.parametrize("worker_asked", [True, False])
+def test_while_the_worker_draws_the_default_view_readers_show_its_figures_a_refresh_older(
+        client, member, rated_cycle, settings, monkeypatch, worker_asked):
+    """After each refresh under ingest the worker computes the default view's snapshot,
+    then draws its figures: readers in between showed them by drawing them too, the
+    slowest reads of the mixed load. Now they show the view's latest figures (and the
+    new snapshot's status line); without a worker asked, a reader draws them."""
+    from analytics import views
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    client.force_login(member)
+    before = _figures(client.get(_url(rated_cycle)))
+    RatingFactory(touchpoint=rated_cycle.moments.first().touchpoints.first(), score=1,
+                  occurred_at=timezone.now() - dt.timedelta(hours=1))
+    services.rollups_refresh()
+    from analytics.periods import DEFAULT_WEEKS, last_weeks, local_today
+
+    period = last_weeks(weeks=DEFAULT_WEEKS, today=local_today(rated_cycle.timezone))
+    snapshot = services.heatmap_snapshot_current(cycle=rated_cycle, dimension="weeks", period=period)[0]
+    assert snapshot.data["n"] == 91  # computed, as the worker does
+    if worker_asked:
+        services.heatmaps_recompute_queued([rated_cycle.pk])
+    drawn = []
+    monkeypatch.setattr(views, "_figures_part", lambda **kwargs: drawn.append(1) or {
+        "html": "", "figures_json": None, "cells": None, "status": None})
+    response = client.get(_url(rated_cycle))
+    assert response.context["data"]["n"] == 91
+    if worker_asked:
+        assert drawn == [] and _figures(response) == before
+        # Another view (personas, another period) is no worker's: its reader draws it.
+        client.get(_url(rated_cycle, weeks=4))
+        assert drawn == [1]
+    else:
+        assert drawn == [1]
+
+
 def test_new_ratings_are_shown_once_their_snapshot_is_computed(client, member, rated_cycle):
     client.force_login(member)
     before = _figures(client.get(_url(rated_cycle)))
