@@ -52,7 +52,10 @@ def cycle_rebuild(self, cycle_id: int) -> dict:
 
 @shared_task(name="analytics.heatmaps_refresh", **TASK_OPTIONS)
 def heatmaps_refresh(self, cycle_id: int) -> dict:
-    computed = services.heatmaps_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self))
+    # One at a time per cycle, and only what is not current: after the words' refresh and
+    # the ratings' both queue the cycle, the second finds most of the work done.
+    with services.heatmaps_refresh_lock(cycle_id):
+        computed = services.heatmaps_refresh_cycle(cycle_id=cycle_id, progress=task_progress(self), only_stale=True)
     return {"cycle": cycle_id, "snapshots": computed, "dashboard": _dashboard_warm(cycle_id)}
 
 

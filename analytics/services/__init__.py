@@ -56,6 +56,7 @@ from .snapshots import (
     heatmap_snapshot_shown,
     heatmaps_recompute_queued,
     heatmaps_refresh_cycle,
+    heatmaps_refresh_lock,
     heatmaps_worker_asked,
     snapshot_identity,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "heatmaps_queue",
     "heatmaps_recompute_queued",
     "heatmaps_refresh_cycle",
+    "heatmaps_refresh_lock",
     "heatmaps_worker_asked",
     "key_drivers_current",
     "key_drivers_refresh_cycle",

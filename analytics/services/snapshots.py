@@ -470,8 +470,9 @@ def heatmap_snapshot_compute(*, cycle: ServiceCycle, dimension: str, period: Per
 
 
 def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = no_progress,
-                           extra: list[tuple[str, Period]] | None = None) -> int:
-    """Recompute the cycle's default snapshot, the ones in use lately and `extra`.
+                           extra: list[tuple[str, Period]] | None = None, only_stale: bool = False) -> int:
+    """Recompute the cycle's default snapshot, the ones in use lately and `extra`;
+    with `only_stale`, only those that are not current (`_snapshot_current`).
 
     Returns how many snapshots were computed. Old snapshots are pruned.
     """
@@ -494,15 +495,58 @@ def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = no_progress,
             seen.add((dimension, period.start, period.end))
             unique.append((dimension, period))
     structures: dict[str, CycleStructure] = {}  # read once per dimension, not per view
+    computed = 0
     for index, (dimension, period) in enumerate(unique):
         if dimension not in structures:
             structures[dimension] = cycle_structure(cycle=cycle, dimension=dimension)
         if not structures[dimension].moments:
             progress(1, 1)
             return 0
-        heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period, structure=structures[dimension])
+        if not only_stale or not _snapshot_current(cycle, dimension, period, structures[dimension]):
+            heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period,
+                                     structure=structures[dimension])
+            computed += 1
         progress(index + 1, len(unique))
-    return len(unique)
+    return computed
+
+
+def _snapshot_current(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure) -> bool:
+    """Whether the stored snapshot of this view is what computing it now would store:
+    the same rollup version and structure, and its insights read at the terms
+    watermark as it stands (no word counted since)."""
+    from .refresh import terms_watermark
+
+    if connection.vendor == "postgresql":
+        terms = "(data ->> 'insights_terms')::bigint"
+    else:
+        terms = "json_extract(data, '$.insights_terms')"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rollup_version, signature, {terms} FROM {HeatmapSnapshot._meta.db_table} "
+                       "WHERE cycle_id = %s AND dimension = %s AND period_start = %s AND period_end = %s "
+                       "AND status = %s",
+                       [cycle.pk, dimension, period.start, period.end, HeatmapSnapshot.Status.READY])
+        row = cursor.fetchone()
+    return row is not None and tuple(row) == (_cycle_version(cycle), structure.signature, terms_watermark())
+
+
+# Two workers' refreshes of one cycle at once (the words' and the ratings' fan-outs
+# after each other) computed the same snapshots side by side, each its insights.
+HEATMAPS_LOCK_CLASS = 0x6D6F6D02  # pg_advisory_lock(class, cycle id): a key space of its own
+
+
+@contextlib.contextmanager
+def heatmaps_refresh_lock(cycle_id: int) -> Iterator[None]:
+    """One refresh of a cycle's snapshots at a time (PostgreSQL; SQLite has one writer anyway)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [HEATMAPS_LOCK_CLASS, cycle_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [HEATMAPS_LOCK_CLASS, cycle_id])
 
 
 def heatmap_snapshot_current(*, cycle: ServiceCycle, dimension: str, period: Period
