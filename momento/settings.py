@@ -383,6 +383,11 @@ MOMENTO_SHARE_LINK_DAYS = env_int("MOMENTO_SHARE_LINK_DAYS", 30)
 # each refresh's burst of work small (`make bench`, mixed load).
 MOMENTO_ROLLUP_DEBOUNCE_SECONDS = env_int("MOMENTO_ROLLUP_DEBOUNCE_SECONDS", 5)
 MOMENTO_ROLLUP_INTERVAL_MINUTES = env_int("MOMENTO_ROLLUP_INTERVAL_MINUTES", 5)
+# PostgreSQL: at most this many ingest transactions write ratings at once; the
+# others wait for a slot, asleep (touchpoints.watermark). Half the cores by default,
+# the other half left to pages and workers where they share the machine with the
+# database; raise it for a database server of its own. 0: no limit.
+MOMENTO_INGEST_DB_SLOTS = env_int("MOMENTO_INGEST_DB_SLOTS", max(1, (os.cpu_count() or 2) // 2))
 # A Celery worker lowers its scheduling priority by this much when it starts
 # (`nice`; 0 leaves it): where the worker shares cores with gunicorn, dashboards
 # and ingestion come first and background work takes what they leave, the

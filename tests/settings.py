@@ -18,6 +18,9 @@ os.environ.setdefault("DEBUG", "True")
 # database. In the environment, so the workers tests start read it too;
 # tests/analytics/test_terms_refresh.py sets the delay where it tests it.
 os.environ.setdefault("MOMENTO_TERMS_DEBOUNCE_SECONDS", "0")
+# Key drivers likewise after every refresh (tests/analytics/test_key_drivers_throttle.py
+# sets the interval where it tests it).
+os.environ.setdefault("MOMENTO_KEY_DRIVERS_INTERVAL_SECONDS", "0")
 
 
 def _redis_url_of_this_worker(url: str, worker: str) -> str:

@@ -36,7 +36,7 @@ from .ingest import (
 )
 from .ingest_write import InsertOutcome, RatingsConflict, RatingsConflicted, ReferencesGone, ratings_insert
 from .models import KEY_MAX_LENGTH, Rating, Segment, Touchpoint
-from .watermark import ingest_guard
+from .watermark import ingest_guard, ingest_slot
 
 __all__ = [
     "BatchTooLarge", "RatingsConflicted", "RatingsInvalid", "RatingsResult", "RowError", "rating_record",
@@ -276,7 +276,7 @@ def ratings_store(*, organization_id: int, rows: Sequence[ValidatedRow], receive
     RatingsConflict or ReferencesGone (from `ratings_insert`) before queueing
     anything; the caller lets it leave its atomic block, which rolls the batch back.
     """
-    with ingest_guard():
+    with ingest_guard(), ingest_slot():
         rows = _customers_linked(organization_id, rows)
         outcome = ratings_insert(organization_id=organization_id, received_at=received_at, rows=rows)
     if outcome.created_count:

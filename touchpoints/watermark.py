@@ -17,21 +17,33 @@ The fix is a pair of PostgreSQL advisory locks on one key:
 Both are transaction-level locks (`pg_advisory_xact_lock*`): they go away at
 commit or rollback, so a crashed process can never leave one behind.
 
+Inside the guard, the INSERT holds one of MOMENTO_INGEST_DB_SLOTS slots
+(`ingest_slot()`, session-level locks in a key space of their own, released as
+soon as the INSERT is done, before commit): that many batches are written at
+once, the others wait, asleep. Four clients' batches had kept four database
+backends busy at once on two cores, and dashboards waited behind them (`make
+bench`, mixed load); one batch at a time per slot stores as many per second.
+
 SQLite serialises writers anyway (one write transaction at a time, and ids are
 assigned inside it), so there both are plain no-ops / plain reads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 
 from .models import Rating
 
 # An arbitrary, fixed 64-bit key ("momento rollup") shared by writers and the job.
 RATINGS_WATERMARK_LOCK_KEY = 0x6D6F6D656E746F01
+# The ingest slots: pg_advisory_xact_lock(class, slot), a key space of its own.
+INGEST_SLOTS_CLASS = 0x6D6F6D03
 
 
 @contextmanager
@@ -48,6 +60,33 @@ def ingest_guard(*, using: str = "default") -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [RATINGS_WATERMARK_LOCK_KEY])
     yield
+
+
+@contextmanager
+def ingest_slot(*, using: str = "default") -> Iterator[None]:
+    """Write inside one of MOMENTO_INGEST_DB_SLOTS (a free one, else wait for one; 0:
+    no limit), held only while the block runs, not until commit: a long transaction
+    (a CSV import's chunks) never keeps other clients' batches waiting between its
+    writes. The block is a savepoint, so that after an error the slot can be given
+    back at once; a broken connection gives it back with its session."""
+    connection = connections[using]
+    slots = settings.MOMENTO_INGEST_DB_SLOTS
+    if connection.vendor != "postgresql" or slots <= 0:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT slot FROM generate_series(0, %s) AS slot "
+                       "WHERE pg_try_advisory_lock(%s, slot) LIMIT 1", [slots - 1, INGEST_SLOTS_CLASS])
+        row = cursor.fetchone()
+        slot = row[0] if row is not None else os.getpid() % slots
+        if row is None:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [INGEST_SLOTS_CLASS, slot])
+    try:
+        with transaction.atomic(using=using):
+            yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [INGEST_SLOTS_CLASS, slot])
 
 
 def committed_max_rating_id(*, using: str = "default") -> int:

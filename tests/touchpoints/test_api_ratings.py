@@ -100,7 +100,7 @@ def test_batch_of_5000_is_a_handful_of_queries(client, touchpoint, django_assert
     segment = SegmentFactory(organization=touchpoint.organization, key="leisure")
     items = [{"touchpoint_key": touchpoint.key, "score": 1 + i % 5, "segment": "leisure",
               "occurred_at": "2026-11-01T10:00:00Z", "external_id": f"big-{i}"} for i in range(5000)]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):  # 4 of them: the write slot taken, its savepoint, both given back
         response = post(client, BATCH, {"ratings": items})
     assert response.status_code == 201
     assert response.json()["created"] == 5000
