@@ -351,18 +351,27 @@ class PreviousInsights:
     critical_moments: list[dict[str, Any]]
 
 
-def _previous_insights(cycle_id: int, dimension: str, period: Period) -> PreviousInsights | None:
-    """The stored snapshot of this view's insights, read without the rest of its JSON."""
+def _json_part(key: str, *, number: bool = False) -> str:
+    """SQL reading one top-level part of a stored snapshot's JSON (`data`)."""
     if connection.vendor == "postgresql":
-        parts = "(data ->> 'insights_terms')::bigint, data -> 'critical_moments'"
-    else:
-        parts = "json_extract(data, '$.insights_terms'), json_extract(data, '$.critical_moments')"
+        return f"(data ->> '{key}')::bigint" if number else f"data -> '{key}'"
+    return f"json_extract(data, '$.{key}')"
+
+
+def _stored_parts(cycle_id: int, dimension: str, period: Period, columns: list[str]) -> tuple | None:
+    """`columns` (SQL) of the stored snapshot of this view, without the rest of its JSON."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT signature, {parts} FROM {HeatmapSnapshot._meta.db_table} "
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {HeatmapSnapshot._meta.db_table} "
                        "WHERE cycle_id = %s AND dimension = %s AND period_start = %s AND period_end = %s "
                        "AND status = %s",
                        [cycle_id, dimension, period.start, period.end, HeatmapSnapshot.Status.READY])
-        row = cursor.fetchone()
+        return cursor.fetchone()
+
+
+def _previous_insights(cycle_id: int, dimension: str, period: Period) -> PreviousInsights | None:
+    """The stored snapshot of this view's insights, read without the rest of its JSON."""
+    row = _stored_parts(cycle_id, dimension, period,
+                        ["signature", _json_part("insights_terms", number=True), _json_part("critical_moments")])
     if row is None:
         return None
     signature, insights_terms, critical = row
@@ -516,16 +525,8 @@ def _snapshot_current(cycle: ServiceCycle, dimension: str, period: Period, struc
     watermark as it stands (no word counted since)."""
     from .refresh import terms_watermark
 
-    if connection.vendor == "postgresql":
-        terms = "(data ->> 'insights_terms')::bigint"
-    else:
-        terms = "json_extract(data, '$.insights_terms')"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT rollup_version, signature, {terms} FROM {HeatmapSnapshot._meta.db_table} "
-                       "WHERE cycle_id = %s AND dimension = %s AND period_start = %s AND period_end = %s "
-                       "AND status = %s",
-                       [cycle.pk, dimension, period.start, period.end, HeatmapSnapshot.Status.READY])
-        row = cursor.fetchone()
+    row = _stored_parts(cycle.pk, dimension, period,
+                        ["rollup_version", "signature", _json_part("insights_terms", number=True)])
     return row is not None and tuple(row) == (_cycle_version(cycle), structure.signature, terms_watermark())
 
 
