@@ -31,7 +31,9 @@ def _writer(entered: list, release: threading.Event) -> threading.Thread:
 
 def _slots_held() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted",
+        # Advisory locks are per database: the other tests' databases on this server hold their own.
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                        [INGEST_SLOTS_CLASS])
         return cursor.fetchone()[0]
 
