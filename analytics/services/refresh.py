@@ -90,12 +90,11 @@ def ratings_arrived(*, organization_id: int) -> None:
     # The timeout is a safety net: should the queued task be lost, the key
     # expires and the next ingest schedules again.
     try:
-        task_id = str(uuid.uuid4())
-        if cache.add(REFRESH_PENDING_KEY, task_id, timeout=delay + 120):
-            # ignore_result: nobody waits for this result, and the Redis result
-            # backend would otherwise subscribe this web process to its channel
-            # (and retry for ~20 s when Redis is down).
-            rollups_refresh.apply_async(countdown=delay, ignore_result=True, task_id=task_id)
+        # ignore_result: nobody waits for this result, and the Redis result
+        # backend would otherwise subscribe this web process to its channel
+        # (and retry for ~20 s when Redis is down).
+        _schedule_once(REFRESH_PENDING_KEY, rollups_refresh, countdown=delay, timeout=delay + 120,
+                       ignore_result=True)
     except BROKER_OUTAGE_ERRORS as error:
         # The ratings are committed; an outage of the cache/broker must not turn
         # the answer into a 500 (the client would retry a stored batch). Nothing
@@ -112,17 +111,31 @@ def refresh_pending_clear() -> None:
     cache.delete(REFRESH_PENDING_KEY)
 
 
-def refresh_pending_release(task_id: str | None) -> None:
-    """The refresh that `ratings_arrived` scheduled as `task_id` starts: let the next
-    ingest schedule again. Only that task releases the key; while the key holds it,
-    no one else can set it (`cache.add`), so reading then deleting is safe. A key
-    that holds no task id (set before ids were kept) is released by any task."""
+def _schedule_once(key: str, task, *, countdown: float, timeout: int, args: tuple = (), **options) -> None:
+    """Queue `task` unless the one that holds `key` is pending: the key holds the id of
+    the task queued (`_release`)."""
+    task_id = str(uuid.uuid4())
+    if cache.add(key, task_id, timeout=timeout):
+        task.apply_async(*((args,) if args else ()), countdown=countdown, task_id=task_id, **options)
+
+
+def _release(key: str, task_id: str | None) -> None:
+    """The task queued as `task_id` under `key` (`_schedule_once`) starts: let the next
+    caller queue again. Only that task releases the key; while the key holds it, no one
+    else can set it (`cache.add`), so reading then deleting is safe. A key that holds
+    no task id (set before ids were kept) is released by any task."""
     if task_id is None:
         return
     with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
-        holder = cache.get(REFRESH_PENDING_KEY)
+        holder = cache.get(key)
         if holder == task_id or (holder is not None and not isinstance(holder, str)):
-            cache.delete(REFRESH_PENDING_KEY)
+            cache.delete(key)
+
+
+def refresh_pending_release(task_id: str | None) -> None:
+    """The refresh that `ratings_arrived` scheduled as `task_id` starts: let the next
+    ingest schedule again (`_release`)."""
+    _release(REFRESH_PENDING_KEY, task_id)
 
 
 def _watermark_locked(name: str = WATERMARK_NAME) -> RollupWatermark:
@@ -365,11 +378,9 @@ def key_drivers_soon(cycle_id: int) -> None:
         if cache.add(window, now + interval, timeout=interval):
             key_drivers_refresh.delay(cycle_id)
             return
-        ends = cache.get(window) or now
-        task_id = str(uuid.uuid4())
-        countdown = max(0.0, float(ends) - now)
-        if cache.add(pending, task_id, timeout=int(countdown) + 120):
-            key_drivers_refresh.apply_async((cycle_id,), countdown=countdown, task_id=task_id)
+        countdown = max(0.0, float(cache.get(window) or now) - now)
+        _schedule_once(pending, key_drivers_refresh, args=(cycle_id,), countdown=countdown,
+                       timeout=int(countdown) + 120)
     except BROKER_OUTAGE_ERRORS as error:
         # Nothing is lost: the dashboard marks them stale, and the next refresh asks again.
         logger.warning("could not schedule the key drivers of cycle %s: broker or cache unreachable: %r",
@@ -387,9 +398,7 @@ def key_drivers_window_open(*, cycle_id: int, task_id: str | None) -> None:
         return
     with contextlib.suppress(*BROKER_OUTAGE_ERRORS):
         cache.set(KEY_DRIVERS_WINDOW_KEY.format(cycle_id=cycle_id), time.time() + interval, timeout=interval)
-        pending = KEY_DRIVERS_PENDING_KEY.format(cycle_id=cycle_id)
-        if task_id is not None and cache.get(pending) == task_id:
-            cache.delete(pending)
+    _release(KEY_DRIVERS_PENDING_KEY.format(cycle_id=cycle_id), task_id)
 
 
 def alerts_scan_after(result: RollupRefreshResult) -> None:

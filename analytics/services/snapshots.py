@@ -505,13 +505,14 @@ def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = no_progress,
             unique.append((dimension, period))
     structures: dict[str, CycleStructure] = {}  # read once per dimension, not per view
     computed = 0
+    standing = _standing(cycle) if only_stale else None  # read once, not per view
     for index, (dimension, period) in enumerate(unique):
         if dimension not in structures:
             structures[dimension] = cycle_structure(cycle=cycle, dimension=dimension)
         if not structures[dimension].moments:
             progress(1, 1)
             return 0
-        if not only_stale or not _snapshot_current(cycle, dimension, period, structures[dimension]):
+        if standing is None or not _snapshot_current(cycle, dimension, period, structures[dimension], standing):
             heatmap_snapshot_compute(cycle=cycle, dimension=dimension, period=period,
                                      structure=structures[dimension])
             computed += 1
@@ -519,15 +520,22 @@ def heatmaps_refresh_cycle(*, cycle_id: int, progress: Progress = no_progress,
     return computed
 
 
-def _snapshot_current(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure) -> bool:
-    """Whether the stored snapshot of this view is what computing it now would store:
-    the same rollup version and structure, and its insights read at the terms
-    watermark as it stands (no word counted since)."""
+def _standing(cycle: ServiceCycle) -> tuple[int, int]:
+    """The cycle's rollup version and the terms watermark, as they stand."""
     from .refresh import terms_watermark
 
+    return _cycle_version(cycle), terms_watermark()
+
+
+def _snapshot_current(cycle: ServiceCycle, dimension: str, period: Period, structure: CycleStructure,
+                      standing: tuple[int, int]) -> bool:
+    """Whether the stored snapshot of this view is what computing it now would store:
+    the rollup version and structure as they stand, and its insights read at the terms
+    watermark as it stands (no word counted since); `standing`: `_standing(cycle)`."""
+    version, terms = standing
     row = _stored_parts(cycle.pk, dimension, period,
                         ["rollup_version", "signature", _json_part("insights_terms", number=True)])
-    return row is not None and tuple(row) == (_cycle_version(cycle), structure.signature, terms_watermark())
+    return row is not None and tuple(row) == (version, structure.signature, terms)
 
 
 # Two workers' refreshes of one cycle at once (the words' and the ratings' fan-outs

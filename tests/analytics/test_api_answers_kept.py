@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from analytics import services
 from analytics.models import HeatmapSnapshot
-from journeys.tokens import api_token_create
+from tests.api_support import token_client
 from tests.factories import (
     MomentFactory,
     OrganizationFactory,
@@ -43,10 +43,7 @@ def cycle(organization):
 
 @pytest.fixture
 def api(organization):
-    _token, secret = api_token_create(organization=organization, name="bi", scopes=["read"], created_by=None)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
+    return token_client(organization, scopes=["read"])
 
 
 def _get(api, cycle, endpoint, query="", **headers):
@@ -122,10 +119,7 @@ def test_while_a_worker_recomputes_the_stale_snapshot_its_kept_answer_is_given(a
 
 def test_another_organizations_token_is_404_even_with_the_answer_kept(cycle, api):
     assert _get(api, cycle, "heatmap").status_code == 200
-    other = OrganizationFactory()
-    _token, secret = api_token_create(organization=other, name="x", scopes=["read"], created_by=None)
-    stranger = APIClient()
-    stranger.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    stranger = token_client(OrganizationFactory(), scopes=["read"])
     assert _get(stranger, cycle, "heatmap").status_code == 404
 
 
